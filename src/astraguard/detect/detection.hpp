@@ -1,0 +1,36 @@
+#pragma once
+// The detection vocabulary shared by every detector and by the transport layer.
+//
+// A record is a set of named channel values for one satellite at one instant. A detector turns
+// it into a Detection: one combined score in [0, 1] and the channels that contributed, each
+// with a reason a person can read. Plain values; safe to copy between threads.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace astraguard::detect {
+
+// One named channel value of a record. `name` is borrowed: it must outlive the call it is
+// passed to.
+struct ChannelValue {
+  std::string_view name;
+  double value = 0.0;
+};
+
+// Why one channel contributed to a detection.
+struct Contribution {
+  std::string channel;
+  double value = 0.0;
+  double score = 0.0;   // this channel's own score in [0, 1]
+  std::string reason;   // e.g. "wheel_speed 6100 RPM above red-high 6000"
+};
+
+struct Detection {
+  bool is_anomaly = false;
+  double anomaly_score = 0.0;  // combined score in [0, 1]
+  double confidence = 0.0;     // in [0, 1]
+  std::vector<Contribution> contributing;  // channels with a non-zero score, highest first
+};
+
+}  // namespace astraguard::detect
