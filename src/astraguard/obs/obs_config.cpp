@@ -105,13 +105,9 @@ void SetResource(Resource& r, std::string_view key, std::string value) {
 
 Status ParseLogging(const EnvMap& env, const std::string& environment, LogConfig& log) {
   if (const auto* v = Get(env, "LOG_LEVEL")) {
-    std::string l = Lower(Trim(*v));
-    if (l == "debug") log.level = LogLevel::kDebug;
-    else if (l == "info") log.level = LogLevel::kInfo;
-    else if (l == "warning" || l == "warn") log.level = LogLevel::kWarning;
-    else if (l == "error") log.level = LogLevel::kError;
-    else if (l == "critical") log.level = LogLevel::kCritical;
-    else return Bad("LOG_LEVEL", "expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got '" + *v + "'");
+    auto level = ParseLogLevel(*v);
+    if (!level.ok()) return Bad("LOG_LEVEL", level.status().message());
+    log.level = *level;
   }
   bool json = Lower(environment) == "production";
   if (const auto* v = Get(env, "ENABLE_JSON_LOGGING")) {
@@ -275,12 +271,23 @@ Status ParseExporter(const EnvMap& env, TracingConfig& t) {
 
 }  // namespace
 
-Result<ObsConfig> ParseObsConfig(const EnvMap& env) {
+Result<LogLevel> ParseLogLevel(std::string_view value) {
+  std::string l = Lower(Trim(value));
+  if (l == "debug") return LogLevel::kDebug;
+  if (l == "info") return LogLevel::kInfo;
+  if (l == "warning" || l == "warn") return LogLevel::kWarning;
+  if (l == "error") return LogLevel::kError;
+  if (l == "critical") return LogLevel::kCritical;
+  return Status::Error(Code::kInvalidArgument, "expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got '" +
+                                                   std::string(value) + "'");
+}
+
+Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_version) {
   ObsConfig c;
   const std::string* environment = Get(env, "ENVIRONMENT");
   const std::string* version = Get(env, "APP_VERSION");
   c.log.environment = environment ? *environment : "development";
-  c.log.version = version ? *version : "1.0.0";
+  c.log.version = version ? *version : std::string(default_version);
   if (Status s = ParseLogging(env, c.log.environment, c.log); !s.ok()) return s;
 
   TracingConfig& t = c.tracing;

@@ -60,6 +60,10 @@ struct ObsConfig {
 };
 
 // Builds the configuration; any malformed value is an error whose message names the variable.
-Result<ObsConfig> ParseObsConfig(const EnvMap& env);
+// `default_version` is used when APP_VERSION is unset (the build's version).
+Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_version = "1.0.0");
+
+// DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL, case-insensitive.
+Result<LogLevel> ParseLogLevel(std::string_view value);
 
 }  // namespace astraguard::obs
