@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -35,9 +36,14 @@ constexpr auto kSwallow = [](const std::exception_ptr&) {};
 
 // Per-connection state the drain logic needs to reach from another thread.
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  explicit Connection(tcp::socket s)
+      : stream(std::move(s)), deadline(stream.get_executor()) {}
   beast::tcp_stream stream;
-  bool idle = true;  // only read or written on the connection's strand
+  asio::steady_timer deadline;  // read deadline of the request in progress
+  // Only read or written on the connection's strand:
+  bool idle = true;
+  bool timed_out = false;
+  uint64_t deadline_generation = 0;  // ignores a deadline that fired for an earlier request
 };
 
 }  // namespace
@@ -187,12 +193,29 @@ struct Server::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(config.max_header_bytes));
       parser.body_limit(config.max_body_bytes);
-      stream.expires_after(config.read_timeout);
+      // The read deadline cancels the pending read instead of closing the socket (what
+      // tcp_stream's own expiry does), so that the client still gets its 408.
+      stream.expires_never();
+      const uint64_t generation = ++conn->deadline_generation;
+      conn->timed_out = false;
+      conn->deadline.expires_after(config.read_timeout);
+      conn->deadline.async_wait([conn, generation](const boost::system::error_code& tec) {
+        if (tec || conn->deadline_generation != generation) return;
+        conn->timed_out = true;
+        boost::system::error_code ignored;
+        conn->stream.socket().cancel(ignored);
+      });
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
       if (hec) {
+        conn->deadline.cancel();
         if (hec == bhttp::error::header_limit) {
           co_await Reject(stream, 431, "request headers exceed 8 KiB", start);
-        } else if (hec == beast::error::timeout) {
+        } else if (hec == bhttp::error::body_limit) {
+          co_await Reject(stream, 413,
+                          fmt::format("request body exceeds the limit of {} bytes",
+                                      config.max_body_bytes),
+                          start);
+        } else if (conn->timed_out) {
           co_await Reject(stream, 408, "request not received within the read timeout", start);
         } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
                    hec != asio::error::connection_reset) {
@@ -201,26 +224,20 @@ struct Server::Impl {
         }
         break;
       }
-      auto length = parser.content_length();
-      if (length && *length > config.max_body_bytes) {
-        co_await Reject(stream, 413,
-                        fmt::format("request body of {} bytes exceeds the limit of {} bytes",
-                                    *length, config.max_body_bytes),
-                        start);
-        break;
-      }
       if (bhttp::token_list(Header(parser.get(), bhttp::field::expect)).exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont(bhttp::status::continue_, 11);
         co_await bhttp::async_write(stream, cont, kTuple);
       }
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      conn->deadline.cancel();
+      ++conn->deadline_generation;
       if (bec) {
         if (bec == bhttp::error::body_limit) {
           co_await Reject(stream, 413,
                           fmt::format("request body exceeds the limit of {} bytes",
                                       config.max_body_bytes),
                           start);
-        } else if (bec == beast::error::timeout) {
+        } else if (conn->timed_out) {
           co_await Reject(stream, 408, "request body not received within the read timeout",
                           start);
         } else if (bec != asio::error::eof && bec != asio::error::connection_reset) {
@@ -261,6 +278,7 @@ struct Server::Impl {
         break;
       }
     }
+    conn->deadline.cancel();
     stream.socket().close(ec);
     {
       std::lock_guard lock(connections_mu);
