@@ -1,5 +1,7 @@
 #include "astraguard/obs/batch_span_processor.hpp"
 
+#include <pthread.h>
+
 namespace astraguard::obs {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -7,7 +9,10 @@ using SteadyClock = std::chrono::steady_clock;
 BatchSpanProcessor::BatchSpanProcessor(const BatchConfig& config,
                                        std::unique_ptr<SpanExporter> exporter)
     : config_(config), exporter_(std::move(exporter)), queue_(config.max_queue_size) {
-  worker_ = std::thread([this] { Worker(); });
+  worker_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ag-span-export");
+    Worker();
+  });
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() { Shutdown(std::chrono::seconds(5)); }

@@ -25,5 +25,7 @@ void AppendJsonNumber(std::string& out, std::uint64_t v);
 // Replaces invalid UTF-8 with U+FFFD (no JSON escaping). For text that must be valid UTF-8,
 // such as protobuf `string` fields.
 std::string SanitizeUtf8(std::string_view s);
+// True when `s` is entirely well-formed UTF-8.
+bool IsValidUtf8(std::string_view s);
 
 }  // namespace astraguard::obs

@@ -1,10 +1,12 @@
 #include "astraguard/obs/logger.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "astraguard/obs/json_text.hpp"
 
@@ -57,6 +59,33 @@ void AppendValueConsole(std::string& out, const LogField::Value& v) {
 }
 
 thread_local std::string t_line;
+
+// Appends RFC 3339 UTC with microseconds; the "YYYY-MM-DDTHH:MM:SS" part is cached per thread
+// and recomputed only when the second changes.
+void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp) {
+  using namespace std::chrono;
+  thread_local std::int64_t cached_second = -1;
+  thread_local char prefix[20];
+  const auto us = duration_cast<microseconds>(tp.time_since_epoch()).count();
+  std::int64_t sec = us / 1'000'000;
+  std::int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    frac += 1'000'000;
+    --sec;
+  }
+  if (sec != cached_second) {
+    const std::string full = FormatRfc3339Utc(system_clock::time_point(seconds(sec)));
+    std::memcpy(prefix, full.data(), 19);
+    cached_second = sec;
+  }
+  out.append(prefix, 19);
+  char f[9] = {'.', '0', '0', '0', '0', '0', '0', 'Z', 0};
+  for (int i = 6; i >= 1; --i) {
+    f[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  out.append(f, 8);
+}
 
 }  // namespace
 
@@ -116,7 +145,10 @@ Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clo
       sink_(std::move(sink)),
       clock_(clock),
       queue_(config.queue_capacity) {
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ag-log-writer");
+    WriterLoop();
+  });
 }
 
 Logger::~Logger() {
@@ -132,7 +164,7 @@ void Logger::FormatJson(std::string& out, LogLevel level, std::string_view logge
                         std::string_view event, std::span<const LogField> fields,
                         const SpanContext* span) const {
   out += "{\"timestamp\":\"";
-  out += FormatRfc3339Utc(clock_.WallNow());
+  AppendTimestamp(out, clock_.WallNow());
   out += "\",\"level\":\"";
   out += LogLevelName(level);
   out += "\",\"logger\":";
@@ -166,7 +198,7 @@ void Logger::FormatJson(std::string& out, LogLevel level, std::string_view logge
 void Logger::FormatConsole(std::string& out, LogLevel level, std::string_view logger,
                            std::string_view event, std::span<const LogField> fields,
                            const SpanContext* span) const {
-  out += FormatRfc3339Utc(clock_.WallNow());
+  AppendTimestamp(out, clock_.WallNow());
   out += ' ';
   std::string_view name = LogLevelName(level);
   for (char c : name) out += static_cast<char>(c - 'a' + 'A');

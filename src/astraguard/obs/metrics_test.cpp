@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 
 namespace astraguard::obs {
 namespace {
@@ -124,6 +128,60 @@ TEST(MetricsAuthTest, BasicAuthComparesWholeHeader) {
   EXPECT_FALSE(auth.Allows("Basic cHJvbTpzM2NyZXQ=x"));
   EXPECT_FALSE(auth.Allows(""));
   EXPECT_FALSE(auth.Allows("Basic cHJvbTp3cm9uZw=="));
+}
+
+
+// Every family with at least one sample, linted by the real promtool.
+TEST(MetricsTest, EveryFamilyPassesPromtool) {
+  Metrics metrics({"1.0.0", "test"});
+  metrics.ForRoute("POST", "/api/v1/telemetry").Observe(503, 0.0004, 90, 200);
+  metrics.active_connections().Increment();
+  metrics.detection().Observe(0.00002);
+  metrics.detection().Anomaly(Severity::kMedium);
+  metrics.detection().SetAccuracy(0.9);
+  metrics.FalsePositives("limits").Increment();
+  metrics.ForBreaker("redis").Transition(BreakerState::kClosed, BreakerState::kOpen);
+  metrics.ForRetry("redis").Attempt(RetryOutcome::kExhausted);
+  metrics.ForRetry("redis").ObserveLatency(0.3);
+  metrics.ForChaos("latency").Injection(false);
+  metrics.ForChaos("latency").ObserveRecovery(2);
+  metrics.ForRecovery("safe_mode").Action(ActionStatus::kSuccess);
+  metrics.HealthCheckFailures("redis").Increment();
+  metrics.Errors("exception", "custom_operation").Increment();
+  metrics.ErrorResolution("dependency_unavailable").Observe(4);
+  metrics.ForStore("memory").Hit();
+  metrics.AddCallback("astra_log_lines_dropped_total", "Log lines dropped.",
+                      prometheus::MetricType::Counter, [] { return 0.0; });
+  const std::string text = metrics.Serialize();
+  for (const char* family :
+       {"astra_http_requests_total", "astra_http_request_duration_seconds",
+        "astra_active_connections", "astra_http_request_size_bytes",
+        "astra_http_response_size_bytes", "astra_circuit_breaker_state",
+        "astra_circuit_breaker_transitions_total", "astra_retry_attempts_total",
+        "astra_retry_latency_seconds", "astra_chaos_injections_total",
+        "astra_chaos_recovery_time_seconds", "astra_recovery_actions_total",
+        "astra_health_check_failures_total", "astra_anomalies_detected_total",
+        "astra_detection_latency_seconds", "astra_detection_accuracy",
+        "astra_false_positives_total", "astra_memory_engine_hits_total",
+        "astra_memory_engine_misses_total", "astra_memory_engine_size_bytes", "astra_errors_total",
+        "astra_error_resolution_time_seconds", "astra_build_info", "process_cpu_seconds_total"}) {
+    EXPECT_TRUE(Has(text, std::string("\n") + family)) << family;
+  }
+  char path[] = "/tmp/ag-metrics-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  const std::string cmd = std::string("promtool check metrics < ") + path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[1024];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  unlink(path);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
 }
 
 }  // namespace

@@ -95,12 +95,12 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseKeyValueList(const
 
 void SetResource(Resource& r, std::string_view key, std::string value) {
   for (auto& a : r.attributes) {
-    if (a.key == key) {
+    if (a.key() == key) {
       a.value = std::move(value);
       return;
     }
   }
-  r.attributes.push_back({std::string(key), std::move(value)});
+  r.attributes.emplace_back(std::string(key), std::move(value));
 }
 
 Status ParseLogging(const EnvMap& env, const std::string& environment, LogConfig& log) {
@@ -335,7 +335,7 @@ Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_ver
   }
   if (const auto* v = Get(env, "OTEL_SERVICE_NAME")) SetResource(r, "service.name", *v);
   for (const auto& a : r.attributes)
-    if (a.key == "service.name") c.log.service = std::get<std::string>(a.value);
+    if (a.key() == "service.name") c.log.service = std::get<std::string>(a.value);
 
   const std::string* user = Get(env, "METRICS_USER");
   const std::string* pass = Get(env, "METRICS_PASSWORD");

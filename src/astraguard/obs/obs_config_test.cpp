@@ -7,7 +7,7 @@ namespace {
 
 std::string Attr(const Resource& r, std::string_view key) {
   for (const auto& a : r.attributes)
-    if (a.key == key) return std::get<std::string>(a.value);
+    if (a.key() == key) return std::get<std::string>(a.value);
   return "<missing>";
 }
 

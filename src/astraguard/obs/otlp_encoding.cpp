@@ -30,7 +30,11 @@ void PutBytes(std::string& out, std::uint32_t field, std::string_view b) {
   out.append(b);
 }
 void PutString(std::string& out, std::uint32_t field, std::string_view s) {
-  PutBytes(out, field, SanitizeUtf8(s));
+  if (IsValidUtf8(s)) {
+    PutBytes(out, field, s);
+  } else {
+    PutBytes(out, field, SanitizeUtf8(s));
+  }
 }
 void PutUint(std::string& out, std::uint32_t field, std::uint64_t v) {
   PutTag(out, field, kVarint);
@@ -41,9 +45,27 @@ std::string_view AsBytes(const std::array<std::uint8_t, N>& a) {
   return {reinterpret_cast<const char*>(a.data()), N};
 }
 
+// Nested messages are written in place: a one-byte length placeholder, the body, then the
+// placeholder is patched (and widened with one memmove when the body is >= 128 bytes).
+std::size_t BeginMessage(std::string& out, std::uint32_t field) {
+  PutTag(out, field, kLen);
+  out.push_back('\0');
+  return out.size();
+}
+void EndMessage(std::string& out, std::size_t body_start) {
+  const std::size_t len = out.size() - body_start;
+  if (len < 0x80) {
+    out[body_start - 1] = static_cast<char>(len);
+    return;
+  }
+  std::string v;
+  PutVarint(v, len);
+  out.replace(body_start - 1, 1, v);
+}
+
 // AnyValue { string_value=1; bool_value=2; int_value=3; double_value=4; ... }
-std::string EncodeAnyValue(const AttributeValue& v) {
-  std::string out;
+void PutAnyValue(std::string& out, std::uint32_t field, const AttributeValue& v) {
+  const std::size_t m = BeginMessage(out, field);
   if (const auto* s = std::get_if<std::string>(&v)) {
     PutString(out, 1, *s);
   } else if (const auto* b = std::get_if<bool>(&v)) {
@@ -55,22 +77,22 @@ std::string EncodeAnyValue(const AttributeValue& v) {
     std::memcpy(&bits, d, sizeof bits);
     PutFixed64(out, 4, bits);
   }
-  return out;
+  EndMessage(out, m);
 }
 
 // KeyValue { key=1; value=2 }
 void PutKeyValue(std::string& out, std::uint32_t field, const Attribute& a) {
-  std::string kv;
-  PutString(kv, 1, a.key);
-  PutBytes(kv, 2, EncodeAnyValue(a.value));
-  PutBytes(out, field, kv);
+  const std::size_t m = BeginMessage(out, field);
+  PutString(out, 1, a.key());
+  PutAnyValue(out, 2, a.value);
+  EndMessage(out, m);
 }
 
 // Span { trace_id=1; span_id=2; trace_state=3; parent_span_id=4; name=5; kind=6;
 //        start_time_unix_nano=7 (fixed64); end_time_unix_nano=8 (fixed64); attributes=9;
 //        events=11; status=15 }
-std::string EncodeSpan(const SpanData& s) {
-  std::string out;
+void PutSpan(std::string& out, std::uint32_t field, const SpanData& s) {
+  const std::size_t m = BeginMessage(out, field);
   PutBytes(out, 1, AsBytes(s.trace_id.bytes));
   PutBytes(out, 2, AsBytes(s.span_id.bytes));
   if (!s.trace_state.empty()) PutString(out, 3, s.trace_state);
@@ -82,20 +104,20 @@ std::string EncodeSpan(const SpanData& s) {
   for (const auto& a : s.attributes) PutKeyValue(out, 9, a);
   for (const auto& e : s.events) {
     // Event { time_unix_nano=1 (fixed64); name=2; attributes=3 }
-    std::string ev;
-    PutFixed64(ev, 1, e.time_unix_nano);
-    PutString(ev, 2, e.name);
-    for (const auto& a : e.attributes) PutKeyValue(ev, 3, a);
-    PutBytes(out, 11, ev);
+    const std::size_t em = BeginMessage(out, 11);
+    PutFixed64(out, 1, e.time_unix_nano);
+    PutString(out, 2, e.name);
+    for (const auto& a : e.attributes) PutKeyValue(out, 3, a);
+    EndMessage(out, em);
   }
   if (s.status != SpanStatus::kUnset) {
     // Status { message=2; code=3 }
-    std::string st;
-    if (!s.status_message.empty()) PutString(st, 2, s.status_message);
-    PutUint(st, 3, static_cast<std::uint64_t>(s.status));
-    PutBytes(out, 15, st);
+    const std::size_t sm = BeginMessage(out, 15);
+    if (!s.status_message.empty()) PutString(out, 2, s.status_message);
+    PutUint(out, 3, static_cast<std::uint64_t>(s.status));
+    EndMessage(out, sm);
   }
-  return out;
+  EndMessage(out, m);
 }
 
 // ---- OTLP/JSON ----
@@ -124,7 +146,7 @@ void JsonAttributes(std::string& out, const std::vector<Attribute>& attrs) {
     if (!first) out += ',';
     first = false;
     out += "{\"key\":";
-    AppendJsonString(out, a.key);
+    AppendJsonString(out, a.key());
     out += ",\"value\":";
     JsonAnyValue(out, a.value);
     out += '}';
@@ -192,25 +214,25 @@ void JsonSpan(std::string& out, const SpanData& s) {
 
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
-  // Resource { attributes=1 }
-  std::string res;
-  for (const auto& a : resource.attributes) PutKeyValue(res, 1, a);
-  // InstrumentationScope { name=1; version=2 }
-  std::string sc;
-  PutString(sc, 1, scope.name);
-  if (!scope.version.empty()) PutString(sc, 2, scope.version);
-  // ScopeSpans { scope=1; spans=2 }
-  std::string scope_spans;
-  PutBytes(scope_spans, 1, sc);
-  for (const auto& s : spans) PutBytes(scope_spans, 2, EncodeSpan(*s));
-  // ResourceSpans { resource=1; scope_spans=2 }
-  std::string rs;
-  PutBytes(rs, 1, res);
-  PutBytes(rs, 2, scope_spans);
+  std::string out;
+  out.reserve(256 + spans.size() * 400);
   // ExportTraceServiceRequest { resource_spans=1 }
-  std::string req;
-  PutBytes(req, 1, rs);
-  return req;
+  const std::size_t rs = BeginMessage(out, 1);
+  {
+    // ResourceSpans { resource=1; scope_spans=2 }
+    const std::size_t res = BeginMessage(out, 1);  // Resource { attributes=1 }
+    for (const auto& a : resource.attributes) PutKeyValue(out, 1, a);
+    EndMessage(out, res);
+    const std::size_t ss = BeginMessage(out, 2);  // ScopeSpans { scope=1; spans=2 }
+    const std::size_t sc = BeginMessage(out, 1);  // InstrumentationScope { name=1; version=2 }
+    PutString(out, 1, scope.name);
+    if (!scope.version.empty()) PutString(out, 2, scope.version);
+    EndMessage(out, sc);
+    for (const auto& s : spans) PutSpan(out, 2, *s);
+    EndMessage(out, ss);
+  }
+  EndMessage(out, rs);
+  return out;
 }
 
 std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,

@@ -75,19 +75,19 @@ SpanBatch SampleBatch() {
   s->parent_span_id = ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->span_id;
   s->start_unix_nano = 1'780'000'000'000'000'000ULL;
   s->end_unix_nano = s->start_unix_nano + 1500;
-  s->attributes.push_back({"http.route", std::string("/api/v1/telemetry")});
-  s->attributes.push_back({"http.response.status_code", std::int64_t{503}});
-  s->attributes.push_back({"ratio", 0.5});
-  s->attributes.push_back({"ok", true});
-  s->attributes.push_back({"neg", std::int64_t{-3}});
-  s->attributes.push_back({"bad", std::string("x\xffy")});
+  s->attributes.push_back(Attribute{"http.route", std::string("/api/v1/telemetry")});
+  s->attributes.push_back(Attribute{"http.response.status_code", std::int64_t{503}});
+  s->attributes.push_back(Attribute{"ratio", 0.5});
+  s->attributes.push_back(Attribute{"ok", true});
+  s->attributes.push_back(Attribute{"neg", std::int64_t{-3}});
+  s->attributes.push_back(Attribute{"bad", std::string("x\xffy")});
   s->status = SpanStatus::kError;
   s->status_message = "upstream";
   b.push_back(std::move(s));
   return b;
 }
 
-Resource SampleResource() { return Resource{{{"service.name", std::string("astra-guard")}}}; }
+Resource SampleResource() { return Resource{{Attribute{"service.name", std::string("astra-guard")}}}; }
 
 TEST(OtlpProtobufTest, EncodesRequestStructure) {
   auto batch = SampleBatch();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,8 +20,23 @@ enum class SpanStatus { kUnset = 0, kOk = 1, kError = 2 };
 
 using AttributeValue = std::variant<std::string, bool, std::int64_t, double>;
 
+// Marks an attribute key with static storage duration (a string literal): stored as a pointer,
+// so the well-known semantic-convention keys cost no allocation per span.
+struct StaticKey {
+  explicit constexpr StaticKey(const char* k) : str(k) {}
+  const char* str;
+};
+
 struct Attribute {
-  std::string key;
+  Attribute() = default;
+  Attribute(std::string k, AttributeValue v) : owned_key(std::move(k)), value(std::move(v)) {}
+  Attribute(StaticKey k, AttributeValue v) : static_key(k.str), value(std::move(v)) {}
+  std::string_view key() const {
+    return static_key != nullptr ? std::string_view(static_key) : std::string_view(owned_key);
+  }
+
+  const char* static_key = nullptr;  // set for StaticKey keys
+  std::string owned_key;             // otherwise
   AttributeValue value;
 };
 

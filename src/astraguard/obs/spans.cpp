@@ -6,8 +6,8 @@ namespace astraguard::obs {
 
 Span StartDetectionSpan(Tracer& tracer, std::int64_t data_size, std::string_view model_name) {
   Span span = tracer.StartSpan("anomaly_detection", SpanKind::kInternal);
-  span.SetAttribute("data.size", data_size);
-  span.SetAttribute("model", model_name);
+  span.SetAttribute(StaticKey("data.size"), data_size);
+  span.SetAttribute(StaticKey("model"), model_name);
   return span;
 }
 
@@ -16,10 +16,10 @@ Span StartRedisSpan(Tracer& tracer, std::string_view command, std::string_view s
   std::string name = "redis ";
   name.append(command);
   Span span = tracer.StartSpan(name, SpanKind::kClient);
-  span.SetAttribute("db.system.name", std::string_view("redis"));
-  span.SetAttribute("db.operation.name", command);
-  if (!server_address.empty()) span.SetAttribute("server.address", server_address);
-  if (server_port > 0) span.SetAttribute("server.port", server_port);
+  span.SetAttribute(StaticKey("db.system.name"), std::string_view("redis"));
+  span.SetAttribute(StaticKey("db.operation.name"), command);
+  if (!server_address.empty()) span.SetAttribute(StaticKey("server.address"), server_address);
+  if (server_port > 0) span.SetAttribute(StaticKey("server.port"), server_port);
   return span;
 }
 
@@ -27,8 +27,8 @@ Span StartRecoverySpan(Tracer& tracer, std::string_view action, std::string_view
   std::string name = "recovery ";
   name.append(action);
   Span span = tracer.StartSpan(name, SpanKind::kInternal);
-  span.SetAttribute("recovery.action", action);
-  if (!reason.empty()) span.SetAttribute("recovery.reason", reason);
+  span.SetAttribute(StaticKey("recovery.action"), action);
+  if (!reason.empty()) span.SetAttribute(StaticKey("recovery.reason"), reason);
   return span;
 }
 

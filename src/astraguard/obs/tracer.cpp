@@ -1,6 +1,7 @@
 #include "astraguard/obs/tracer.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 namespace astraguard::obs {
 namespace {
@@ -18,14 +19,23 @@ std::uint64_t UnixNanos(std::chrono::system_clock::time_point tp) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count());
 }
 
-void Upsert(std::vector<Attribute>& attrs, std::string_view key, AttributeValue v) {
+template <typename Key>
+void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
+  std::string_view k;
+  if constexpr (std::is_same_v<Key, StaticKey>)
+    k = key.str;
+  else
+    k = key;
   for (auto& a : attrs) {
-    if (a.key == key) {
+    if (a.key() == k) {
       a.value = std::move(v);
       return;
     }
   }
-  attrs.push_back(Attribute{std::string(key), std::move(v)});
+  if constexpr (std::is_same_v<Key, StaticKey>)
+    attrs.emplace_back(key, std::move(v));
+  else
+    attrs.emplace_back(std::string(key), std::move(v));
 }
 
 constexpr std::size_t kMaxAttributes = 128;
@@ -87,6 +97,20 @@ void Span::SetAttribute(std::string_view key, bool value) {
   if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
 }
 
+void Span::SetAttribute(StaticKey key, std::string_view value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes)
+    Upsert(data_->attributes, key, std::string(value));
+}
+void Span::SetAttribute(StaticKey key, std::int64_t value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+void Span::SetAttribute(StaticKey key, double value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+void Span::SetAttribute(StaticKey key, bool value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+
 void Span::SetStatus(SpanStatus status, std::string_view message) {
   if (!data_) return;
   // Ok is final; Unset never overrides (OpenTelemetry API rules).
@@ -100,8 +124,8 @@ void Span::RecordException(std::string_view type, std::string_view message) {
   SpanEvent ev;
   ev.name = "exception";
   ev.time_unix_nano = UnixNanos(tracer_->clock_.WallNow());
-  ev.attributes.push_back({"exception.type", std::string(type)});
-  ev.attributes.push_back({"exception.message", std::string(message)});
+  ev.attributes.emplace_back(StaticKey("exception.type"), std::string(type));
+  ev.attributes.emplace_back(StaticKey("exception.message"), std::string(message));
   data_->events.push_back(std::move(ev));
 }
 
@@ -200,20 +224,23 @@ Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
   name.append(info.route);
   Span span = tracer.StartSpanWithParent(name, SpanKind::kServer, remote ? &*remote : nullptr);
   if (span.IsRecording()) {
-    span.SetAttribute("http.request.method", info.method);
-    span.SetAttribute("http.route", info.route);
-    span.SetAttribute("url.path", info.path);
-    span.SetAttribute("url.scheme", std::string_view("http"));
-    if (info.server_port > 0) span.SetAttribute("server.port", info.server_port);
-    if (!info.client_address.empty()) span.SetAttribute("client.address", info.client_address);
-    if (!info.user_agent.empty()) span.SetAttribute("user_agent.original", info.user_agent);
+    span.SetAttribute(StaticKey("http.request.method"), info.method);
+    span.SetAttribute(StaticKey("http.route"), info.route);
+    span.SetAttribute(StaticKey("url.path"), info.path);
+    span.SetAttribute(StaticKey("url.scheme"), std::string_view("http"));
+    if (info.server_port > 0)
+      span.SetAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
+    if (!info.client_address.empty())
+      span.SetAttribute(StaticKey("client.address"), info.client_address);
+    if (!info.user_agent.empty())
+      span.SetAttribute(StaticKey("user_agent.original"), info.user_agent);
   }
   return span;
 }
 
 void SetHttpServerSpanResult(Span& span, int status_code) {
   if (!span.IsRecording()) return;
-  span.SetAttribute("http.response.status_code", status_code);
+  span.SetAttribute(StaticKey("http.response.status_code"), static_cast<std::int64_t>(status_code));
   if (status_code >= 500) span.SetStatus(SpanStatus::kError);
 }
 

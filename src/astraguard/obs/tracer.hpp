@@ -76,6 +76,13 @@ class [[nodiscard]] Span final {
   }
   void SetAttribute(std::string_view key, double value);
   void SetAttribute(std::string_view key, bool value);
+  // Same, for keys with static storage (no allocation for the key).
+  void SetAttribute(StaticKey key, std::string_view value);
+  void SetAttribute(StaticKey key, const char* value) { SetAttribute(key, std::string_view(value)); }
+  void SetAttribute(StaticKey key, std::int64_t value);
+  void SetAttribute(StaticKey key, int value) { SetAttribute(key, static_cast<std::int64_t>(value)); }
+  void SetAttribute(StaticKey key, double value);
+  void SetAttribute(StaticKey key, bool value);
   void SetStatus(SpanStatus status, std::string_view message = {});
   // Adds the semantic-convention "exception" event.
   void RecordException(std::string_view type, std::string_view message);

@@ -81,7 +81,7 @@ TEST(TracerTest, RemoteParentFromTraceparent) {
   EXPECT_EQ(d.status, SpanStatus::kUnset);  // 4xx leaves status unset on SERVER spans
   auto attr = [&](std::string_view k) -> const AttributeValue* {
     for (const auto& a : d.attributes)
-      if (a.key == k) return &a.value;
+      if (a.key() == k) return &a.value;
     return nullptr;
   };
   ASSERT_NE(attr("http.request.method"), nullptr);
