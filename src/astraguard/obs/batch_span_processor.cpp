@@ -8,7 +8,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 BatchSpanProcessor::BatchSpanProcessor(const BatchConfig& config,
                                        std::unique_ptr<SpanExporter> exporter)
-    : config_(config), exporter_(std::move(exporter)), queue_(config.max_queue_size) {
+    : config_(config),
+      exporter_(std::move(exporter)),
+      queue_(config.max_queue_size),
+      free_(config.max_queue_size) {
   worker_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ag-span-export");
     Worker();
@@ -25,7 +28,16 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) {
     return;
   }
   queued_.fetch_add(1, std::memory_order_release);
-  if (queue_.SizeApprox() >= config_.max_export_batch_size) wake_.notify_one();
+  // One wake-up per sleep, not one futex call per span while the worker is busy.
+  if (queue_.SizeApprox() >= config_.max_export_batch_size &&
+      worker_waiting_.exchange(false, std::memory_order_acq_rel)) {
+    wake_.notify_one();
+  }
+}
+
+std::unique_ptr<SpanData> BatchSpanProcessor::NewSpanData() {
+  if (auto s = free_.TryPop()) return std::move(*s);
+  return std::make_unique<SpanData>();
 }
 
 std::size_t BatchSpanProcessor::ExportOnce(SteadyClock::time_point deadline) {
@@ -43,11 +55,15 @@ std::size_t BatchSpanProcessor::ExportOnce(SteadyClock::time_point deadline) {
   else
     failed_.fetch_add(batch.size(), std::memory_order_relaxed);
   processed_.fetch_add(batch.size(), std::memory_order_release);
+  const std::size_t n = batch.size();
+  for (auto& s : batch) {
+    if (s->attributes.capacity() <= 32) (void)free_.TryPush(s);  // else freed here
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     progress_.notify_all();
   }
-  return batch.size();
+  return n;
 }
 
 void BatchSpanProcessor::Worker() {
@@ -55,10 +71,12 @@ void BatchSpanProcessor::Worker() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
+      worker_waiting_.store(true, std::memory_order_release);
       wake_.wait_for(lock, config_.schedule_delay, [&] {
         return stopping_.load() || queue_.SizeApprox() >= config_.max_export_batch_size ||
                flush_requested_.load() != flushes_seen;
       });
+      worker_waiting_.store(false, std::memory_order_release);
       flushes_seen = flush_requested_.load();
     }
     if (stopping_.load()) break;

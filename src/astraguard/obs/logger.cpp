@@ -58,7 +58,6 @@ void AppendValueConsole(std::string& out, const LogField::Value& v) {
   AppendValueJson(out, v);
 }
 
-thread_local std::string t_line;
 
 // Appends RFC 3339 UTC with microseconds; the "YYYY-MM-DDTHH:MM:SS" part is cached per thread
 // and recomputed only when the second changes.
@@ -144,7 +143,8 @@ Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clo
       min_level_(config.level),
       sink_(std::move(sink)),
       clock_(clock),
-      queue_(config.queue_capacity) {
+      queue_(config.queue_capacity),
+      free_buffers_(config.queue_capacity) {
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ag-log-writer");
     WriterLoop();
@@ -226,18 +226,24 @@ void Logger::Log(LogLevel level, std::string_view logger, std::string_view event
                  std::span<const LogField> fields, const SpanContext* span) {
   if (!Enabled(level)) return;
   if (span == nullptr) span = CurrentSpanContext();
-  std::string& line = t_line;
-  line.clear();
+  std::string line;
+  if (auto recycled = free_buffers_.TryPop()) {
+    line = std::move(*recycled);
+    line.clear();
+  } else {
+    line.reserve(512);
+  }
   if (config_.format == LogFormat::kJson)
     FormatJson(line, level, logger, event, fields, span);
   else
     FormatConsole(line, level, logger, event, fields, span);
-  Enqueue(std::string(line));
+  Enqueue(std::move(line));
 }
 
 void Logger::Enqueue(std::string line) {
   if (!queue_.TryPush(line)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
+    (void)free_buffers_.TryPush(line);
     return;
   }
   accepted_.fetch_add(1, std::memory_order_release);
@@ -299,6 +305,7 @@ void Logger::WriterLoop() {
       if (!line) break;
       batch += *line;
       ++n;
+      if (line->capacity() <= 4096) (void)free_buffers_.TryPush(*line);  // else freed here
     }
     if (n > 0) {
       sink_->Write(batch);

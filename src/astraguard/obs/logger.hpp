@@ -175,6 +175,9 @@ class Logger final {
   std::unique_ptr<LogSink> sink_;
   const Clock& clock_;
   BoundedQueue<std::string> queue_;
+  // Written lines' buffers go back to producers, so steady-state logging allocates nothing
+  // and no buffer is freed on a thread other than the one that allocated it.
+  BoundedQueue<std::string> free_buffers_;
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};

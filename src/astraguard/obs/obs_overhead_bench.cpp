@@ -7,6 +7,7 @@
 #include "astraguard/obs/batch_span_processor.hpp"
 #include "astraguard/obs/logger.hpp"
 #include "astraguard/obs/metrics.hpp"
+#include "astraguard/obs/otlp_encoding.hpp"
 #include "astraguard/obs/tracer.hpp"
 
 namespace astraguard::obs {
@@ -82,6 +83,35 @@ void BM_JsonLogLine(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JsonLogLine);
+
+// Export-thread cost per span: OTLP protobuf encoding of a batch of 512 SERVER spans.
+class CollectingProcessor final : public SpanProcessor {
+ public:
+  void OnEnd(std::unique_ptr<SpanData> s) override { batch.push_back(std::move(s)); }
+  bool ForceFlush(std::chrono::milliseconds) override { return true; }
+  void Shutdown(std::chrono::milliseconds) override {}
+  SpanBatch batch;
+};
+
+void BM_EncodeProtobufPerSpan(benchmark::State& state) {
+  SystemClock clock;
+  auto proc = std::make_unique<CollectingProcessor>();
+  CollectingProcessor* p = proc.get();
+  Tracer tracer({SamplerKind::kAlwaysOn, 1.0}, std::move(proc), clock);
+  for (int i = 0; i < 512; ++i) {
+    Span s = StartHttpServerSpan(tracer, {.method = "POST", .route = "/api/v1/telemetry",
+                                          .path = "/api/v1/telemetry", .server_port = 8000,
+                                          .client_address = "127.0.0.1", .user_agent = "wrk"});
+    SetHttpServerSpanResult(s, 200);
+  }
+  Resource r{{Attribute{"service.name", std::string("astra-guard")}}};
+  for (auto _ : state) {
+    std::string buf = EncodeOtlpProtobuf(r, {"astraguard", "1"}, p->batch);
+    benchmark::DoNotOptimize(buf);
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+}
+BENCHMARK(BM_EncodeProtobufPerSpan);
 
 }  // namespace
 }  // namespace astraguard::obs

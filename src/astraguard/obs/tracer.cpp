@@ -173,16 +173,22 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
   if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;
   sampled_.fetch_add(1, std::memory_order_relaxed);
-  auto d = std::make_unique<SpanData>();
-  d->name = std::string(name);
+  std::unique_ptr<SpanData> d = processor_->NewSpanData();
+  // Reset every field: `d` may be recycled (assign() and clear() keep capacity).
+  d->name.assign(name);
   d->kind = kind;
   d->trace_id = span.ctx_.trace_id;
   d->span_id = span.ctx_.span_id;
-  if (has_parent) d->parent_span_id = parent->span_id;
-  d->trace_state = span.ctx_.trace_state;
+  d->parent_span_id = has_parent ? parent->span_id : SpanId{};
+  d->trace_state.assign(span.ctx_.trace_state);
   d->trace_flags = span.ctx_.trace_flags;
   d->start_unix_nano = UnixNanos(clock_.WallNow());
+  d->end_unix_nano = 0;
+  d->attributes.clear();
   d->attributes.reserve(8);
+  d->events.clear();
+  d->status = SpanStatus::kUnset;
+  d->status_message.clear();
   span.start_mono_ = clock_.Now();
   span.data_ = std::move(d);
   return span;

@@ -46,6 +46,9 @@ class SpanProcessor {
  public:
   virtual ~SpanProcessor() = default;
   virtual void OnEnd(std::unique_ptr<SpanData> span) = 0;
+  // A SpanData to fill for a new span; processors may hand back recycled objects (their
+  // strings and vectors keep their capacity). The Tracer resets every field it uses.
+  virtual std::unique_ptr<SpanData> NewSpanData() { return std::make_unique<SpanData>(); }
   // Exports everything queued so far; false if `timeout` elapsed first.
   virtual bool ForceFlush(std::chrono::milliseconds timeout) = 0;
   // Flushes (bounded by `timeout`) and stops; later OnEnd calls are dropped.
