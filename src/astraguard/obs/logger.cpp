@@ -59,6 +59,16 @@ void AppendValueConsole(std::string& out, const LogField::Value& v) {
 }
 
 
+void AppendHex(std::string& out, const std::uint8_t* b, std::size_t n) {
+  constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t at = out.size();
+  out.resize(at + 2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[at + 2 * i] = kHex[b[i] >> 4];
+    out[at + 2 * i + 1] = kHex[b[i] & 0xf];
+  }
+}
+
 // Appends RFC 3339 UTC with microseconds; the "YYYY-MM-DDTHH:MM:SS" part is cached per thread
 // and recomputed only when the second changes.
 void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp) {
@@ -145,6 +155,12 @@ Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clo
       clock_(clock),
       queue_(config.queue_capacity),
       free_buffers_(config.queue_capacity) {
+  identity_json_ = ",\"service\":";
+  AppendJsonString(identity_json_, config_.service);
+  identity_json_ += ",\"environment\":";
+  AppendJsonString(identity_json_, config_.environment);
+  identity_json_ += ",\"version\":";
+  AppendJsonString(identity_json_, config_.version);
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ag-log-writer");
     WriterLoop();
@@ -171,17 +187,12 @@ void Logger::FormatJson(std::string& out, LogLevel level, std::string_view logge
   AppendJsonString(out, logger);
   out += ",\"event\":";
   AppendJsonString(out, event);
-  out += ",\"service\":";
-  AppendJsonString(out, config_.service);
-  out += ",\"environment\":";
-  AppendJsonString(out, config_.environment);
-  out += ",\"version\":";
-  AppendJsonString(out, config_.version);
+  out += identity_json_;  // ,"service":...,"environment":...,"version":... (pre-escaped)
   if (span != nullptr && span->IsValid()) {
     out += ",\"trace_id\":\"";
-    out += span->trace_id.Hex();
+    AppendHex(out, span->trace_id.bytes.data(), span->trace_id.bytes.size());
     out += "\",\"span_id\":\"";
-    out += span->span_id.Hex();
+    AppendHex(out, span->span_id.bytes.data(), span->span_id.bytes.size());
     out += '"';
   }
   for (const auto& f : fields) {
@@ -215,9 +226,9 @@ void Logger::FormatConsole(std::string& out, LogLevel level, std::string_view lo
   }
   if (span != nullptr && span->IsValid()) {
     out += " trace_id=";
-    out += span->trace_id.Hex();
+    AppendHex(out, span->trace_id.bytes.data(), span->trace_id.bytes.size());
     out += " span_id=";
-    out += span->span_id.Hex();
+    AppendHex(out, span->span_id.bytes.data(), span->span_id.bytes.size());
   }
   out += '\n';
 }

@@ -174,6 +174,7 @@ class Logger final {
   const LogLevel min_level_;
   std::unique_ptr<LogSink> sink_;
   const Clock& clock_;
+  std::string identity_json_;  // the service/environment/version fields, rendered once
   BoundedQueue<std::string> queue_;
   // Written lines' buffers go back to producers, so steady-state logging allocates nothing
   // and no buffer is freed on a thread other than the one that allocated it.
