@@ -10,7 +10,11 @@ namespace {
 // ---- protobuf wire format ----
 enum WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
 
-void PutVarint(std::string& out, std::uint64_t v) {
+inline void PutVarint(std::string& out, std::uint64_t v) {
+  if (v < 0x80) {
+    out.push_back(static_cast<char>(v));
+    return;
+  }
   while (v >= 0x80) {
     out += static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
     v >>= 7;

@@ -25,7 +25,7 @@ void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
   if constexpr (std::is_same_v<Key, StaticKey>)
     k = key.str;
   else
-    k = key;
+    k = std::string_view(key);
   for (auto& a : attrs) {
     if (a.key() == k) {
       a.value = std::move(v);
@@ -109,6 +109,11 @@ void Span::SetAttribute(StaticKey key, double value) {
 }
 void Span::SetAttribute(StaticKey key, bool value) {
   if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+
+void Span::AddAttribute(StaticKey key, AttributeValue value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes)
+    data_->attributes.emplace_back(key, std::move(value));
 }
 
 void Span::SetStatus(SpanStatus status, std::string_view message) {
@@ -230,16 +235,16 @@ Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
   name.append(info.route);
   Span span = tracer.StartSpanWithParent(name, SpanKind::kServer, remote ? &*remote : nullptr);
   if (span.IsRecording()) {
-    span.SetAttribute(StaticKey("http.request.method"), info.method);
-    span.SetAttribute(StaticKey("http.route"), info.route);
-    span.SetAttribute(StaticKey("url.path"), info.path);
-    span.SetAttribute(StaticKey("url.scheme"), std::string_view("http"));
+    span.AddAttribute(StaticKey("http.request.method"), std::string(info.method));
+    span.AddAttribute(StaticKey("http.route"), std::string(info.route));
+    span.AddAttribute(StaticKey("url.path"), std::string(info.path));
+    span.AddAttribute(StaticKey("url.scheme"), std::string("http"));
     if (info.server_port > 0)
-      span.SetAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
+      span.AddAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
     if (!info.client_address.empty())
-      span.SetAttribute(StaticKey("client.address"), info.client_address);
+      span.AddAttribute(StaticKey("client.address"), std::string(info.client_address));
     if (!info.user_agent.empty())
-      span.SetAttribute(StaticKey("user_agent.original"), info.user_agent);
+      span.AddAttribute(StaticKey("user_agent.original"), std::string(info.user_agent));
   }
   return span;
 }

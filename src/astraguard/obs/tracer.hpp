@@ -86,6 +86,8 @@ class [[nodiscard]] Span final {
   void SetAttribute(StaticKey key, int value) { SetAttribute(key, static_cast<std::int64_t>(value)); }
   void SetAttribute(StaticKey key, double value);
   void SetAttribute(StaticKey key, bool value);
+  // Appends without looking for an existing key: for fresh spans whose keys are distinct.
+  void AddAttribute(StaticKey key, AttributeValue value);
   void SetStatus(SpanStatus status, std::string_view message = {});
   // Adds the semantic-convention "exception" event.
   void RecordException(std::string_view type, std::string_view message);
