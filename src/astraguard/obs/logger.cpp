@@ -237,13 +237,7 @@ void Logger::Log(LogLevel level, std::string_view logger, std::string_view event
                  std::span<const LogField> fields, const SpanContext* span) {
   if (!Enabled(level)) return;
   if (span == nullptr) span = CurrentSpanContext();
-  std::string line;
-  if (auto recycled = free_buffers_.TryPop()) {
-    line = std::move(*recycled);
-    line.clear();
-  } else {
-    line.reserve(512);
-  }
+  std::string line = AcquireBuffer();
   if (config_.format == LogFormat::kJson)
     FormatJson(line, level, logger, event, fields, span);
   else
@@ -265,18 +259,63 @@ void Logger::Enqueue(std::string line) {
 }
 
 void Logger::Access(const AccessLogEntry& e) {
+  const LogLevel level = e.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+  if (!Enabled(level)) return;
   const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
-  const LogField fields[] = {
-      {"method", e.method},
-      {"route", e.route},
-      {"status", e.status},
-      {"duration_ms", ms},
-      {"bytes", e.response_bytes},
-      {"request_bytes", e.request_bytes},
-      {"client", e.client},
-  };
-  Log(e.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "astraguard.http", "http_request",
-      std::span<const LogField>(fields), e.span);
+  if (config_.format != LogFormat::kJson) {
+    const LogField fields[] = {
+        {"method", e.method},          {"route", e.route},
+        {"status", e.status},          {"duration_ms", ms},
+        {"bytes", e.response_bytes},   {"request_bytes", e.request_bytes},
+        {"client", e.client},
+    };
+    Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields), e.span);
+    return;
+  }
+  // One line per request: a dedicated JSON formatter with the same output as Log() (fields in
+  // the same order), minus the generic field dispatch.
+  const SpanContext* span = e.span != nullptr ? e.span : CurrentSpanContext();
+  std::string line = AcquireBuffer();
+  line += "{\"timestamp\":\"";
+  AppendTimestamp(line, clock_.WallNow());
+  line += "\",\"level\":\"";
+  line += LogLevelName(level);
+  line += "\",\"logger\":\"astraguard.http\",\"event\":\"http_request\"";
+  line += identity_json_;
+  if (span != nullptr && span->IsValid()) {
+    line += ",\"trace_id\":\"";
+    AppendHex(line, span->trace_id.bytes.data(), span->trace_id.bytes.size());
+    line += "\",\"span_id\":\"";
+    AppendHex(line, span->span_id.bytes.data(), span->span_id.bytes.size());
+    line += '"';
+  }
+  line += ",\"method\":";
+  AppendJsonString(line, e.method);
+  line += ",\"route\":";
+  AppendJsonString(line, e.route);
+  line += ",\"status\":";
+  AppendJsonNumber(line, static_cast<std::int64_t>(e.status));
+  line += ",\"duration_ms\":";
+  AppendJsonNumber(line, ms);
+  line += ",\"bytes\":";
+  AppendJsonNumber(line, static_cast<std::uint64_t>(e.response_bytes));
+  line += ",\"request_bytes\":";
+  AppendJsonNumber(line, static_cast<std::uint64_t>(e.request_bytes));
+  line += ",\"client\":";
+  AppendJsonString(line, e.client);
+  line += "}\n";
+  Enqueue(std::move(line));
+}
+
+std::string Logger::AcquireBuffer() {
+  std::string line;
+  if (auto recycled = free_buffers_.TryPop()) {
+    line = std::move(*recycled);
+    line.clear();
+  } else {
+    line.reserve(512);
+  }
+  return line;
 }
 
 void Logger::Detection(std::string_view logger, std::string_view satellite,

@@ -162,6 +162,7 @@ class Logger final {
 
  private:
   void Enqueue(std::string line);
+  std::string AcquireBuffer();  // a recycled line buffer, or a new one
   void WriterLoop();
   void FormatJson(std::string& out, LogLevel level, std::string_view logger,
                   std::string_view event, std::span<const LogField> fields,

@@ -228,13 +228,13 @@ TracerStats Tracer::stats() const {
 Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
   std::optional<SpanContext> remote;
   if (!info.traceparent.empty()) remote = ExtractW3C(info.traceparent, info.tracestate);
-  std::string name;
-  name.reserve(info.method.size() + 1 + info.route.size());
-  name.append(info.method);
-  name += ' ';
-  name.append(info.route);
-  Span span = tracer.StartSpanWithParent(name, SpanKind::kServer, remote ? &*remote : nullptr);
+  Span span = tracer.StartSpanWithParent({}, SpanKind::kServer, remote ? &*remote : nullptr);
   if (span.IsRecording()) {
+    // The name is only built for recorded spans (a sampled-out request allocates nothing).
+    std::string& name = span.data_->name;
+    name.assign(info.method);
+    name += ' ';
+    name.append(info.route);
     span.AddAttribute(StaticKey("http.request.method"), std::string(info.method));
     span.AddAttribute(StaticKey("http.route"), std::string(info.route));
     span.AddAttribute(StaticKey("url.path"), std::string(info.path));

@@ -97,6 +97,7 @@ class [[nodiscard]] Span final {
 
  private:
   friend class Tracer;
+  friend Span StartHttpServerSpan(Tracer& tracer, const struct HttpServerSpanInfo& info);
   Tracer* tracer_ = nullptr;
   std::unique_ptr<SpanData> data_;
   SpanContext ctx_;
