@@ -1,5 +1,6 @@
 #include "astraguard/mission/classifier.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -33,14 +34,24 @@ SensorSignature SensorHealth::Update(const Readings& r) {
       }
     }
     const auto ch = static_cast<StdChannel>(i);
-    if (dropout_active_[i] && !sig.any()) {
+    if (ch == StdChannel::kWheelSpeed && config_->wheel_spin_down_ratio > 0 && v != 0.0) {
+      if (wheel_baseline_ >= config_->wheel_min_baseline_rpm &&
+          v < config_->wheel_spin_down_ratio * wheel_baseline_) {
+        sig.wheel_spin_down = true;
+        sig.wheel_baseline_rpm = wheel_baseline_;
+      } else if (wheel_baseline_ == 0.0 || v > 0.5 * wheel_baseline_) {
+        // learn only while the wheel runs normally (~ 100-sample memory)
+        wheel_baseline_ = wheel_baseline_ == 0.0 ? v : wheel_baseline_ + 0.01 * (v - wheel_baseline_);
+      }
+    }
+    if (dropout_active_[i] && !sig.sensor()) {
       sig.dropout = true;
       sig.channel = ch;
       sig.value = v;
     }
     const bool stuck = config_->stuck_samples > 0 && same_run_[i] >= config_->stuck_samples &&
                        !dropout_active_[i];
-    if (stuck && !sig.any()) {
+    if (stuck && !sig.sensor()) {
       sig.stuck = true;
       sig.channel = ch;
       sig.run = same_run_[i];
@@ -78,9 +89,10 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
     out.channels.push_back(c.channel);
   }
 
-  if (signature.any()) {
+  if (signature.sensor()) {
     const std::string ch(StdChannelName(signature.channel));
-    if (signature.dropout && signature.channel == StdChannel::kWheelSpeed && has_current_or_gyro) {
+    if (signature.dropout && signature.channel == StdChannel::kWheelSpeed &&
+        (has_current_or_gyro || signature.wheel_spin_down)) {
       out.type = FaultType::kWheel;
       out.reason = "wheel_speed reads 0 with current/gyro excursions: wheel stall";
       return out;
@@ -92,9 +104,15 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
                                  : ch + " dropout: reads exactly 0 after a non-zero value";
     return out;
   }
-  if (wheel > 0) {
+  if (wheel > 0 || signature.wheel_spin_down) {
     out.type = FaultType::kWheel;
-    out.reason = "wheel_speed out of family";
+    out.reason = wheel > 0 ? "wheel_speed out of family"
+                           : "wheel spun down below " + Fmt(signature.wheel_baseline_rpm * 0.25) +
+                                 " RPM (baseline " + Fmt(signature.wheel_baseline_rpm) + " RPM)";
+    if (out.channels.empty() || std::find(out.channels.begin(), out.channels.end(),
+                                          "wheel_speed") == out.channels.end()) {
+      out.channels.push_back("wheel_speed");
+    }
     if (has_current_or_gyro) out.reason += " with current/gyro excursions";
     return out;
   }

@@ -82,6 +82,26 @@ TEST(SensorHealthTest, GyroZeroIsNotDropoutByDefault) {
   EXPECT_FALSE(h.Update(r).any());
 }
 
+TEST(SensorHealthTest, WheelSpinDownAgainstLearnedBaseline) {
+  SensorCheckConfig cfg;
+  SensorHealth h(cfg);
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(h.Update(Nominal(0.01 * (i % 5))).any());
+  Readings r = Nominal();
+  r.Set(StdChannel::kWheelSpeed, 700);  // > 25 % of ~2100: not yet
+  EXPECT_FALSE(h.Update(r).any());
+  r.Set(StdChannel::kWheelSpeed, 400);
+  auto sig = h.Update(r);
+  EXPECT_TRUE(sig.wheel_spin_down);
+  EXPECT_FALSE(sig.sensor());
+  EXPECT_NEAR(sig.wheel_baseline_rpm, 2100, 5);
+  EXPECT_EQ(ClassifyFault(Det({{"gyro", 1.0}}), r, sig).type, FaultType::kWheel);
+  EXPECT_EQ(ClassifyFault({}, r, sig).type, FaultType::kWheel);
+  cfg.wheel_spin_down_ratio = 0;  // disabled
+  SensorHealth off(cfg);
+  for (int i = 0; i < 50; ++i) (void)off.Update(Nominal(0.01 * (i % 5)));
+  EXPECT_FALSE(off.Update(r).any());
+}
+
 TEST(ClassifyFaultTest, ChannelGroups) {
   SensorSignature none;
   EXPECT_EQ(ClassifyFault(Det({{"voltage", 0.9}}), Nominal(), none).type, FaultType::kPower);

@@ -136,7 +136,12 @@ void ParseGlobal(Parser& p, const YAML::Node& g, GlobalPolicy& out) {
     if (auto v = p.Bool(n, "global.auto_safe_mode")) out.auto_safe_mode = *v;
   }
   if (auto s = g["sensor_checks"]; s && p.Map(s, "global.sensor_checks")) {
-    p.Known(s, "global.sensor_checks", {"stuck_samples", "dropout_channels"});
+    p.Known(s, "global.sensor_checks",
+            {"stuck_samples", "dropout_channels", "wheel_spin_down_ratio"});
+    if (auto n = s["wheel_spin_down_ratio"]) {
+      if (auto v = p.Number(n, "global.sensor_checks.wheel_spin_down_ratio", 0, 0.9))
+        out.sensor_checks.wheel_spin_down_ratio = *v;
+    }
     if (auto n = s["stuck_samples"]) {
       if (auto v = p.Number(n, "global.sensor_checks.stuck_samples", 0, 10000))
         out.sensor_checks.stuck_samples = static_cast<int>(*v);

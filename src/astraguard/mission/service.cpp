@@ -54,6 +54,9 @@ Assessment Service::Process(const RecordInput& record, const detect::Detection& 
   // A broken sensor's own readings say nothing about the spacecraft: its severity is that of
   // the sensor failure, not of the (bogus) value the detector saw.
   if (c.type == FaultType::kSensor) a.anomaly_score = kSensorSignatureScore;
+  if (sig.wheel_spin_down && !detection.is_anomaly) {
+    a.anomaly_score = std::max(a.anomaly_score, kWheelSpinDownScore);
+  }
   a.type = c.type;
   a.classification_reason = std::move(c.reason);
   a.channels = std::move(c.channels);

@@ -7,7 +7,8 @@
 // Sensor signatures (stuck / dropout, see classifier.hpp) make a record anomalous even when the
 // detector did not flag it: a limit or statistical detector cannot see a frozen sensor. An
 // anomaly classified sensor_fault gets anomaly_score kSensorSignatureScore (MEDIUM in
-// NOMINAL_OPS) whatever the detector scored the bogus reading, and confidence >= 0.9.
+// NOMINAL_OPS) whatever the detector scored the bogus reading, and confidence >= 0.9. A wheel
+// spin-down signature alone gives anomaly_score kWheelSpinDownScore.
 //
 // Thread-safe: all methods may be called concurrently. Per-satellite sensor state is sharded by
 // hash with one mutex per shard (one short lock per record). The policy, store, clock and
@@ -34,6 +35,7 @@
 namespace astraguard::mission {
 
 inline constexpr double kSensorSignatureScore = 0.6;
+inline constexpr double kWheelSpinDownScore = 0.75;  // HIGH in NOMINAL_OPS
 
 struct ServiceOptions {
   Phase initial_phase = Phase::kNominalOps;

@@ -122,19 +122,19 @@ Record SatelliteModel::Step(double dt) {
   switch (kind) {
     case FaultKind::kPowerBrownout:
       load_w += 85.0;
-      voltage_sag = 4.0 * std::min(1.0, age / 20.0);
+      voltage_sag = 7.0 * std::min(1.0, age / 20.0);
       break;
     case FaultKind::kBatteryDegradation:
       capacity_scale_ = std::min(capacity_scale_, 1.0 - 0.65 * progress);
       extra_r_ohm_ = std::max(extra_r_ohm_, 1.2 * progress);
-      voltage_sag = 3.6 * progress;  // a shorting cell drops the string voltage
+      voltage_sag = 6.0 * progress;  // shorting cells drop the string voltage
       break;
     case FaultKind::kThermalRunaway:
-      extra_heat_c_per_s = 0.07;
+      extra_heat_c_per_s = 0.16;
       extra_current_a = 0.25;
       break;
     case FaultKind::kGyroDrift:
-      gyro_drift_ += 0.00025 * dt;
+      gyro_drift_ += 0.0006 * dt;
       break;
     case FaultKind::kWheelFriction:
       friction_ = std::max(friction_, progress);
@@ -163,13 +163,13 @@ Record SatelliteModel::Step(double dt) {
 
   // Attitude: body rate relaxes toward zero under control; a stalled wheel loses control torque.
   if (kind == FaultKind::kWheelStall) {
-    body_rate_ = std::min(0.2, body_rate_ + 0.0012 * dt);
+    body_rate_ = std::min(0.6, body_rate_ + 0.003 * dt);
   } else {
     body_rate_ *= std::exp(-dt / 60.0);
   }
   double gyro = body_rate_ + p_.gyro_bias + gyro_drift_ + Gauss(p_.gyro_noise);
   if (kind == FaultKind::kGyroSpike && uni_(rng_) < 0.35) {
-    const double mag = 0.25 + 0.6 * uni_(rng_);
+    const double mag = 0.55 + 0.5 * uni_(rng_);
     gyro += uni_(rng_) < 0.5 ? -mag : mag;
   }
 
