@@ -10,7 +10,9 @@ namespace {
 
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
-double Round(double v, double quantum) { return std::round(v / quantum) * quantum; }
+// Rounds to `scale` steps per unit (1000 = 3 decimals); dividing by the integer scale gives the
+// double nearest to the decimal value, so it prints short ("14.12", not "14.120000000000001").
+double Round(double v, double scale) { return std::round(v * scale) / scale; }
 
 struct KindName {
   FaultKind kind;
@@ -189,11 +191,11 @@ Record SatelliteModel::Step(double dt) {
   rec.satellite_id = id_;
   rec.t_s = t_s_;
   rec.timestamp_ms = start_epoch_ms_ + static_cast<int64_t>(std::llround(t_s_ * 1000.0));
-  rec.voltage = Round(std::clamp(voltage + Gauss(p_.voltage_noise), 0.0, 50.0), 0.001);
-  rec.temperature = Round(temp_c_ + Gauss(p_.temp_noise), 0.01);
-  rec.gyro = Round(gyro, 0.000001);
-  rec.current = Round(std::max(0.0, current + Gauss(p_.current_noise)), 0.001);
-  rec.wheel_speed = Round(std::max(0.0, wheel_reading), 0.1);
+  rec.voltage = Round(std::clamp(voltage + Gauss(p_.voltage_noise), 0.0, 50.0), 1000);
+  rec.temperature = Round(temp_c_ + Gauss(p_.temp_noise), 100);
+  rec.gyro = Round(gyro, 1e6);
+  rec.current = Round(std::max(0.0, current + Gauss(p_.current_noise)), 1000);
+  rec.wheel_speed = Round(std::max(0.0, wheel_reading), 10);
   rec.in_eclipse = in_eclipse;
   rec.fault = kind;
 
