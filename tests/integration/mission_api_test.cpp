@@ -295,6 +295,18 @@ TEST_P(MissionBadInputTest, AnsweredWithProblemNamingTheField) {
 INSTANTIATE_TEST_SUITE_P(Table, MissionBadInputTest, ::testing::ValuesIn(BadCases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
+TEST(MissionConfigTest, BadPolicyFileFailsStartWithExitCode2) {
+  auto [rc, out] = testing::RunToCompletion(
+      {"serve", "--port", "0", "--metrics-port", "0", "--mission-policy", "/nonexistent.yaml"});
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("ASTRAGUARD_MISSION_POLICY"), std::string::npos) << out;
+  auto shipped = testing::RunToCompletion(
+      {"check-config", "--mission-policy", AG_POLICY_FILE, "--history-capacity", "500"});
+  EXPECT_EQ(shipped.first, 0);
+  EXPECT_NE(shipped.second.find("ASTRAGUARD_HISTORY_CAPACITY=500"), std::string::npos)
+      << shipped.second;
+}
+
 TEST(SimulateCommandTest, WritesDeterministicNdjsonAndRejectsBadFaults) {
   auto [rc, out] = testing::RunToCompletion({"simulate", "--satellites", "2", "--samples", "3"});
   EXPECT_EQ(rc, 0) << out;

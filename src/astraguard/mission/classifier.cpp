@@ -39,6 +39,7 @@ SensorSignature SensorHealth::Update(const Readings& r) {
           v < config_->wheel_spin_down_ratio * wheel_baseline_) {
         sig.wheel_spin_down = true;
         sig.wheel_baseline_rpm = wheel_baseline_;
+        sig.wheel_threshold_rpm = config_->wheel_spin_down_ratio * wheel_baseline_;
       } else if (wheel_baseline_ == 0.0 || v > 0.5 * wheel_baseline_) {
         // learn only while the wheel runs normally (~ 100-sample memory)
         wheel_baseline_ = wheel_baseline_ == 0.0 ? v : wheel_baseline_ + 0.01 * (v - wheel_baseline_);
@@ -107,7 +108,7 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
   if (wheel > 0 || signature.wheel_spin_down) {
     out.type = FaultType::kWheel;
     out.reason = wheel > 0 ? "wheel_speed out of family"
-                           : "wheel spun down below " + Fmt(signature.wheel_baseline_rpm * 0.25) +
+                           : "wheel spun down below " + Fmt(signature.wheel_threshold_rpm) +
                                  " RPM (baseline " + Fmt(signature.wheel_baseline_rpm) + " RPM)";
     if (out.channels.empty() || std::find(out.channels.begin(), out.channels.end(),
                                           "wheel_speed") == out.channels.end()) {

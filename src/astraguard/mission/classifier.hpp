@@ -45,6 +45,7 @@ struct SensorSignature {
   bool dropout = false;
   bool wheel_spin_down = false;  // independent of stuck/dropout
   double wheel_baseline_rpm = 0.0;
+  double wheel_threshold_rpm = 0.0;  // baseline * wheel_spin_down_ratio
   StdChannel channel = StdChannel::kVoltage;  // meaningful when stuck or dropout
   int run = 0;                                // identical samples so far (stuck)
   double value = 0.0;                         // the stuck / dropped value

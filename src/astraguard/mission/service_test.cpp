@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace astraguard::mission {
 namespace {
 
@@ -117,6 +119,28 @@ TEST_F(ServiceTest, PhaseChangesAreValidatedAndCounted) {
   EXPECT_TRUE(a.escalated);
   a = service_->Process({"SAT-001", 2, Values(28, 70, 0, 1.2, 2000)}, Det("temperature", 0.6));
   EXPECT_EQ(a.action, Action::kLogEvent);  // MEDIUM is below LAUNCH act_min_severity HIGH
+}
+
+TEST_F(ServiceTest, ConcurrentProcessingKeepsCountsConsistent) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      const std::string sat = "SAT-" + std::to_string(t);
+      for (int i = 0; i < 500; ++i) {
+        const bool bad = i % 5 == 0;
+        auto a = service_->Process({sat, i, Values(28 + 0.001 * i, 20 + 0.01 * i, 0.001 + 1e-6 * i,
+                                                      1.2 + 0.001 * i, 2000 + i)},
+                                   bad ? Det("voltage", 0.95) : detect::Detection{});
+        EXPECT_EQ(a.is_anomaly, bad);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto st = service_->GetStatus();
+  EXPECT_EQ(st.records_total, 2000);
+  EXPECT_EQ(st.anomalies_total, 400);
+  EXPECT_EQ(st.store.size, 400);
+  EXPECT_EQ(st.actions_total, 400u);
 }
 
 TEST_F(ServiceTest, StatusIsTruthful) {

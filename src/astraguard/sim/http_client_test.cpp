@@ -170,6 +170,27 @@ TEST(PostRecordsTest, BatchesRecordsAndPrintsReportedAnomalies) {
             std::string::npos);
 }
 
+TEST(PostRecordsTest, StopsWhenAskedEvenWithLongDuration) {
+  ScriptedServer srv({Reply(200, "{}")}, 100000);
+  std::atomic<bool> stop{false};
+  SimulateOptions o;
+  o.fleet.satellites = 1;
+  o.rate = 50;
+  o.duration_s = 3600;
+  o.stop = &stop;
+  o.target = "127.0.0.1:" + std::to_string(srv.port());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  std::ostringstream out, err;
+  PostStats st;
+  EXPECT_EQ(PostRecords(o, out, err, &st), 0) << err.str();
+  stopper.join();
+  EXPECT_LT(st.elapsed_s, 5.0);
+  EXPECT_GT(st.requests, 2);
+}
+
 TEST(PostRecordsTest, CountsServerErrorsAndFails) {
   ScriptedServer srv({Reply(503, "{}")}, 1000);
   SimulateOptions o;

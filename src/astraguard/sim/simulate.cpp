@@ -132,6 +132,7 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
       }
     };
     for (int64_t step = 0;; ++step) {
+      if (options.stop && options.stop->load()) break;
       if (options.duration_s > 0 ? SteadyClock::now() >= deadline : step >= options.samples) break;
       for (int idx : mine) {
         pending.push_back(TelemetryJson(fleet.TickOne(idx)));

@@ -8,6 +8,7 @@
 // many worker threads, each owning one HttpClient and a disjoint subset of the satellites, and
 // joins them before returning.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -32,6 +33,9 @@ struct SimulateOptions {
   int connections = 1;
   int timeout_ms = 5000;
   bool print_anomalies = false;   // print one line per anomaly reported by the service
+  // Post mode: when set, workers stop once it becomes true (e.g. the demo's Ctrl-C); must
+  // outlive the PostRecords call.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct PostStats {
