@@ -127,7 +127,7 @@ void ClassifierEval::Print(const char* title) {
   std::printf("\nConfusion matrix (rows: ground truth per record; columns: service verdict)\n");
   std::printf("%-15s", "truth \\ pred");
   for (const char* p : kPred) std::printf("%15s", p);
-  std::printf("%10s\n", "recall*");
+  std::printf("%10s\n", "typed ok*");
   for (int t = 0; t < 7; ++t) {
     std::printf("%-15s", kTruth[t]);
     long flagged = 0;
@@ -140,7 +140,7 @@ void ClassifierEval::Print(const char* title) {
     }
     std::printf("\n");
   }
-  std::printf("* recall = correctly typed / records flagged as anomalous during that fault\n");
+  std::printf("* typed ok = correctly typed / records flagged as anomalous during that fault\n");
   std::printf("\nActions chosen (NOMINAL_OPS) per ground-truth fault type:\n");
   for (const auto& [truth, acts] : actions_) {
     std::printf("  %-15s", truth.c_str());
