@@ -100,20 +100,22 @@ TEST_F(MissionApiTest, PhaseTransitionsValidInvalidForced) {
 TEST_F(MissionApiTest, HistoryFiltersAndCursorPagination) {
   // Values vary per record: identical repeats would (rightly) be flagged as a stuck sensor.
   for (int i = 0; i < 7; ++i) {
-    Post(R"({"satellite_id":"SAT-A","voltage":20.)" + std::to_string(i) +
-         R"(,"temperature":2)" + std::to_string(i) + R"(,"gyro":0.00)" + std::to_string(i + 1) +
+    Post(R"({"satellite_id":"SAT-A","voltage":20.)" + std::to_string(i) + R"(,"temperature":2)" +
+         std::to_string(i) + R"(,"gyro":0.00)" + std::to_string(i + 1) +
          R"(,"timestamp":"2026-01-01T00:0)" + std::to_string(i) + R"(:00Z"})");
   }
   for (int i = 0; i < 3; ++i) {
-    Post(R"({"satellite_id":"SAT-B","voltage":28.)" + std::to_string(i) +
-         R"(,"temperature":9)" + std::to_string(i) + R"(,"gyro":0.00)" + std::to_string(i + 1) +
+    Post(R"({"satellite_id":"SAT-B","voltage":28.)" + std::to_string(i) + R"(,"temperature":9)" +
+         std::to_string(i) + R"(,"gyro":0.00)" + std::to_string(i + 1) +
          R"(,"timestamp":"2026-01-01T00:0)" + std::to_string(i) + R"(:30Z"})");
   }
   auto all = Json(Send("GET", "/api/v1/history/anomalies?limit=1000").body);
   EXPECT_EQ(all.at("count").to_number<uint64_t>(), 10u);
-  auto b = Json(Send("GET", "/api/v1/history/anomalies?satellite_id=SAT-B&type=thermal_fault").body);
+  auto b =
+      Json(Send("GET", "/api/v1/history/anomalies?satellite_id=SAT-B&type=thermal_fault").body);
   EXPECT_EQ(b.at("count").to_number<uint64_t>(), 3u);
-  auto none = Json(Send("GET", "/api/v1/history/anomalies?satellite_id=SAT-B&type=power_fault").body);
+  auto none =
+      Json(Send("GET", "/api/v1/history/anomalies?satellite_id=SAT-B&type=power_fault").body);
   EXPECT_EQ(none.at("count").to_number<uint64_t>(), 0u);
   auto window = Json(Send("GET",
                           "/api/v1/history/anomalies?satellite_id=SAT-A&from=2026-01-01T00:02:00Z"
@@ -148,8 +150,9 @@ TEST_F(MissionApiTest, FeedbackFeedsCountsAndMetrics) {
                  R"({"label":"false_positive","note":"test load"})");
   ASSERT_EQ(fb.status, 200);
   EXPECT_EQ(Json(fb.body).at("detection_accuracy").as_double(), 0.5);
-  EXPECT_EQ(Json(Send("GET", "/api/v1/anomalies/" + idb).body).at("feedback").at("note").as_string(),
-            "test load");
+  EXPECT_EQ(
+      Json(Send("GET", "/api/v1/anomalies/" + idb).body).at("feedback").at("note").as_string(),
+      "test load");
   auto metrics = Send("GET", "/metrics").body;
   EXPECT_NE(metrics.find("astra_false_positives_total 1"), std::string::npos);
   EXPECT_NE(metrics.find("astra_detection_accuracy 0.5"), std::string::npos);
@@ -240,8 +243,8 @@ std::vector<BadCase> BadCases() {
        R"({"label":"confirmed"})", j, 404, "id"},
       {"FeedbackLabel", "POST", "/api/v1/anomalies/an-1/feedback", R"({"label":"maybe"})", j, 422,
        "label"},
-      {"FeedbackMissingLabel", "POST", "/api/v1/anomalies/an-1/feedback", R"({"note":"x"})", j,
-       422, "label"},
+      {"FeedbackMissingLabel", "POST", "/api/v1/anomalies/an-1/feedback", R"({"note":"x"})", j, 422,
+       "label"},
       {"FeedbackNoteType", "POST", "/api/v1/anomalies/an-1/feedback",
        R"({"label":"confirmed","note":3})", j, 422, "note"},
       {"FeedbackMalformed", "POST", "/api/v1/anomalies/an-1/feedback", "{", j, 400, "body"},
@@ -321,8 +324,8 @@ TEST(SimulateCommandTest, PostsFaultScenarioToServiceWhichTypesIt) {
   ServiceProcess svc;
   ASSERT_TRUE(svc.started());
   auto [rc, out] = testing::RunToCompletion(
-      {"simulate", "--target", "http://127.0.0.1:" + std::to_string(svc.api_port()),
-       "--satellites", "2", "--samples", "90", "--rate", "0", "--batch", "25", "--fault",
+      {"simulate", "--target", "http://127.0.0.1:" + std::to_string(svc.api_port()), "--satellites",
+       "2", "--samples", "90", "--rate", "0", "--batch", "25", "--fault",
        "thermal_runaway@100+800#1", "--print-anomalies"});
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("ANOMALY sat=SAT-002 type=thermal_fault"), std::string::npos) << out;

@@ -1,8 +1,8 @@
 #include "astraguard/app/mission_routes.hpp"
 
-#include <boost/json/array.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
 #include <chrono>
 
 #include "astraguard/http/json_response.hpp"
@@ -30,12 +30,11 @@ bool IsJsonContentType(std::string_view content_type) {
 // Writes a 415 problem and returns false unless the request declares JSON.
 bool RequireJson(const http::Request& req, http::Response& res) {
   if (IsJsonContentType(req.content_type)) return true;
-  http::WriteProblem(
-      Status::Error(Code::kUnsupportedMediaType,
-                    fmt::format("Content-Type must be application/json, got '{}'",
-                                req.content_type),
-                    {{"Content-Type", "must be application/json"}}),
-      res);
+  http::WriteProblem(Status::Error(Code::kUnsupportedMediaType,
+                                   fmt::format("Content-Type must be application/json, got '{}'",
+                                               req.content_type),
+                                   {{"Content-Type", "must be application/json"}}),
+                     res);
   return false;
 }
 
@@ -55,10 +54,11 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
 
   mission::RecordInput in;
   in.satellite_id = rec.satellite_id;
-  in.timestamp_ms = rec.timestamp ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        rec.timestamp->time_since_epoch())
-                                        .count()
-                                  : NowMs();
+  in.timestamp_ms =
+      rec.timestamp
+          ? std::chrono::duration_cast<std::chrono::milliseconds>(rec.timestamp->time_since_epoch())
+                .count()
+          : NowMs();
   in.readings.Set(mission::StdChannel::kVoltage, rec.voltage);
   in.readings.Set(mission::StdChannel::kTemperature, rec.temperature);
   in.readings.Set(mission::StdChannel::kGyro, rec.gyro);
@@ -78,14 +78,15 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
   body["confidence"] = a.is_anomaly ? a.confidence : d.confidence;
   mission::AppendAssessment(a, body);
   if (!a.is_anomaly) {
-    body["reasoning"] = d.contributing.empty() ? std::string("All telemetry parameters within limits")
-                                               : d.contributing.front().reason;
+    body["reasoning"] = d.contributing.empty()
+                            ? std::string("All telemetry parameters within limits")
+                            : d.contributing.front().reason;
   }
   body["detector"] = "limits";
-  body["timestamp"] = ingest::FormatRfc3339(
-      rec.timestamp ? *rec.timestamp
-                    : std::chrono::time_point_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now()));
+  body["timestamp"] =
+      ingest::FormatRfc3339(rec.timestamp ? *rec.timestamp
+                                          : std::chrono::time_point_cast<std::chrono::microseconds>(
+                                                std::chrono::system_clock::now()));
   body["contributing_channels"] = std::move(contributing);
   return body;
 }
@@ -96,49 +97,49 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
   mission::Service* svc = &service;
   const detect::LimitChecker* lim = &limits;
 
-  add("GET", "/api/v1/phase", [svc](const http::Request&, const http::PathParams&,
-                                    http::Response& res) {
-    http::WriteJson(mission::PhaseJson(svc->GetPhase()), res);
-  });
+  add("GET", "/api/v1/phase",
+      [svc](const http::Request&, const http::PathParams&, http::Response& res) {
+        http::WriteJson(mission::PhaseJson(svc->GetPhase()), res);
+      });
 
-  add("POST", "/api/v1/phase", [svc](const http::Request& req, const http::PathParams&,
-                                     http::Response& res) {
-    if (!RequireJson(req, res)) return;
-    auto r = mission::ParsePhaseRequest(req.body);
-    if (!r.ok()) return http::WriteProblem(r.status(), res);
-    auto ch = svc->SetPhase(r->phase, r->force, r->reason.empty() ? "operator" : r->reason);
-    if (!ch.ok()) return http::WriteProblem(ch.status(), res);
-    http::WriteJson(mission::PhaseChangeJson(*ch), res);
-  });
+  add("POST", "/api/v1/phase",
+      [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
+        if (!RequireJson(req, res)) return;
+        auto r = mission::ParsePhaseRequest(req.body);
+        if (!r.ok()) return http::WriteProblem(r.status(), res);
+        auto ch = svc->SetPhase(r->phase, r->force, r->reason.empty() ? "operator" : r->reason);
+        if (!ch.ok()) return http::WriteProblem(ch.status(), res);
+        http::WriteJson(mission::PhaseChangeJson(*ch), res);
+      });
 
-  add("GET", "/api/v1/recovery/actions", [svc](const http::Request& req, const http::PathParams&,
-                                               http::Response& res) {
-    auto params = mission::ParseQueryString(req.query());
-    if (!params.ok()) return http::WriteProblem(params.status(), res);
-    auto q = mission::ParseActionsQuery(*params);
-    if (!q.ok()) return http::WriteProblem(q.status(), res);
-    std::optional<std::string_view> sat;
-    if (q->satellite_id) sat = *q->satellite_id;
-    http::WriteJson(mission::ActionsJson(svc->RecentActions(q->limit, sat)), res);
-  });
+  add("GET", "/api/v1/recovery/actions",
+      [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
+        auto params = mission::ParseQueryString(req.query());
+        if (!params.ok()) return http::WriteProblem(params.status(), res);
+        auto q = mission::ParseActionsQuery(*params);
+        if (!q.ok()) return http::WriteProblem(q.status(), res);
+        std::optional<std::string_view> sat;
+        if (q->satellite_id) sat = *q->satellite_id;
+        http::WriteJson(mission::ActionsJson(svc->RecentActions(q->limit, sat)), res);
+      });
 
-  add("GET", "/api/v1/history/anomalies", [svc](const http::Request& req, const http::PathParams&,
-                                                http::Response& res) {
-    auto params = mission::ParseQueryString(req.query());
-    if (!params.ok()) return http::WriteProblem(params.status(), res);
-    auto q = mission::ParseHistoryQuery(*params);
-    if (!q.ok()) return http::WriteProblem(q.status(), res);
-    auto page = svc->QueryHistory(*q);
-    if (!page.ok()) return http::WriteProblem(page.status(), res);
-    http::WriteJson(mission::HistoryJson(*page), res);
-  });
+  add("GET", "/api/v1/history/anomalies",
+      [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
+        auto params = mission::ParseQueryString(req.query());
+        if (!params.ok()) return http::WriteProblem(params.status(), res);
+        auto q = mission::ParseHistoryQuery(*params);
+        if (!q.ok()) return http::WriteProblem(q.status(), res);
+        auto page = svc->QueryHistory(*q);
+        if (!page.ok()) return http::WriteProblem(page.status(), res);
+        http::WriteJson(mission::HistoryJson(*page), res);
+      });
 
-  add("GET", "/api/v1/anomalies/{id}", [svc](const http::Request&, const http::PathParams& p,
-                                             http::Response& res) {
-    auto r = svc->GetAnomaly(p.Get("id"));
-    if (!r.ok()) return http::WriteProblem(r.status(), res);
-    http::WriteJson(mission::AnomalyJson(*r), res);
-  });
+  add("GET", "/api/v1/anomalies/{id}",
+      [svc](const http::Request&, const http::PathParams& p, http::Response& res) {
+        auto r = svc->GetAnomaly(p.Get("id"));
+        if (!r.ok()) return http::WriteProblem(r.status(), res);
+        http::WriteJson(mission::AnomalyJson(*r), res);
+      });
 
   add("POST", "/api/v1/anomalies/{id}/feedback",
       [svc](const http::Request& req, const http::PathParams& p, http::Response& res) {
@@ -150,10 +151,10 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
         http::WriteJson(mission::FeedbackJson(*r), res);
       });
 
-  add("GET", "/api/v1/status", [svc](const http::Request&, const http::PathParams&,
-                                     http::Response& res) {
-    http::WriteJson(mission::StatusJson(svc->GetStatus()), res);
-  });
+  add("GET", "/api/v1/status",
+      [svc](const http::Request&, const http::PathParams&, http::Response& res) {
+        http::WriteJson(mission::StatusJson(svc->GetStatus()), res);
+      });
 
   add("POST", "/api/v1/telemetry/batch",
       [svc, lim, next_request_id](const http::Request& req, const http::PathParams&,
@@ -162,10 +163,10 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
         auto parsed = ingest::ParseStrict(req.body);
         if (!parsed.ok()) return http::WriteProblem(parsed.status(), res);
         if (!parsed->is_object()) {
-          return http::WriteProblem(Status::Error(Code::kInvalidArgument,
-                                                  "body must be a JSON object",
-                                                  {{"body", "must be a JSON object"}}),
-                                    res);
+          return http::WriteProblem(
+              Status::Error(Code::kInvalidArgument, "body must be a JSON object",
+                            {{"body", "must be a JSON object"}}),
+              res);
         }
         const json::object& o = parsed->as_object();
         for (const auto& kv : o) {
@@ -220,10 +221,10 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
         }
         if (accepted == 0) {
           return http::WriteProblem(
-              Status::Error(Code::kValidation,
-                            fmt::format("all {} records are invalid; nothing was processed",
-                                        arr.size()),
-                            std::move(all_errors)),
+              Status::Error(
+                  Code::kValidation,
+                  fmt::format("all {} records are invalid; nothing was processed", arr.size()),
+                  std::move(all_errors)),
               res);
         }
         json::object body;

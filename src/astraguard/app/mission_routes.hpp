@@ -22,9 +22,8 @@
 // Thread-safety: handlers may run concurrently (the service is thread-safe). The service and
 // limit checker must outlive the router.
 
-#include <boost/json/object.hpp>
-
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <string>
 

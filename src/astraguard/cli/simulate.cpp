@@ -45,7 +45,8 @@ CLI::App* AddSimulateCommand(CLI::App& app, SimulateArgs& a) {
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--connections", o.connections, "Parallel keep-alive connections")
       ->check(CLI::Range(1, 256));
-  cmd->add_option("--timeout-ms", o.timeout_ms, "Per-request timeout")->check(CLI::Range(1, 600000));
+  cmd->add_option("--timeout-ms", o.timeout_ms, "Per-request timeout")
+      ->check(CLI::Range(1, 600000));
   cmd->add_flag("--print-anomalies", o.print_anomalies,
                 "Print one line per anomaly the service reports");
   return cmd;

@@ -4,7 +4,6 @@
 // simulator is a client and reads none of the service's settings.
 
 #include <CLI/CLI.hpp>
-
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -16,8 +15,8 @@ namespace astraguard::cli {
 struct SimulateArgs {
   sim::SimulateOptions options;
   std::string format = "ndjson";
-  std::string output;                // empty or "-": stdout
-  std::vector<std::string> faults;   // KIND@START[+DURATION][:CHANNEL][#SAT]
+  std::string output;               // empty or "-": stdout
+  std::vector<std::string> faults;  // KIND@START[+DURATION][:CHANNEL][#SAT]
   std::vector<std::string> fault_pool;
   std::string start = "2026-01-01T00:00:00Z";  // or "now"
   std::string target;

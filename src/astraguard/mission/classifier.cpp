@@ -42,7 +42,8 @@ SensorSignature SensorHealth::Update(const Readings& r) {
         sig.wheel_threshold_rpm = config_->wheel_spin_down_ratio * wheel_baseline_;
       } else if (wheel_baseline_ == 0.0 || v > 0.5 * wheel_baseline_) {
         // learn only while the wheel runs normally (~ 100-sample memory)
-        wheel_baseline_ = wheel_baseline_ == 0.0 ? v : wheel_baseline_ + 0.01 * (v - wheel_baseline_);
+        wheel_baseline_ =
+            wheel_baseline_ == 0.0 ? v : wheel_baseline_ + 0.01 * (v - wheel_baseline_);
       }
     }
     if (dropout_active_[i] && !sig.sensor()) {
@@ -50,8 +51,8 @@ SensorSignature SensorHealth::Update(const Readings& r) {
       sig.channel = ch;
       sig.value = v;
     }
-    const bool stuck = config_->stuck_samples > 0 && same_run_[i] >= config_->stuck_samples &&
-                       !dropout_active_[i];
+    const bool stuck =
+        config_->stuck_samples > 0 && same_run_[i] >= config_->stuck_samples && !dropout_active_[i];
     if (stuck && !sig.sensor()) {
       sig.stuck = true;
       sig.channel = ch;
@@ -75,17 +76,23 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
     auto ch = ParseStdChannel(c.channel);
     if (!ch || c.score <= 0) continue;
     switch (*ch) {
-      case StdChannel::kVoltage: power = std::max(power, c.score); break;
+      case StdChannel::kVoltage:
+        power = std::max(power, c.score);
+        break;
       case StdChannel::kCurrent:
         power = std::max(power, c.score);
         has_current_or_gyro = true;
         break;
-      case StdChannel::kTemperature: thermal = std::max(thermal, c.score); break;
+      case StdChannel::kTemperature:
+        thermal = std::max(thermal, c.score);
+        break;
       case StdChannel::kGyro:
         attitude = std::max(attitude, c.score);
         has_current_or_gyro = true;
         break;
-      case StdChannel::kWheelSpeed: wheel = std::max(wheel, c.score); break;
+      case StdChannel::kWheelSpeed:
+        wheel = std::max(wheel, c.score);
+        break;
     }
     out.channels.push_back(c.channel);
   }
@@ -110,8 +117,8 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
     out.reason = wheel > 0 ? "wheel_speed out of family"
                            : "wheel spun down below " + Fmt(signature.wheel_threshold_rpm) +
                                  " RPM (baseline " + Fmt(signature.wheel_baseline_rpm) + " RPM)";
-    if (out.channels.empty() || std::find(out.channels.begin(), out.channels.end(),
-                                          "wheel_speed") == out.channels.end()) {
+    if (out.channels.empty() ||
+        std::find(out.channels.begin(), out.channels.end(), "wheel_speed") == out.channels.end()) {
       out.channels.push_back("wheel_speed");
     }
     if (has_current_or_gyro) out.reason += " with current/gyro excursions";

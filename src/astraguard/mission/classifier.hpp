@@ -45,7 +45,7 @@ struct SensorSignature {
   bool dropout = false;
   bool wheel_spin_down = false;  // independent of stuck/dropout
   double wheel_baseline_rpm = 0.0;
-  double wheel_threshold_rpm = 0.0;  // baseline * wheel_spin_down_ratio
+  double wheel_threshold_rpm = 0.0;           // baseline * wheel_spin_down_ratio
   StdChannel channel = StdChannel::kVoltage;  // meaningful when stuck or dropout
   int run = 0;                                // identical samples so far (stuck)
   double value = 0.0;                         // the stuck / dropped value
@@ -64,7 +64,7 @@ class SensorHealth {
   bool has_last_ = false;
   std::array<double, kStdChannelCount> last_{};
   std::array<bool, kStdChannelCount> last_present_{};
-  std::array<int, kStdChannelCount> same_run_{};        // identical samples, counting the first
+  std::array<int, kStdChannelCount> same_run_{};  // identical samples, counting the first
   std::array<bool, kStdChannelCount> dropout_active_{};
   double wheel_baseline_ = 0.0;  // 0 = not learned yet
 };

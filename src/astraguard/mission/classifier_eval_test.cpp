@@ -190,8 +190,10 @@ TEST_F(ClassifierEval, ConfusionMatrixWithDefaultLimits) {
 
 TEST_F(ClassifierEval, EachScenarioGetsRightTypeAndFirstAction) {
   const std::map<std::string, Action> first_action = {
-      {"power_fault", Action::kReducePowerLoad},  {"thermal_fault", Action::kThermalSafeAttitude},
-      {"attitude_fault", Action::kResetAdcs},     {"wheel_fault", Action::kDesaturateWheels},
+      {"power_fault", Action::kReducePowerLoad},
+      {"thermal_fault", Action::kThermalSafeAttitude},
+      {"attitude_fault", Action::kResetAdcs},
+      {"wheel_fault", Action::kDesaturateWheels},
       {"sensor_fault", Action::kIsolateSensor}};
   for (sim::FaultKind k : sim::kAllFaultKinds) {
     for (int ch = 0; ch < 5; ++ch) {
@@ -208,8 +210,8 @@ TEST_F(ClassifierEval, EachScenarioGetsRightTypeAndFirstAction) {
       for (int i = 0; i < 150 && !first; ++i) {
         sim::Record r = fleet.Tick()[0];
         clock_.Advance(std::chrono::seconds(10));
-        Assessment a = service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)},
-                                       Detect(*smallsat_, r));
+        Assessment a =
+            service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)}, Detect(*smallsat_, r));
         if (a.is_anomaly) {
           ASSERT_NE(r.fault, sim::FaultKind::kNone) << "false alarm at t=" << r.t_s;
           first = a;
@@ -240,16 +242,17 @@ TEST_F(ClassifierEval, LongNominalRunFalseAlarmRate) {
     for (int i = 0; i < 8640; ++i) {  // 24 h at 10 s for each of 10 satellites
       clock_.Advance(std::chrono::seconds(10));
       for (const sim::Record& r : fleet.Tick()) {
-        Assessment a = service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)},
-                                       Detect(*limits, r));
+        Assessment a =
+            service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)}, Detect(*limits, r));
         ++records;
         alarms += a.is_anomaly;
       }
     }
-    std::printf("\nNominal run (%s limits): %ld records (10 satellites x 24 h @ 10 s), %ld false "
-                "alarms, false-alarm rate %.4f%%\n",
-                limits == smallsat_.get() ? "smallsat" : "default", records, alarms,
-                100.0 * alarms / records);
+    std::printf(
+        "\nNominal run (%s limits): %ld records (10 satellites x 24 h @ 10 s), %ld false "
+        "alarms, false-alarm rate %.4f%%\n",
+        limits == smallsat_.get() ? "smallsat" : "default", records, alarms,
+        100.0 * alarms / records);
     EXPECT_EQ(records, 86400);
     EXPECT_LE(static_cast<double>(alarms) / records, 0.001);
   }

@@ -112,8 +112,8 @@ TEST(ClassifyFaultTest, ChannelGroups) {
 }
 
 TEST(ClassifyFaultTest, WheelExplainsCurrentAndGyro) {
-  auto c = ClassifyFault(Det({{"gyro", 0.95}, {"current", 0.9}, {"wheel_speed", 0.5}}), Nominal(),
-                         {});
+  auto c =
+      ClassifyFault(Det({{"gyro", 0.95}, {"current", 0.9}, {"wheel_speed", 0.5}}), Nominal(), {});
   EXPECT_EQ(c.type, FaultType::kWheel);
   EXPECT_EQ(c.channels.size(), 3u);
 }

@@ -86,8 +86,7 @@ Result<PhaseRequest> ParsePhaseRequest(std::string_view body) {
   if (!p->is_string()) return Bad("phase", "must be a string");
   auto ph = ParsePhase(p->as_string());
   if (!ph) {
-    return Bad("phase",
-               "must be one of LAUNCH, DEPLOYMENT, NOMINAL_OPS, PAYLOAD_OPS, SAFE_MODE");
+    return Bad("phase", "must be one of LAUNCH, DEPLOYMENT, NOMINAL_OPS, PAYLOAD_OPS, SAFE_MODE");
   }
   r.phase = *ph;
   if (const json::value* f = o->if_contains("force"); f && !f->is_null()) {
@@ -351,8 +350,8 @@ boost::json::object PhaseChangeJson(const PhaseChangeResult& r) {
   o["previous_phase"] = PhaseName(r.change.from);
   o["new_phase"] = PhaseName(r.change.to);
   o["forced"] = r.change.forced;
-  o["message"] = r.changed ? "Transitioned from " + std::string(PhaseName(r.change.from)) +
-                                 " to " + std::string(PhaseName(r.change.to))
+  o["message"] = r.changed ? "Transitioned from " + std::string(PhaseName(r.change.from)) + " to " +
+                                 std::string(PhaseName(r.change.to))
                            : std::string("Already in target phase");
   o["timestamp"] = FormatRfc3339Ms(r.change.at_ms);
   return o;

@@ -1,8 +1,8 @@
 #pragma once
 // JSON mapping (Boost.JSON) between HTTP requests/responses and mission::Service, so the HTTP
 // routes stay thin: parse -> call the service -> serialise. Parse errors come back as Status
-// with FieldError entries naming the offending field ("phase", "limit", "label", ...): kInvalidArgument
-// for malformed syntax, kValidation for well-formed but invalid values.
+// with FieldError entries naming the offending field ("phase", "limit", "label", ...):
+// kInvalidArgument for malformed syntax, kValidation for well-formed but invalid values.
 //
 // Pure functions; thread-safe.
 

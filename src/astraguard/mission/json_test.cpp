@@ -38,8 +38,8 @@ TEST(FeedbackRequestTest, ParsesAndRejects) {
   EXPECT_EQ(Field(ParseFeedbackRequest(R"({"note":"x"})").status()), "label");
   EXPECT_EQ(Field(ParseFeedbackRequest(R"({"label":"maybe"})").status()), "label");
   EXPECT_EQ(Field(ParseFeedbackRequest(R"({"label":"confirmed","note":5})").status()), "note");
-  EXPECT_EQ(Field(ParseFeedbackRequest(
-                      R"({"label":"confirmed","note":")" + std::string(1001, 'x') + "\"}")
+  EXPECT_EQ(Field(ParseFeedbackRequest(R"({"label":"confirmed","note":")" + std::string(1001, 'x') +
+                                       "\"}")
                       .status()),
             "note");
 }

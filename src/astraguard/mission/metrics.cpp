@@ -36,11 +36,12 @@ MissionMetrics::MissionMetrics(prometheus::Registry& registry) {
                        .Register(registry);
   feedback_confirmed_ = &feedback.Add({{"label", "confirmed"}});
   feedback_false_positive_ = &feedback.Add({{"label", "false_positive"}});
-  accuracy_ = &prometheus::BuildGauge()
-                   .Name("astra_detection_accuracy")
-                   .Help("Share of labelled anomalies confirmed by operators (confirmed / labelled)")
-                   .Register(registry)
-                   .Add({});
+  accuracy_ =
+      &prometheus::BuildGauge()
+           .Name("astra_detection_accuracy")
+           .Help("Share of labelled anomalies confirmed by operators (confirmed / labelled)")
+           .Register(registry)
+           .Add({});
   auto& phase = prometheus::BuildGauge()
                     .Name("astra_mission_phase")
                     .Help("Current mission phase (1 for the active phase)")

@@ -6,9 +6,10 @@
 //   astra_anomalies_classified_total{type,severity}  counter  anomalies by fault type/severity
 //   astra_false_positives_total                      counter  false_positive feedback given
 //   astra_anomaly_feedback_total{label}              counter  all feedback, by label
-//   astra_detection_accuracy                         gauge    confirmed / (confirmed + false_positive)
-//   astra_mission_phase{phase}                       gauge    1 for the current phase, else 0
-//   astra_phase_transitions_total{kind}              counter  kind = manual|forced|automatic
+//   astra_detection_accuracy                         gauge    confirmed / (confirmed +
+//   false_positive) astra_mission_phase{phase}                       gauge    1 for the current
+//   phase, else 0 astra_phase_transitions_total{kind}              counter  kind =
+//   manual|forced|automatic
 //
 // Thread-safe (prometheus-cpp metrics are). The registry must outlive this object.
 

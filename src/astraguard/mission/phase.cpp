@@ -27,13 +27,13 @@ Result<PhaseChangeResult> PhaseMachine::Transition(Phase to, bool force, bool au
   if (from == to) return res;
   if (!IsAllowedTransition(from, to) && !force) {
     std::string allowed;
-    for (Phase p : AllowedTargets(from)) allowed += (allowed.empty() ? "" : ", ") + std::string(PhaseName(p));
-    return Status::Error(Code::kConflict,
-                         "invalid phase transition " + std::string(PhaseName(from)) + " -> " +
-                             std::string(PhaseName(to)) + " (allowed: " + allowed +
-                             "; set force=true to override)",
-                         {{"phase", "transition from " + std::string(PhaseName(from)) +
-                                        " not allowed"}});
+    for (Phase p : AllowedTargets(from))
+      allowed += (allowed.empty() ? "" : ", ") + std::string(PhaseName(p));
+    return Status::Error(
+        Code::kConflict,
+        "invalid phase transition " + std::string(PhaseName(from)) + " -> " +
+            std::string(PhaseName(to)) + " (allowed: " + allowed + "; set force=true to override)",
+        {{"phase", "transition from " + std::string(PhaseName(from)) + " not allowed"}});
   }
   res.change.forced = force && !IsAllowedTransition(from, to);
   res.changed = true;

@@ -25,14 +25,14 @@ namespace astraguard::mission {
 struct PhaseChange {
   Phase from = Phase::kNominalOps;
   Phase to = Phase::kNominalOps;
-  int64_t at_ms = 0;        // Unix ms (Clock::WallNow)
-  bool forced = false;      // bypassed the transition table
-  bool automatic = false;   // made by the recovery orchestrator, not an operator
-  std::string reason;       // operator text or "anomaly <id>: <rule>"
+  int64_t at_ms = 0;       // Unix ms (Clock::WallNow)
+  bool forced = false;     // bypassed the transition table
+  bool automatic = false;  // made by the recovery orchestrator, not an operator
+  std::string reason;      // operator text or "anomaly <id>: <rule>"
 };
 
 struct PhaseChangeResult {
-  bool changed = false;     // false: already in the target phase (no history entry)
+  bool changed = false;  // false: already in the target phase (no history entry)
   PhaseChange change;
 };
 

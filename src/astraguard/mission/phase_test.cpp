@@ -80,7 +80,8 @@ TEST(PhaseMachineTest, HistoryIsBounded) {
   FakeClock clock;
   PhaseMachine m(clock, Phase::kNominalOps, 4);
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(m.Transition(i % 2 ? Phase::kNominalOps : Phase::kPayloadOps, false, false, "").ok());
+    ASSERT_TRUE(
+        m.Transition(i % 2 ? Phase::kNominalOps : Phase::kPayloadOps, false, false, "").ok());
   }
   EXPECT_EQ(m.History().size(), 4u);
   EXPECT_EQ(m.changes_total(), 10);

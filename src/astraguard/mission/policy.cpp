@@ -180,10 +180,12 @@ void ParseRule(Parser& p, const YAML::Node& n, const std::string& path, Escalati
     if (auto v = p.Number(r, path + ".recurrence_min", 1, 1e6)) rule.recurrence_min = int(*v);
   }
   if (auto d = n["persist_min_seconds"]) {
-    if (auto v = p.Number(d, path + ".persist_min_seconds", 0, 30 * 86400.0)) rule.persist_min_s = *v;
+    if (auto v = p.Number(d, path + ".persist_min_seconds", 0, 30 * 86400.0))
+      rule.persist_min_s = *v;
   }
   if (auto t = n["fault_types"]) {
-    rule.fault_types = p.EnumList<FaultType>(t, path + ".fault_types", ParseFaultType, "fault type");
+    rule.fault_types =
+        p.EnumList<FaultType>(t, path + ".fault_types", ParseFaultType, "fault type");
   }
   if (auto c = n["min_confidence"]) {
     if (auto v = p.Number(c, path + ".min_confidence", 0, 1)) rule.min_confidence = *v;
@@ -204,14 +206,16 @@ void ParsePhasePolicy(Parser& p, const YAML::Node& n, const std::string& path, P
     if (auto v = p.Str(d, path + ".description")) out.description = *v;
   }
   if (auto m = n["threshold_multiplier"]) {
-    if (auto v = p.Number(m, path + ".threshold_multiplier", 0.1, 10)) out.threshold_multiplier = *v;
+    if (auto v = p.Number(m, path + ".threshold_multiplier", 0.1, 10))
+      out.threshold_multiplier = *v;
   }
   if (auto s = n["act_min_severity"]) {
     if (auto v = p.Enum<Severity>(s, path + ".act_min_severity", ParseSeverity, "severity"))
       out.act_min_severity = *v;
   }
   if (auto a = n["low_action"]) {
-    if (auto v = p.Enum<Action>(a, path + ".low_action", ParseAction, "action")) out.low_action = *v;
+    if (auto v = p.Enum<Action>(a, path + ".low_action", ParseAction, "action"))
+      out.low_action = *v;
   }
   if (auto a = n["allowed_actions"]) {
     out.allowed_actions = p.EnumList<Action>(a, path + ".allowed_actions", ParseAction, "action");
@@ -332,9 +336,10 @@ Decision Decide(const PolicySet& policy, Phase phase, FaultType type, double ano
   d.severity_score = std::clamp(s / pp.threshold_multiplier, 0.0, 1.0);
   d.severity = SeverityFromScore(d.severity_score);
 
-  std::string why = "type=" + std::string(FaultTypeName(type)) + " severity=" +
-                    std::string(SeverityName(d.severity)) + " phase=" +
-                    std::string(PhaseName(phase)) + " recurrence=" + std::to_string(recurrence) +
+  std::string why = "type=" + std::string(FaultTypeName(type)) +
+                    " severity=" + std::string(SeverityName(d.severity)) +
+                    " phase=" + std::string(PhaseName(phase)) +
+                    " recurrence=" + std::to_string(recurrence) +
                     " episode_age_s=" + std::to_string(static_cast<int64_t>(episode_age_s));
   for (size_t i = 0; i < pp.escalation_rules.size(); ++i) {
     const EscalationRule& r = pp.escalation_rules[i];

@@ -21,12 +21,12 @@ namespace astraguard::mission {
 // First matching rule (in file order) overrides the normal response.
 struct EscalationRule {
   Severity severity_min = Severity::kLow;
-  int recurrence_min = 1;                 // episodes of this type for this satellite in the window
-  double persist_min_s = 0.0;             // the current episode has lasted at least this long
-  std::vector<FaultType> fault_types;     // empty = any type
-  std::optional<double> min_confidence;   // default: global.min_confidence_for_escalation
+  int recurrence_min = 1;                // episodes of this type for this satellite in the window
+  double persist_min_s = 0.0;            // the current episode has lasted at least this long
+  std::vector<FaultType> fault_types;    // empty = any type
+  std::optional<double> min_confidence;  // default: global.min_confidence_for_escalation
   Action action = Action::kAlertOperators;
-  std::string Describe() const;           // "severity >= HIGH and recurrence >= 3 -> ENTER_SAFE_MODE"
+  std::string Describe() const;  // "severity >= HIGH and recurrence >= 3 -> ENTER_SAFE_MODE"
 };
 
 struct PhasePolicy {
@@ -36,7 +36,7 @@ struct PhasePolicy {
   double threshold_multiplier = 1.0;
   Severity act_min_severity = Severity::kMedium;  // below this, only `low_action`
   Action low_action = Action::kLogEvent;
-  std::vector<Action> allowed_actions;            // always contains LOG_EVENT
+  std::vector<Action> allowed_actions;  // always contains LOG_EVENT
   std::vector<EscalationRule> escalation_rules;
   bool Allows(Action a) const;
 };
@@ -79,9 +79,9 @@ struct Decision {
   Severity severity = Severity::kLow;
   double severity_score = 0.0;
   Action action = Action::kLogEvent;
-  bool escalated = false;        // an escalation rule chose the action
-  int rule_index = -1;           // index into the phase's escalation_rules
-  std::vector<Action> blocked;   // preferred actions the phase does not allow
+  bool escalated = false;       // an escalation rule chose the action
+  int rule_index = -1;          // index into the phase's escalation_rules
+  std::vector<Action> blocked;  // preferred actions the phase does not allow
   std::string reasoning;
 };
 

@@ -64,28 +64,32 @@ TEST(PolicyLoadTest, MissingPhaseIsAnError) {
 }
 
 TEST(PolicyLoadTest, RuleActionMustBeAllowedInPhase) {
-  auto r = ParsePolicyYaml(Patched("{severity_min: HIGH, recurrence_min: 3, action: ALERT_OPERATORS}",
-                                   "{severity_min: HIGH, recurrence_min: 3, action: RESET_ADCS}"));
+  auto r =
+      ParsePolicyYaml(Patched("{severity_min: HIGH, recurrence_min: 3, action: ALERT_OPERATORS}",
+                              "{severity_min: HIGH, recurrence_min: 3, action: RESET_ADCS}"));
   EXPECT_EQ(FirstField(r), "phases.DEPLOYMENT.escalation_rules[1].action");
 }
 
 TEST(PolicyLoadTest, LogEventMustBeAllowed) {
-  auto r = ParsePolicyYaml(Patched("allowed_actions: [LOG_EVENT, INCREASE_MONITORING, ALERT_OPERATORS, ENTER_SAFE_MODE]",
-                                   "allowed_actions: [INCREASE_MONITORING, ALERT_OPERATORS, ENTER_SAFE_MODE]"));
+  auto r = ParsePolicyYaml(
+      Patched("allowed_actions: [LOG_EVENT, INCREASE_MONITORING, ALERT_OPERATORS, ENTER_SAFE_MODE]",
+              "allowed_actions: [INCREASE_MONITORING, ALERT_OPERATORS, ENTER_SAFE_MODE]"));
   EXPECT_EQ(FirstField(r), "phases.LAUNCH.allowed_actions");
 }
 
 TEST(PolicyLoadTest, BadValuesNameTheField) {
-  EXPECT_EQ(FirstField(ParsePolicyYaml(Patched("act_min_severity: HIGH", "act_min_severity: HUGE"))),
-            "phases.LAUNCH.act_min_severity");
+  EXPECT_EQ(
+      FirstField(ParsePolicyYaml(Patched("act_min_severity: HIGH", "act_min_severity: HUGE"))),
+      "phases.LAUNCH.act_min_severity");
   EXPECT_EQ(FirstField(ParsePolicyYaml(Patched("cooldown_seconds: 300", "cooldown_seconds: -1"))),
             "global.cooldown_seconds");
-  EXPECT_EQ(FirstField(ParsePolicyYaml(Patched("power_fault: [REDUCE_POWER_LOAD",
-                                                "power_fault: [REBOOT"))),
+  EXPECT_EQ(FirstField(ParsePolicyYaml(
+                Patched("power_fault: [REDUCE_POWER_LOAD", "power_fault: [REBOOT"))),
             "global.responses.power_fault[0]");
   EXPECT_EQ(FirstField(ParsePolicyYaml(Patched("version: 1", "version: 2"))), "version");
-  EXPECT_EQ(FirstField(ParsePolicyYaml(Patched("persist_min_seconds: 600", "persist_min_seconds: x"))),
-            "phases.DEPLOYMENT.escalation_rules[2].persist_min_seconds");
+  EXPECT_EQ(
+      FirstField(ParsePolicyYaml(Patched("persist_min_seconds: 600", "persist_min_seconds: x"))),
+      "phases.DEPLOYMENT.escalation_rules[2].persist_min_seconds");
   EXPECT_EQ(ParsePolicyYaml("phases: [").status().code(), Code::kValidation);
 }
 
@@ -126,7 +130,8 @@ TEST(DecideTest, ThresholdMultiplierScalesSeverity) {
   Decision safe = Decide(p, Phase::kSafeMode, FaultType::kPower, 0.75, 0.9, 1);
   EXPECT_DOUBLE_EQ(safe.severity_score, 0.75 / 0.8);
   EXPECT_EQ(safe.severity, Severity::kCritical);
-  EXPECT_DOUBLE_EQ(Decide(p, Phase::kSafeMode, FaultType::kPower, 0.95, 0.9, 1).severity_score, 1.0);
+  EXPECT_DOUBLE_EQ(Decide(p, Phase::kSafeMode, FaultType::kPower, 0.95, 0.9, 1).severity_score,
+                   1.0);
 }
 
 TEST(DecideTest, PhaseBlocksActionsAndFallsBack) {

@@ -26,7 +26,8 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
   {
     std::lock_guard lock(shard.mu);
     auto it = shard.sats.find(std::string(satellite_id));
-    if (it == shard.sats.end()) it = shard.sats.emplace(std::string(satellite_id), SatState{}).first;
+    if (it == shard.sats.end())
+      it = shard.sats.emplace(std::string(satellite_id), SatState{}).first;
     SatState& st = it->second;
     while (!st.episodes.empty() && now - st.episodes.front().last > window) {
       st.episodes.pop_front();
@@ -57,8 +58,7 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
     const Action a = out.decision.action;
     auto& last = st.last_action[static_cast<int>(a)];
     const double cooldown_s = policy_.global.CooldownFor(a);
-    const double since_s =
-        last ? std::chrono::duration<double>(now - *last).count() : 1e300;
+    const double since_s = last ? std::chrono::duration<double>(now - *last).count() : 1e300;
     if (cooldown_s > 0 && since_s < cooldown_s) {
       out.status = ActionStatus::kSuppressed;
       out.cooldown_remaining_s = cooldown_s - since_s;
@@ -78,10 +78,10 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
       out.status = ActionStatus::kExecuted;
       detail += " | already in SAFE_MODE";
     } else {
-      auto res = phases_.Transition(Phase::kSafeMode, /*force=*/false, /*automatic=*/true,
-                                    "auto_safe_mode: satellite " + std::string(satellite_id) +
-                                        " " + std::string(FaultTypeName(type)) + "; " +
-                                        out.decision.reasoning);
+      auto res =
+          phases_.Transition(Phase::kSafeMode, /*force=*/false, /*automatic=*/true,
+                             "auto_safe_mode: satellite " + std::string(satellite_id) + " " +
+                                 std::string(FaultTypeName(type)) + "; " + out.decision.reasoning);
       if (res.ok()) {
         out.status = ActionStatus::kExecuted;
         if (res->changed) {

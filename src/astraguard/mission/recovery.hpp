@@ -2,9 +2,9 @@
 // RecoveryOrchestrator: turns a classified anomaly into a recovery action under the current
 // phase's policy, with per-satellite episode tracking (anomalies of one type closer than
 // episode_gap_seconds form one episode; recurrence = episodes of that type inside the policy's
-// window; persistence = age of the current episode), per-(satellite, action) cooldowns, and escalation on recurrence via the policy's
-// escalation rules. Every decision is recorded (bounded log) with its outcome and counted in
-// astra_recovery_actions_total{type,status}.
+// window; persistence = age of the current episode), per-(satellite, action) cooldowns, and
+// escalation on recurrence via the policy's escalation rules. Every decision is recorded (bounded
+// log) with its outcome and counted in astra_recovery_actions_total{type,status}.
 //
 // ENTER_SAFE_MODE changes the phase only when the policy says auto_safe_mode: true, and then as
 // an explicit, recorded, automatic PhaseMachine transition that an operator reverses with
@@ -32,10 +32,10 @@
 namespace astraguard::mission {
 
 struct ActionRecord {
-  uint64_t seq = 0;          // 1, 2, ... in decision order
-  int64_t at_ms = 0;         // Unix ms
+  uint64_t seq = 0;   // 1, 2, ... in decision order
+  int64_t at_ms = 0;  // Unix ms
   std::string satellite_id;
-  std::string anomaly_id;    // set by LinkAnomaly once the anomaly is stored
+  std::string anomaly_id;  // set by LinkAnomaly once the anomaly is stored
   FaultType type = FaultType::kUnknown;
   Severity severity = Severity::kLow;
   Phase phase = Phase::kNominalOps;
@@ -43,15 +43,15 @@ struct ActionRecord {
   ActionStatus status = ActionStatus::kRecommended;
   bool escalated = false;
   int recurrence = 1;
-  std::string detail;        // decision reasoning plus outcome notes
+  std::string detail;  // decision reasoning plus outcome notes
 };
 
 struct RecoveryOutcome {
   Decision decision;
   Phase phase = Phase::kNominalOps;  // phase the decision was made in
   ActionStatus status = ActionStatus::kRecommended;
-  int recurrence = 1;                // episodes of this type in the window, incl. the current one
-  double episode_age_s = 0.0;        // how long the current episode has lasted
+  int recurrence = 1;          // episodes of this type in the window, incl. the current one
+  double episode_age_s = 0.0;  // how long the current episode has lasted
   uint64_t action_seq = 0;
   std::optional<PhaseChange> phase_change;  // set when auto_safe_mode changed the phase
   double cooldown_remaining_s = 0.0;        // > 0 when suppressed

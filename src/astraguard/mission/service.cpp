@@ -28,8 +28,7 @@ SensorSignature Service::CheckSensors(const RecordInput& record) {
     }
     tracked_satellites_.fetch_add(1, std::memory_order_relaxed);
     it = shard.sats
-             .emplace(std::string(record.satellite_id),
-                      SensorHealth(policy_.global.sensor_checks))
+             .emplace(std::string(record.satellite_id), SensorHealth(policy_.global.sensor_checks))
              .first;
   }
   return it->second.Update(record.readings);
@@ -187,8 +186,8 @@ StatusView Service::GetStatus() const {
   v.auto_safe_mode = policy_.global.auto_safe_mode;
   if (!v.store.healthy) v.problems.push_back("anomaly store (" + v.store.backend + ") unhealthy");
   const auto last_fail = last_store_failure_ns_.load(std::memory_order_relaxed);
-  if (last_fail != 0 &&
-      clock_.Now().time_since_epoch() - std::chrono::nanoseconds(last_fail) < std::chrono::seconds(60)) {
+  if (last_fail != 0 && clock_.Now().time_since_epoch() - std::chrono::nanoseconds(last_fail) <
+                            std::chrono::seconds(60)) {
     v.problems.push_back("anomaly store write failed within the last 60 s");
   }
   v.status = v.problems.empty() ? "ok" : "degraded";

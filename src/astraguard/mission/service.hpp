@@ -53,7 +53,7 @@ struct RecordInput {
 
 struct Assessment {
   bool is_anomaly = false;
-  std::string anomaly_id;       // empty when not an anomaly or when storing failed
+  std::string anomaly_id;  // empty when not an anomaly or when storing failed
   double anomaly_score = 0.0;
   double confidence = 0.0;
   double severity_score = 0.0;
@@ -67,20 +67,20 @@ struct Assessment {
   bool escalated = false;
   int recurrence = 0;
   std::string reasoning;
-  bool phase_changed = false;   // this anomaly moved the phase to SAFE_MODE (auto_safe_mode)
-  Status store_status;          // non-ok when the anomaly could not be stored
+  bool phase_changed = false;  // this anomaly moved the phase to SAFE_MODE (auto_safe_mode)
+  Status store_status;         // non-ok when the anomaly could not be stored
 };
 
 struct PhaseView {
   Phase phase;
-  const PhasePolicy* policy;    // points into the PolicySet
+  const PhasePolicy* policy;  // points into the PolicySet
   std::vector<PhaseChange> history;
 };
 
 struct FeedbackResult {
   storage::AnomalyRecord record;
   int64_t confirmed = 0, false_positive = 0;  // current labelled counts (this instance)
-  double accuracy = 0.0;                       // confirmed / labelled, 0 if none
+  double accuracy = 0.0;                      // confirmed / labelled, 0 if none
 };
 
 struct StatusView {
@@ -143,7 +143,7 @@ class Service {
   std::atomic<int64_t> records_total_{0}, anomalies_total_{0}, store_failures_total_{0};
   std::atomic<int64_t> sensor_signatures_total_{0};
   std::atomic<int64_t> last_store_failure_ns_{0};  // steady-clock ns; 0 = never
-  std::mutex feedback_mu_;  // makes (set feedback, adjust counts) atomic
+  std::mutex feedback_mu_;                         // makes (set feedback, adjust counts) atomic
   std::atomic<int64_t> confirmed_{0}, false_positive_{0};
 };
 

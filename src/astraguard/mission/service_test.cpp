@@ -74,8 +74,8 @@ TEST_F(ServiceTest, AnomalyIsClassifiedDecidedAndStored) {
 TEST_F(ServiceTest, StuckSensorBecomesAnomalyWithoutDetection) {
   Assessment a;
   for (int i = 0; i < 6; ++i) {
-    a = service_->Process({"SAT-003", 1000 * i, Values(28 + i * 0.01, 21.37, 0.001 * i, 1.2, 2000 + i)},
-                          {});
+    a = service_->Process(
+        {"SAT-003", 1000 * i, Values(28 + i * 0.01, 21.37, 0.001 * i, 1.2, 2000 + i)}, {});
   }
   ASSERT_TRUE(a.is_anomaly);
   EXPECT_EQ(a.type, FaultType::kSensor);
@@ -100,9 +100,11 @@ TEST_F(ServiceTest, FeedbackUpdatesCountsAccuracyAndMetrics) {
   EXPECT_DOUBLE_EQ(f->accuracy, 1.0);
   EXPECT_EQ(metrics_.false_positives().Value(), 1);
   EXPECT_DOUBLE_EQ(metrics_.accuracy().Value(), 1.0);
-  EXPECT_EQ(service_->GetAnomaly(b.anomaly_id)->feedback->label, storage::FeedbackLabel::kConfirmed);
-  EXPECT_EQ(service_->SubmitFeedback("an-999", storage::FeedbackLabel::kConfirmed, "").status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(service_->GetAnomaly(b.anomaly_id)->feedback->label,
+            storage::FeedbackLabel::kConfirmed);
+  EXPECT_EQ(
+      service_->SubmitFeedback("an-999", storage::FeedbackLabel::kConfirmed, "").status().code(),
+      Code::kNotFound);
 }
 
 TEST_F(ServiceTest, PhaseChangesAreValidatedAndCounted) {
@@ -114,7 +116,7 @@ TEST_F(ServiceTest, PhaseChangesAreValidatedAndCounted) {
   // Anomalies are judged by the LAUNCH policy now.
   auto a = service_->Process({"SAT-001", 1, Values(28, 70, 0, 1.2, 2000)}, Det("temperature", 0.8));
   EXPECT_EQ(a.phase, Phase::kLaunch);
-  EXPECT_EQ(a.severity, Severity::kHigh);  // 0.8 / 1.1
+  EXPECT_EQ(a.severity, Severity::kHigh);        // 0.8 / 1.1
   EXPECT_EQ(a.action, Action::kAlertOperators);  // LAUNCH rule: HIGH -> ALERT_OPERATORS
   EXPECT_TRUE(a.escalated);
   a = service_->Process({"SAT-001", 2, Values(28, 70, 0, 1.2, 2000)}, Det("temperature", 0.6));
@@ -128,9 +130,10 @@ TEST_F(ServiceTest, ConcurrentProcessingKeepsCountsConsistent) {
       const std::string sat = "SAT-" + std::to_string(t);
       for (int i = 0; i < 500; ++i) {
         const bool bad = i % 5 == 0;
-        auto a = service_->Process({sat, i, Values(28 + 0.001 * i, 20 + 0.01 * i, 0.001 + 1e-6 * i,
-                                                      1.2 + 0.001 * i, 2000 + i)},
-                                   bad ? Det("voltage", 0.95) : detect::Detection{});
+        auto a = service_->Process(
+            {sat, i,
+             Values(28 + 0.001 * i, 20 + 0.01 * i, 0.001 + 1e-6 * i, 1.2 + 0.001 * i, 2000 + i)},
+            bad ? Det("voltage", 0.95) : detect::Detection{});
         EXPECT_EQ(a.is_anomaly, bad);
       }
     });

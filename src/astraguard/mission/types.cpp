@@ -11,9 +11,9 @@ constexpr std::string_view kFault[] = {"power_fault", "thermal_fault", "attitude
 constexpr std::string_view kPhase[] = {"LAUNCH", "DEPLOYMENT", "NOMINAL_OPS", "PAYLOAD_OPS",
                                        "SAFE_MODE"};
 constexpr std::string_view kAction[] = {
-    "LOG_EVENT",  "INCREASE_MONITORING", "ALERT_OPERATORS", "REDUCE_POWER_LOAD",
-    "THERMAL_SAFE_ATTITUDE", "RESET_ADCS", "DESATURATE_WHEELS", "ISOLATE_SENSOR",
-    "ENTER_SAFE_MODE"};
+    "LOG_EVENT",         "INCREASE_MONITORING",   "ALERT_OPERATORS",
+    "REDUCE_POWER_LOAD", "THERMAL_SAFE_ATTITUDE", "RESET_ADCS",
+    "DESATURATE_WHEELS", "ISOLATE_SENSOR",        "ENTER_SAFE_MODE"};
 constexpr std::string_view kActionStatus[] = {"recommended", "executed", "suppressed", "failed"};
 constexpr std::string_view kChannel[] = {"voltage", "temperature", "gyro", "current",
                                          "wheel_speed"};
@@ -45,10 +45,14 @@ std::optional<Phase> ParsePhase(std::string_view n) { return Find<Phase>(kPhase,
 
 bool IsAllowedTransition(Phase from, Phase to) {
   switch (from) {
-    case Phase::kLaunch: return to == Phase::kDeployment || to == Phase::kSafeMode;
-    case Phase::kDeployment: return to == Phase::kNominalOps || to == Phase::kSafeMode;
-    case Phase::kNominalOps: return to == Phase::kPayloadOps || to == Phase::kSafeMode;
-    case Phase::kPayloadOps: return to == Phase::kNominalOps || to == Phase::kSafeMode;
+    case Phase::kLaunch:
+      return to == Phase::kDeployment || to == Phase::kSafeMode;
+    case Phase::kDeployment:
+      return to == Phase::kNominalOps || to == Phase::kSafeMode;
+    case Phase::kNominalOps:
+      return to == Phase::kPayloadOps || to == Phase::kSafeMode;
+    case Phase::kPayloadOps:
+      return to == Phase::kNominalOps || to == Phase::kSafeMode;
     case Phase::kSafeMode:
       return to == Phase::kNominalOps || to == Phase::kDeployment || to == Phase::kLaunch;
   }

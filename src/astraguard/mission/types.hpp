@@ -13,7 +13,7 @@ namespace astraguard::mission {
 enum class Severity { kLow, kMedium, kHigh, kCritical };
 // Bands of the original: >= 0.9 CRITICAL, >= 0.7 HIGH, >= 0.4 MEDIUM, else LOW (NaN -> LOW).
 Severity SeverityFromScore(double score);
-std::string_view SeverityName(Severity s);  // "LOW" ... "CRITICAL"
+std::string_view SeverityName(Severity s);                     // "LOW" ... "CRITICAL"
 std::optional<Severity> ParseSeverity(std::string_view name);  // case-sensitive upper case
 
 enum class FaultType { kPower, kThermal, kAttitude, kWheel, kSensor, kUnknown };

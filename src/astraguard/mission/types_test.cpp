@@ -20,8 +20,7 @@ TEST(SeverityTest, BandsMatchTheOriginal) {
 }
 
 TEST(NamesTest, RoundTrip) {
-  for (int i = 0; i < 4; ++i)
-    EXPECT_EQ(ParseSeverity(SeverityName(Severity(i))), Severity(i));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(ParseSeverity(SeverityName(Severity(i))), Severity(i));
   for (int i = 0; i < kFaultTypeCount; ++i)
     EXPECT_EQ(ParseFaultType(FaultTypeName(FaultType(i))), FaultType(i));
   for (int i = 0; i < kActionCount; ++i) EXPECT_EQ(ParseAction(ActionName(Action(i))), Action(i));
@@ -35,11 +34,11 @@ TEST(TransitionTableTest, MatchesOriginal) {
   using P = Phase;
   const bool expected[5][5] = {
       // to: LAUNCH DEPLOY NOMINAL PAYLOAD SAFE
-      {false, true, false, false, true},   // LAUNCH
-      {false, false, true, false, true},   // DEPLOYMENT
-      {false, false, false, true, true},   // NOMINAL_OPS
-      {false, false, true, false, true},   // PAYLOAD_OPS
-      {true, true, true, false, false},    // SAFE_MODE
+      {false, true, false, false, true},  // LAUNCH
+      {false, false, true, false, true},  // DEPLOYMENT
+      {false, false, false, true, true},  // NOMINAL_OPS
+      {false, false, true, false, true},  // PAYLOAD_OPS
+      {true, true, true, false, false},   // SAFE_MODE
   };
   for (int f = 0; f < 5; ++f)
     for (int t = 0; t < 5; ++t)

@@ -156,9 +156,8 @@ void WriteCsvHeader(std::ostream& out) {
 void WriteCsv(const Record& r, std::ostream& out) {
   out << r.satellite_id << ',' << FormatTimestamp(r.timestamp_ms) << ',' << Num(r.voltage) << ','
       << Num(r.temperature) << ',' << Num(r.gyro) << ',' << Num(r.current) << ','
-      << Num(r.wheel_speed) << ',' << FaultKindName(r.fault) << ','
-      << ExpectedAnomalyType(r.fault) << ','
-      << (r.fault_channel ? ChannelName(*r.fault_channel) : std::string_view()) << '\n';
+      << Num(r.wheel_speed) << ',' << FaultKindName(r.fault) << ',' << ExpectedAnomalyType(r.fault)
+      << ',' << (r.fault_channel ? ChannelName(*r.fault_channel) : std::string_view()) << '\n';
 }
 
 }  // namespace astraguard::sim

@@ -27,18 +27,18 @@ struct ScheduledFault {
 struct FleetConfig {
   int satellites = 3;
   uint64_t seed = 42;
-  double step_s = 10.0;                    // simulated seconds between samples
+  double step_s = 10.0;  // simulated seconds between samples
   int64_t start_epoch_ms = kDefaultStartEpochMs;
-  std::string id_prefix = "SAT-";          // ids are prefix + 3-digit index from 001
+  std::string id_prefix = "SAT-";  // ids are prefix + 3-digit index from 001
   ModelParams params;
   // Random faults: expected episodes per satellite per simulated hour (0 = none). Episodes never
   // overlap on one satellite and are separated by at least `fault_gap_s` of nominal operation.
   double faults_per_hour = 0.0;
   double fault_duration_s = 900.0;
   double fault_gap_s = 1200.0;
-  double horizon_s = 86400.0;              // how far ahead random faults are drawn
-  std::vector<FaultKind> fault_pool;       // empty = all kinds
-  std::vector<ScheduledFault> faults;      // explicit episodes, added to the random ones
+  double horizon_s = 86400.0;          // how far ahead random faults are drawn
+  std::vector<FaultKind> fault_pool;   // empty = all kinds
+  std::vector<ScheduledFault> faults;  // explicit episodes, added to the random ones
 };
 
 // Parses "KIND@START[+DURATION][:CHANNEL][#SAT]" (seconds; SAT is a 0-based index, default 0),

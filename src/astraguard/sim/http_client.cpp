@@ -145,9 +145,8 @@ Result<HttpResponse> HttpClient::RoundTrip(const std::string& request) {
   size_t pos = head.find("\r\n");
   while (pos != std::string_view::npos && pos < head.size()) {
     size_t next = head.find("\r\n", pos + 2);
-    std::string_view line = head.substr(pos + 2, (next == std::string_view::npos ? head.size()
-                                                                                   : next) -
-                                                      pos - 2);
+    std::string_view line =
+        head.substr(pos + 2, (next == std::string_view::npos ? head.size() : next) - pos - 2);
     pos = next;
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;

@@ -61,7 +61,10 @@ class ScriptedServer {
         bool eof = false;
         while ((hdr = buf.find("\r\n\r\n")) == std::string::npos) {
           ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
-          if (n <= 0) { eof = true; break; }
+          if (n <= 0) {
+            eof = true;
+            break;
+          }
           buf.append(tmp, n);
         }
         if (eof) break;
@@ -90,8 +93,8 @@ class ScriptedServer {
 };
 
 std::string Reply(int status, std::string body) {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 TEST(HttpClientTest, ContentLengthAndChunkedOnOneKeepAliveConnection) {

@@ -37,11 +37,16 @@ constexpr std::string_view kChannelNames[] = {"voltage", "temperature", "gyro", 
 
 double& ChannelRef(Record& r, Channel c) {
   switch (c) {
-    case Channel::kVoltage: return r.voltage;
-    case Channel::kTemperature: return r.temperature;
-    case Channel::kGyro: return r.gyro;
-    case Channel::kCurrent: return r.current;
-    case Channel::kWheelSpeed: return r.wheel_speed;
+    case Channel::kVoltage:
+      return r.voltage;
+    case Channel::kTemperature:
+      return r.temperature;
+    case Channel::kGyro:
+      return r.gyro;
+    case Channel::kCurrent:
+      return r.current;
+    case Channel::kWheelSpeed:
+      return r.wheel_speed;
   }
   return r.voltage;
 }
@@ -116,8 +121,8 @@ Record SatelliteModel::Step(double dt) {
   const bool payload_on = phase >= 0.1 && phase < 0.1 + p_.payload_duty;
 
   // Loads.
-  double load_w = p_.base_load_w + (payload_on ? p_.payload_load_w : 0.0) +
-                  (in_eclipse ? 6.0 : 0.0);
+  double load_w =
+      p_.base_load_w + (payload_on ? p_.payload_load_w : 0.0) + (in_eclipse ? 6.0 : 0.0);
   double extra_current_a = 0.0;
   double extra_heat_c_per_s = 0.0;
   double voltage_sag = 0.0;

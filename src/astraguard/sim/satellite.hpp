@@ -63,22 +63,22 @@ struct FaultEpisode {
 
 // Physical parameters. Defaults describe a 12U-class smallsat on a 28 V bus.
 struct ModelParams {
-  double orbit_period_s = 5700.0;     // ~95 min LEO
-  double eclipse_fraction = 0.36;     // share of the orbit in Earth shadow
-  double solar_power_w = 90.0;        // array output at normal incidence
-  double base_load_w = 32.0;          // avionics + radio + ADCS
-  double payload_load_w = 18.0;       // payload, on for payload_duty of each orbit
+  double orbit_period_s = 5700.0;  // ~95 min LEO
+  double eclipse_fraction = 0.36;  // share of the orbit in Earth shadow
+  double solar_power_w = 90.0;     // array output at normal incidence
+  double base_load_w = 32.0;       // avionics + radio + ADCS
+  double payload_load_w = 18.0;    // payload, on for payload_duty of each orbit
   double payload_duty = 0.3;
   double battery_wh = 120.0;
-  double battery_r_ohm = 0.12;        // internal resistance
+  double battery_r_ohm = 0.12;           // internal resistance
   double v_empty = 24.5, v_full = 29.2;  // open-circuit voltage at SOC 0 and 1
   double initial_soc = 0.85;
   double temp_sun_c = 24.0, temp_eclipse_c = 4.0;  // thermal equilibrium targets
-  double thermal_tau_s = 1500.0;      // first-order thermal time constant
-  double gyro_noise = 0.0006;         // rad/s, 1 sigma
-  double gyro_bias = 0.0002;          // rad/s
-  double wheel_mean_rpm = 2200.0;     // momentum-bias wheel speed
-  double wheel_swing_rpm = 450.0;     // orbit-periodic swing from disturbance torques
+  double thermal_tau_s = 1500.0;                   // first-order thermal time constant
+  double gyro_noise = 0.0006;                      // rad/s, 1 sigma
+  double gyro_bias = 0.0002;                       // rad/s
+  double wheel_mean_rpm = 2200.0;                  // momentum-bias wheel speed
+  double wheel_swing_rpm = 450.0;                  // orbit-periodic swing from disturbance torques
   double wheel_noise_rpm = 4.0;
   double voltage_noise = 0.03, current_noise = 0.012, temp_noise = 0.08;  // 1 sigma
 };
@@ -86,15 +86,15 @@ struct ModelParams {
 // One telemetry sample with its ground truth.
 struct Record {
   std::string satellite_id;
-  double t_s = 0.0;            // seconds since model start
-  int64_t timestamp_ms = 0;    // Unix epoch milliseconds (UTC)
-  double voltage = 0.0;        // V, bus
-  double temperature = 0.0;    // °C, avionics deck
-  double gyro = 0.0;           // rad/s, body rate as reported by the gyro (signed)
-  double current = 0.0;        // A, bus, >= 0
-  double wheel_speed = 0.0;    // RPM, >= 0
+  double t_s = 0.0;          // seconds since model start
+  int64_t timestamp_ms = 0;  // Unix epoch milliseconds (UTC)
+  double voltage = 0.0;      // V, bus
+  double temperature = 0.0;  // °C, avionics deck
+  double gyro = 0.0;         // rad/s, body rate as reported by the gyro (signed)
+  double current = 0.0;      // A, bus, >= 0
+  double wheel_speed = 0.0;  // RPM, >= 0
   bool in_eclipse = false;
-  FaultKind fault = FaultKind::kNone;  // active fault at this sample
+  FaultKind fault = FaultKind::kNone;    // active fault at this sample
   std::optional<Channel> fault_channel;  // for sensor faults
 };
 
@@ -130,12 +130,12 @@ class SatelliteModel {
   double t_s_ = 0.0;
   double soc_;
   double temp_c_;
-  double body_rate_ = 0.0;    // true body rate, rad/s
+  double body_rate_ = 0.0;  // true body rate, rad/s
   double wheel_rpm_;
-  double gyro_drift_ = 0.0;   // accumulated extra gyro bias
+  double gyro_drift_ = 0.0;  // accumulated extra gyro bias
   double capacity_scale_ = 1.0;
   double extra_r_ohm_ = 0.0;
-  double friction_ = 0.0;     // 0..1 friction state
+  double friction_ = 0.0;       // 0..1 friction state
   std::optional<Record> last_;  // last produced record (for stuck sensors)
 };
 

@@ -11,8 +11,8 @@ namespace {
 constexpr int64_t kEpoch = 1'767'225'600'000;
 
 struct Extremes {
-  double v_min = 1e9, v_max = -1e9, t_min = 1e9, t_max = -1e9, g_max = 0, i_min = 1e9,
-         i_max = -1e9, w_min = 1e9, w_max = -1e9;
+  double v_min = 1e9, v_max = -1e9, t_min = 1e9, t_max = -1e9, g_max = 0, i_min = 1e9, i_max = -1e9,
+         w_min = 1e9, w_max = -1e9;
   int eclipse = 0, n = 0;
   void Add(const Record& r) {
     v_min = std::min(v_min, r.voltage);

@@ -38,9 +38,8 @@ int64_t ReportAnomalies(std::string_view body, std::ostream& out, std::mutex& ou
     ++n;
     std::lock_guard lock(out_mu);
     out << "ANOMALY sat=" << Str(*o, "satellite_id") << " type=" << Str(*o, "anomaly_type")
-        << " severity=" << Str(*o, "severity_level") << " action="
-        << Str(*o, "recommended_action") << " phase=" << Str(*o, "mission_phase")
-        << " id=" << Str(*o, "anomaly_id") << '\n';
+        << " severity=" << Str(*o, "severity_level") << " action=" << Str(*o, "recommended_action")
+        << " phase=" << Str(*o, "mission_phase") << " id=" << Str(*o, "anomaly_id") << '\n';
     out.flush();
   }
   return n;
@@ -126,9 +125,11 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
       } else if (resp->status / 100 == 2) {
         ++stats.ok_2xx;
       } else if (resp->status / 100 == 4) {
-        if (stats.client_4xx++ < 5) err << "simulate: HTTP " << resp->status << ' ' << resp->body << '\n';
+        if (stats.client_4xx++ < 5)
+          err << "simulate: HTTP " << resp->status << ' ' << resp->body << '\n';
       } else {
-        if (stats.server_5xx++ < 5) err << "simulate: HTTP " << resp->status << ' ' << resp->body << '\n';
+        if (stats.server_5xx++ < 5)
+          err << "simulate: HTTP " << resp->status << ' ' << resp->body << '\n';
       }
     };
     for (int64_t step = 0;; ++step) {
@@ -158,9 +159,10 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
   }
   out << "simulate: requests=" << stats.requests << " records=" << stats.records
       << " 2xx=" << stats.ok_2xx << " 4xx=" << stats.client_4xx << " 5xx=" << stats.server_5xx
-      << " errors=" << stats.errors << " anomalies=" << stats.anomalies
-      << " elapsed_s=" << stats.elapsed_s << " rps="
-      << (stats.elapsed_s > 0 ? stats.requests / stats.elapsed_s : 0.0)
+      << " errors=" << stats.errors << " anomalies="
+      << (options.print_anomalies ? std::to_string(stats.anomalies) : std::string("n/a"))
+      << " elapsed_s=" << stats.elapsed_s
+      << " rps=" << (stats.elapsed_s > 0 ? stats.requests / stats.elapsed_s : 0.0)
       << " p50_ms=" << stats.p50_ms << " p99_ms=" << stats.p99_ms << " max_ms=" << stats.max_ms
       << '\n';
   if (stats_out) *stats_out = stats;

@@ -22,17 +22,17 @@ enum class OutputFormat { kNdjson, kCsv };
 
 struct SimulateOptions {
   FleetConfig fleet;
-  int64_t samples = 360;          // samples per satellite (file mode; post mode when duration_s=0)
+  int64_t samples = 360;  // samples per satellite (file mode; post mode when duration_s=0)
   OutputFormat format = OutputFormat::kNdjson;
-  bool with_truth = true;         // add ground-truth labels to file output
+  bool with_truth = true;  // add ground-truth labels to file output
   // Post mode (when target is set): "http://127.0.0.1:8080".
   std::optional<std::string> target;
-  double rate = 10.0;             // records per second over all satellites (0 = unpaced)
-  double duration_s = 0.0;        // wall seconds to run (0 = `samples` per satellite)
-  int batch_size = 0;             // 0 = POST /api/v1/telemetry per record; N = /batch of N
+  double rate = 10.0;       // records per second over all satellites (0 = unpaced)
+  double duration_s = 0.0;  // wall seconds to run (0 = `samples` per satellite)
+  int batch_size = 0;       // 0 = POST /api/v1/telemetry per record; N = /batch of N
   int connections = 1;
   int timeout_ms = 5000;
-  bool print_anomalies = false;   // print one line per anomaly reported by the service
+  bool print_anomalies = false;  // print one line per anomaly reported by the service
   // Post mode: when set, workers stop once it becomes true (e.g. the demo's Ctrl-C); must
   // outlive the PostRecords call.
   const std::atomic<bool>* stop = nullptr;
@@ -40,7 +40,7 @@ struct SimulateOptions {
 
 struct PostStats {
   int64_t requests = 0, records = 0, ok_2xx = 0, client_4xx = 0, server_5xx = 0, errors = 0;
-  int64_t anomalies = 0;
+  int64_t anomalies = 0;  // counted only with print_anomalies (responses are parsed then)
   double elapsed_s = 0.0;
   double p50_ms = 0.0, p99_ms = 0.0, max_ms = 0.0;
 };

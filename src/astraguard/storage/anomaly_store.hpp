@@ -9,12 +9,12 @@
 // kUnavailable (a backend is down; the caller degrades, it is not a bug).
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <deque>
 #include <utility>
 #include <vector>
 
@@ -42,20 +42,20 @@ struct StoredContribution {
 };
 
 struct AnomalyRecord {
-  std::string id;              // assigned by Append; ignored on input
+  std::string id;  // assigned by Append; ignored on input
   std::string satellite_id;
-  int64_t timestamp_ms = 0;    // telemetry timestamp (Unix ms)
-  int64_t recorded_ms = 0;     // when the service processed it (Unix ms)
-  double anomaly_score = 0.0;  // detector score [0, 1]
-  double severity_score = 0.0; // after the phase's threshold multiplier [0, 1]
-  int severity_rank = 0;       // 0 LOW, 1 MEDIUM, 2 HIGH, 3 CRITICAL
-  std::string severity_level;  // "LOW" ... "CRITICAL"
+  int64_t timestamp_ms = 0;     // telemetry timestamp (Unix ms)
+  int64_t recorded_ms = 0;      // when the service processed it (Unix ms)
+  double anomaly_score = 0.0;   // detector score [0, 1]
+  double severity_score = 0.0;  // after the phase's threshold multiplier [0, 1]
+  int severity_rank = 0;        // 0 LOW, 1 MEDIUM, 2 HIGH, 3 CRITICAL
+  std::string severity_level;   // "LOW" ... "CRITICAL"
   double confidence = 0.0;
-  std::string anomaly_type;    // "power_fault" ...
+  std::string anomaly_type;  // "power_fault" ...
   std::string classification_reason;
   std::string mission_phase;
   std::string recommended_action;
-  std::string action_status;   // "recommended" | "executed" | "suppressed" | "failed"
+  std::string action_status;  // "recommended" | "executed" | "suppressed" | "failed"
   bool escalated = false;
   int recurrence_count = 0;
   std::string reasoning;
@@ -70,8 +70,8 @@ struct AnomalyQuery {
   std::optional<int> severity_rank_min;      // 0..3
   std::optional<double> severity_score_min;  // [0, 1]
   std::optional<std::string> anomaly_type;
-  int limit = 100;                           // 1..kMaxQueryLimit
-  std::optional<std::string> cursor;         // next_cursor of a previous page
+  int limit = 100;                    // 1..kMaxQueryLimit
+  std::optional<std::string> cursor;  // next_cursor of a previous page
 };
 
 struct AnomalyPage {
@@ -85,10 +85,10 @@ struct FeedbackUpdate {
 };
 
 struct StoreStats {
-  std::string backend;    // "memory", "redis"
+  std::string backend;  // "memory", "redis"
   bool healthy = true;
   int64_t size = 0;
-  int64_t capacity = 0;   // 0 = unbounded
+  int64_t capacity = 0;  // 0 = unbounded
   int64_t appended_total = 0;
   int64_t evicted_total = 0;
 };

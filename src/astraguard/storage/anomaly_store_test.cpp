@@ -58,8 +58,8 @@ TEST_F(AnomalyStoreTest, FiltersCombine) {
   AnomalyQuery q;
   q.satellite_id = "SAT-001";  // even i
   q.from_ms = 3000;
-  q.to_ms = 15000;             // i in 2..14
-  q.severity_rank_min = 2;     // i % 4 >= 2
+  q.to_ms = 15000;                 // i in 2..14
+  q.severity_rank_min = 2;         // i % 4 >= 2
   q.anomaly_type = "power_fault";  // i % 3 != 0
   q.limit = 1000;
   auto p = store_.Query(q);
