@@ -149,7 +149,8 @@ TEST(PostRecordsTest, BatchesRecordsAndPrintsReportedAnomalies) {
   const std::string body =
       "{\"results\":[{\"is_anomaly\":true,\"satellite_id\":\"SAT-001\",\"anomaly_type\":"
       "\"wheel_fault\",\"severity_level\":\"HIGH\",\"recommended_action\":\"DESATURATE_WHEELS\","
-      "\"mission_phase\":\"NOMINAL_OPS\",\"anomaly_id\":\"a1\"},{\"is_anomaly\":false}]}";
+      "\"mission_phase\":\"NOMINAL_OPS\",\"anomaly_id\":\"a1\",\"action_status\":\"recommended\"},{"
+      "\"is_anomaly\":false}]}";
   ScriptedServer srv({Reply(200, body)}, 1000);
   SimulateOptions o;
   o.fleet.satellites = 2;
@@ -169,7 +170,7 @@ TEST(PostRecordsTest, BatchesRecordsAndPrintsReportedAnomalies) {
   EXPECT_NE(srv.requests[0].find("{\"telemetry\":[{\"satellite_id\":\"SAT-001\""),
             std::string::npos);
   EXPECT_NE(out.str().find("ANOMALY sat=SAT-001 type=wheel_fault severity=HIGH "
-                           "action=DESATURATE_WHEELS phase=NOMINAL_OPS id=a1"),
+                           "action=DESATURATE_WHEELS phase=NOMINAL_OPS id=a1 status=recommended"),
             std::string::npos);
 }
 
@@ -192,6 +193,17 @@ TEST(PostRecordsTest, StopsWhenAskedEvenWithLongDuration) {
   stopper.join();
   EXPECT_LT(st.elapsed_s, 5.0);
   EXPECT_GT(st.requests, 2);
+}
+
+TEST(PostRecordsTest, DemoOptionsFeedThreeSatellitesUntilStopped) {
+  std::atomic<bool> stop{false};
+  SimulateOptions o = DemoOptions(8000, &stop);
+  EXPECT_EQ(o.fleet.satellites, 3);
+  EXPECT_EQ(*o.target, "http://127.0.0.1:8000");
+  EXPECT_TRUE(o.print_anomalies);
+  EXPECT_EQ(o.stop, &stop);
+  Fleet f(o.fleet);
+  EXPECT_GT(f.schedule().size(), 10u);  // faults keep coming for the whole demo
 }
 
 TEST(PostRecordsTest, CountsServerErrorsAndFails) {

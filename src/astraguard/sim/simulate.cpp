@@ -39,13 +39,33 @@ int64_t ReportAnomalies(std::string_view body, std::ostream& out, std::mutex& ou
     std::lock_guard lock(out_mu);
     out << "ANOMALY sat=" << Str(*o, "satellite_id") << " type=" << Str(*o, "anomaly_type")
         << " severity=" << Str(*o, "severity_level") << " action=" << Str(*o, "recommended_action")
-        << " phase=" << Str(*o, "mission_phase") << " id=" << Str(*o, "anomaly_id") << '\n';
+        << " phase=" << Str(*o, "mission_phase") << " id=" << Str(*o, "anomaly_id")
+        << " status=" << Str(*o, "action_status") << '\n';
     out.flush();
   }
   return n;
 }
 
 }  // namespace
+
+SimulateOptions DemoOptions(uint16_t port, const std::atomic<bool>* stop) {
+  SimulateOptions o;
+  o.fleet.satellites = 3;
+  o.fleet.seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  o.fleet.start_epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  o.fleet.faults_per_hour = 12;  // mean gap 300 simulated s = 30 real s per satellite
+  o.fleet.fault_duration_s = 300;
+  o.fleet.fault_gap_s = 120;
+  o.fleet.horizon_s = 30 * 86400.0;
+  o.target = "http://127.0.0.1:" + std::to_string(port);
+  o.rate = 3;
+  o.duration_s = 1e9;
+  o.print_anomalies = true;
+  o.stop = stop;
+  return o;
+}
 
 int WriteRecords(const SimulateOptions& options, std::ostream& out) {
   Fleet fleet(options.fleet);

@@ -45,6 +45,12 @@ struct PostStats {
   double p50_ms = 0.0, p99_ms = 0.0, max_ms = 0.0;
 };
 
+// The demo feed: 3 satellites posting one record per second each (10 s of simulated time per
+// record, so an orbit takes ~10 real minutes), starting now, with a random labelled fault of
+// 300 simulated s (30 real s) about every 5 simulated minutes per satellite, printing one line
+// per anomaly. Runs until `stop`.
+SimulateOptions DemoOptions(uint16_t port, const std::atomic<bool>* stop);
+
 // File mode: writes samples * satellites records to `out` in time order. Returns 0.
 int WriteRecords(const SimulateOptions& options, std::ostream& out);
 
