@@ -7,12 +7,13 @@ namespace astraguard::mission {
 
 RecoveryOrchestrator::RecoveryOrchestrator(const PolicySet& policy, PhaseMachine& phases,
                                            const Clock& clock, MissionMetrics& metrics,
-                                           size_t log_limit)
+                                           size_t log_limit, size_t max_satellites)
     : policy_(policy),
       phases_(phases),
       clock_(clock),
       metrics_(metrics),
-      log_limit_(log_limit < 1 ? 1 : log_limit) {}
+      log_limit_(log_limit < 1 ? 1 : log_limit),
+      max_satellites_(max_satellites) {}
 
 RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, FaultType type,
                                              double anomaly_score, double confidence) {
@@ -26,9 +27,17 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
   {
     std::lock_guard lock(shard.mu);
     auto it = shard.sats.find(std::string(satellite_id));
-    if (it == shard.sats.end())
-      it = shard.sats.emplace(std::string(satellite_id), SatState{}).first;
-    SatState& st = it->second;
+    SatState untracked;  // beyond the satellite cap: no recurrence or cooldown memory
+    SatState* stp = &untracked;
+    if (it != shard.sats.end()) {
+      stp = &it->second;
+    } else if (tracked_.load(std::memory_order_relaxed) < max_satellites_) {
+      tracked_.fetch_add(1, std::memory_order_relaxed);
+      stp = &shard.sats.emplace(std::string(satellite_id), SatState{}).first->second;
+    } else {
+      untracked_total_.fetch_add(1, std::memory_order_relaxed);
+    }
+    SatState& st = *stp;
     while (!st.episodes.empty() && now - st.episodes.front().last > window) {
       st.episodes.pop_front();
     }

@@ -14,6 +14,7 @@
 // Thread-safe: all methods may be called concurrently. Per-satellite state is sharded by hash,
 // one mutex per shard; the action log has its own mutex. Dependencies must outlive this object.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -60,7 +61,8 @@ struct RecoveryOutcome {
 class RecoveryOrchestrator {
  public:
   RecoveryOrchestrator(const PolicySet& policy, PhaseMachine& phases, const Clock& clock,
-                       MissionMetrics& metrics, size_t log_limit = 1000);
+                       MissionMetrics& metrics, size_t log_limit = 1000,
+                       size_t max_satellites = 100'000);
 
   RecoveryOutcome Handle(std::string_view satellite_id, FaultType type, double anomaly_score,
                          double confidence);
@@ -70,6 +72,8 @@ class RecoveryOrchestrator {
   // Newest first; optional filter by satellite; limit >= 1.
   std::vector<ActionRecord> Recent(size_t limit, std::optional<std::string_view> satellite) const;
   uint64_t decisions_total() const;
+  // Anomalies of satellites beyond max_satellites (decided without recurrence/cooldown memory).
+  int64_t untracked_total() const { return untracked_total_.load(std::memory_order_relaxed); }
 
  private:
   struct Episode {
@@ -92,6 +96,9 @@ class RecoveryOrchestrator {
   const Clock& clock_;
   MissionMetrics& metrics_;
   const size_t log_limit_;
+  const size_t max_satellites_;
+  std::atomic<size_t> tracked_{0};
+  std::atomic<int64_t> untracked_total_{0};
   std::array<Shard, kShards> shards_;
   mutable std::mutex log_mu_;
   std::deque<ActionRecord> log_;  // guarded by log_mu_; oldest first

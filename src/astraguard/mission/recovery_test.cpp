@@ -131,6 +131,17 @@ TEST_F(RecoveryTest, AutoSafeModeIsExplicitRecordedAndReversible) {
   EXPECT_EQ(phases_.current(), Phase::kNominalOps);
 }
 
+TEST_F(RecoveryTest, SatelliteStateIsBounded) {
+  orch_ = std::make_unique<RecoveryOrchestrator>(policy_, phases_, clock_, metrics_, 100, 2);
+  (void)orch_->Handle("A", FaultType::kPower, 0.5, 0.9);
+  (void)orch_->Handle("B", FaultType::kPower, 0.5, 0.9);
+  // A third satellite is assessed but not remembered: no cooldown, recurrence stays 1.
+  EXPECT_EQ(orch_->Handle("C", FaultType::kPower, 0.5, 0.9).status, ActionStatus::kRecommended);
+  EXPECT_EQ(orch_->Handle("C", FaultType::kPower, 0.5, 0.9).status, ActionStatus::kRecommended);
+  EXPECT_EQ(orch_->Handle("A", FaultType::kPower, 0.5, 0.9).status, ActionStatus::kSuppressed);
+  EXPECT_EQ(orch_->untracked_total(), 2);
+}
+
 TEST_F(RecoveryTest, ActionLogIsBoundedAndFilterable) {
   orch_ = std::make_unique<RecoveryOrchestrator>(policy_, phases_, clock_, metrics_, 5);
   for (int i = 0; i < 8; ++i) {

@@ -41,7 +41,9 @@ struct ServiceOptions {
   Phase initial_phase = Phase::kNominalOps;
   size_t action_log_limit = 1000;
   size_t phase_history_limit = 256;
-  size_t max_tracked_satellites = 100'000;  // sensor-check state beyond this is not kept
+  // Per-satellite state (sensor signatures, recurrence, cooldowns) is kept for at most this many
+  // satellites; later ones are still assessed, without that memory.
+  size_t max_tracked_satellites = 100'000;
 };
 
 // One telemetry record as the mission layer needs it.
