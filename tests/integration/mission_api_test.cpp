@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "astraguard/http/client.hpp"
@@ -308,6 +310,54 @@ TEST(MissionConfigTest, BadPolicyFileFailsStartWithExitCode2) {
   EXPECT_EQ(shipped.first, 0);
   EXPECT_NE(shipped.second.find("ASTRAGUARD_HISTORY_CAPACITY=500"), std::string::npos)
       << shipped.second;
+}
+
+// With auto_safe_mode on and an immediate CRITICAL rule, one anomaly moves the phase to
+// SAFE_MODE: visibly (response, phase history, metrics) and reversibly (operator POST).
+TEST(MissionAutoSafeModeTest, EscalationIsExplicitRecordedAndReversible) {
+  std::ifstream in(AG_POLICY_FILE);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string yaml = ss.str();
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto pos = yaml.find(from);
+    ASSERT_NE(pos, std::string::npos) << from;
+    yaml.replace(pos, from.size(), to);
+  };
+  replace("auto_safe_mode: false", "auto_safe_mode: true");
+  replace("{severity_min: CRITICAL, persist_min_seconds: 600, action: ENTER_SAFE_MODE}",
+          "{severity_min: CRITICAL, action: ENTER_SAFE_MODE}");
+  const std::string path = ::testing::TempDir() + "/auto_safe_mode_policy.yaml";
+  std::ofstream(path) << yaml;
+
+  ServiceProcess svc({"serve", "--mission-policy", path});
+  ASSERT_TRUE(svc.started()) << svc.output();
+  http::HttpClient c("127.0.0.1", svc.api_port());
+  auto r = c.Send("POST", "/api/v1/telemetry", kBrownout);
+  ASSERT_TRUE(r.ok());
+  auto v = Json(r->body).as_object();
+  EXPECT_EQ(v.at("recommended_action").as_string(), "ENTER_SAFE_MODE");
+  EXPECT_EQ(v.at("action_status").as_string(), "executed");
+  EXPECT_EQ(v.at("phase_changed_to").as_string(), "SAFE_MODE");
+  auto phase = Json(c.Send("GET", "/api/v1/phase")->body).as_object();
+  EXPECT_EQ(phase.at("phase").as_string(), "SAFE_MODE");
+  auto last = phase.at("history").as_array().back().as_object();
+  EXPECT_TRUE(last.at("automatic").as_bool());
+  EXPECT_NE(std::string(last.at("reason").as_string()).find("SAT-7"), std::string::npos);
+  // Later anomalies are still handled under the SAFE_MODE policy, not silently logged.
+  auto later = Json(c.Send("POST", "/api/v1/telemetry",
+                           R"({"satellite_id":"SAT-8","voltage":28,"temperature":95,"gyro":0})")
+                        ->body);
+  EXPECT_EQ(later.at("recommended_action").as_string(), "THERMAL_SAFE_ATTITUDE");
+  auto back = c.Send("POST", "/api/v1/phase", R"({"phase":"NOMINAL_OPS","reason":"recovered"})");
+  EXPECT_EQ(back->status, 200) << back->body;
+  EXPECT_EQ(Json(c.Send("GET", "/api/v1/phase")->body).at("phase").as_string(), "NOMINAL_OPS");
+  auto metrics = c.Send("GET", "/metrics")->body;
+  EXPECT_NE(metrics.find(R"(astra_phase_transitions_total{kind="automatic"} 1)"),
+            std::string::npos);
+  EXPECT_NE(
+      metrics.find(R"(astra_recovery_actions_total{status="executed",type="ENTER_SAFE_MODE"} 1)"),
+      std::string::npos);
 }
 
 TEST(SimulateCommandTest, WritesDeterministicNdjsonAndRejectsBadFaults) {
