@@ -455,6 +455,8 @@ boost::json::object StatusJson(const StatusView& v) {
   o["anomalies_detected"] = v.anomalies_total;
   o["sensor_signature_anomalies"] = v.sensor_signatures_total;
   o["recovery_decisions"] = v.actions_total;
+  o["tracked_satellites"] = v.tracked_satellites;
+  o["untracked_anomalies"] = v.untracked_anomalies;
   o["feedback"] = json::object{{"confirmed", v.confirmed},
                                {"false_positive", v.false_positive},
                                {"detection_accuracy", v.accuracy}};

@@ -178,6 +178,8 @@ StatusView Service::GetStatus() const {
   v.anomalies_total = anomalies_total_.load();
   v.store_failures_total = store_failures_total_.load();
   v.sensor_signatures_total = sensor_signatures_total_.load();
+  v.tracked_satellites = static_cast<int64_t>(tracked_satellites_.load());
+  v.untracked_anomalies = recovery_.untracked_total();
   v.confirmed = confirmed_.load();
   v.false_positive = false_positive_.load();
   const int64_t labelled = v.confirmed + v.false_positive;

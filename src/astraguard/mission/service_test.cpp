@@ -144,6 +144,8 @@ TEST_F(ServiceTest, ConcurrentProcessingKeepsCountsConsistent) {
   EXPECT_EQ(st.anomalies_total, 400);
   EXPECT_EQ(st.store.size, 400);
   EXPECT_EQ(st.actions_total, 400u);
+  EXPECT_EQ(st.tracked_satellites, 4);
+  EXPECT_EQ(st.untracked_anomalies, 0);
 }
 
 TEST_F(ServiceTest, StatusIsTruthful) {
