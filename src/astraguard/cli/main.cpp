@@ -10,6 +10,7 @@
 #include <string>
 
 #include "astraguard/cli/commands.hpp"
+#include "astraguard/cli/simulate.hpp"
 #include "astraguard/config/config.hpp"
 
 #ifndef ASTRAGUARD_VERSION
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check-config", "Print the resolved configuration (secrets redacted) and exit.");
   auto* version = app.add_subcommand("version", "Print the version and exit.");
+  cli::SimulateArgs sim_args;
+  auto* simulate = cli::AddSimulateCommand(app, sim_args);
   for (auto* cmd : {serve, demo, check}) AddSettingFlags(cmd, flags);
 
   try {
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
     std::cout << "astraguard " << ASTRAGUARD_VERSION << "\n";
     return 0;
   }
+  if (simulate->parsed()) return cli::RunSimulate(sim_args, std::cout, std::cerr);
   auto loaded = config::Load(config::ProcessEnvironment(), flags, ASTRAGUARD_VERSION);
   if (!loaded.ok()) {
     std::cerr << "astraguard: configuration error: " << loaded.status().message() << "\n";
