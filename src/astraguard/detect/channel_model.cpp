@@ -165,7 +165,8 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   smoothed_ = config_.smoothing * err + (1 - config_.smoothing) * smoothed_;
 
   double eff = threshold_.epsilon();
-  eff = std::max(eff, (1 + config_.prune) * threshold_.max_below());
+  eff = std::max(eff, (1 + config_.prune) * (config_.prune_mode == 1 ? threshold_.max_all()
+                                                                   : threshold_.max_below()));
   eff = std::max(eff, config_.min_error * model_.Range());
   out.prediction = pred;
   out.error = smoothed_;

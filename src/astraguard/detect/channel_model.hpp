@@ -29,11 +29,12 @@ struct DetectorConfig {
   int horizon = 1;             // predict the value `horizon` steps after the newest lag
   bool use_inputs = true;      // feed the record's other inputs (command flags) to the predictor
   double ridge = 1e-2;         // L2 penalty, relative to the mean diagonal of X'X
-  double smoothing = 0.1;      // EWMA weight of the newest absolute error
+  double smoothing = 0.03;     // EWMA weight of the newest absolute error
   ThresholdConfig threshold;   // dynamic threshold
   double min_error = 0.05;     // errors below this fraction of the train range never alarm
   double prune = 0.13;         // an error must exceed max(non-anomalous errors) * (1 + prune)
-  int warmup = 0;              // live steps before alarms may open
+  int prune_mode = 0;          // 0: max below eps; 1: max of the whole window
+  int warmup = 250;            // live steps before alarms may open
   int hold = 100;              // steps an alarm stays open after the last flagged step
   int prime = 2000;            // training errors kept to prime the threshold window
 };

@@ -43,11 +43,14 @@ void DynamicThreshold::Recompute() {
   const std::size_t start = (head_ + cap - size_) % cap;
   double sum = 0.0;
   double sumsq = 0.0;
+  double mx = 0.0;
   for (std::size_t i = 0; i < size_; ++i) {
     double e = ring_[(start + i) % cap];
     sum += e;
     sumsq += e * e;
+    mx = std::max(mx, e);
   }
+  max_all_ = mx;
   const double n = static_cast<double>(size_);
   mean_ = sum / n;
   sd_ = std::sqrt(std::max(0.0, sumsq / n - mean_ * mean_));

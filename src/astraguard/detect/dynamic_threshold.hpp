@@ -42,6 +42,8 @@ class DynamicThreshold final {
   double epsilon() const { return epsilon_; }
   // Largest windowed error at or below epsilon at the last recompute.
   double max_below() const { return max_below_; }
+  // Largest windowed error at the last recompute.
+  double max_all() const { return max_all_; }
   double mean() const { return mean_; }
   double sd() const { return sd_; }
   std::size_t size() const { return size_; }
@@ -58,6 +60,7 @@ class DynamicThreshold final {
   int since_recompute_ = 0;
   double epsilon_;
   double max_below_ = 0.0;
+  double max_all_ = 0.0;
   double mean_ = 0.0;
   double sd_ = 0.0;
 };

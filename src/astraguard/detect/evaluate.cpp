@@ -132,6 +132,7 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
   else if (key == "min_error") c.min_error = v;
   else if (key == "prune") c.prune = v;
   else if (key == "warmup") c.warmup = i;
+  else if (key == "prune_mode") c.prune_mode = i;
   else if (key == "hold") c.hold = i;
   else if (key == "prime") c.prime = i;
   else if (key == "window") c.threshold.window = i;
@@ -311,25 +312,40 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
       values[t] = train->At(t, 0);
       inputs.insert(inputs.end(), train->Row(t) + 1, train->Row(t) + cols);
     }
-    auto model = FitChannelModel(ch.channel, values, inputs, static_cast<int>(cols - 1),
-                                 options.detector);
-    if (!model.ok()) {
-      err << "evaluate: " << model.status().message() << "\n";
-      return 1;
+    std::vector<DetectorConfig> members{options.detector};
+    members.insert(members.end(), options.extra_members.begin(), options.extra_members.end());
+    std::vector<ChannelModel> models;
+    for (const auto& cfg : members) {
+      auto model = FitChannelModel(ch.channel, values, inputs, static_cast<int>(cols - 1), cfg);
+      if (!model.ok()) {
+        err << "evaluate: " << model.status().message() << "\n";
+        return 1;
+      }
+      models.push_back(std::move(*model));
     }
     const auto start = std::chrono::steady_clock::now();
-    ChannelDetector det(*model, options.detector);
-    std::vector<Interval> alarms;
+    std::vector<ChannelDetector> dets;
+    dets.reserve(members.size());
+    for (std::size_t m = 0; m < members.size(); ++m) dets.emplace_back(models[m], members[m]);
+    std::vector<Interval> raw;
     const std::int64_t n = static_cast<std::int64_t>(test->rows);
     for (std::int64_t t = 0; t < n; ++t) {
       const double* row = test->Row(static_cast<std::size_t>(t));
-      ChannelStep st = det.Step(row[0], std::span<const double>(row + 1, cols - 1));
-      if (st.closed) alarms.emplace_back(st.closed_start, st.closed_end);
+      for (auto& det : dets) {
+        ChannelStep st = det.Step(row[0], std::span<const double>(row + 1, cols - 1));
+        if (st.closed) raw.emplace_back(st.closed_start, st.closed_end);
+      }
     }
-    if (det.in_alarm()) alarms.emplace_back(det.open_start(), std::min(det.open_until(), n - 1));
+    std::size_t mem = 0;
+    for (auto& det : dets) {
+      if (det.in_alarm()) raw.emplace_back(det.open_start(), std::min(det.open_until(), n - 1));
+      mem += det.MemoryBytes();
+    }
+    // Union of the members' intervals (each still starts where it was raised).
+    std::vector<Interval> alarms = Merge(std::move(raw));
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    memory_bytes = std::max(memory_bytes, det.MemoryBytes());
+    memory_bytes = std::max(memory_bytes, mem);
     Scores s = ScoreChannel(alarms, ch.sequences, n);
     s.seconds = secs;
     per_craft[ch.spacecraft].Add(s);

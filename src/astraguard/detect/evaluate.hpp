@@ -69,6 +69,7 @@ struct EvaluateOptions {
   std::string alarms_path;             // if set: {"<chan>": [[start, end], ...]}
   bool per_channel = false;            // also print one line per channel
   DetectorConfig detector;
+  std::vector<DetectorConfig> extra_members;  // ensemble: alarms are the union of all members
 };
 
 // Runs the protocol and prints figures (text table or one JSON object) to `out`; errors to
