@@ -44,17 +44,82 @@ double Predict(const ChannelModel& m, const double* lags_newest_first, const dou
 
 }  // namespace
 
+namespace {
+
+struct Series {
+  std::span<const double> values;
+  std::span<const double> inputs;
+  int num_inputs_stride = 0;  // columns in `inputs`
+};
+
+// Ridge fit of `m`'s predictor on target steps [begin, end).
+bool FitWeights(ChannelModel& m, const Series& s, std::size_t begin, std::size_t end,
+                double ridge) {
+  const int d = m.lags + m.num_inputs + 1;
+  std::vector<double> xtx(static_cast<std::size_t>(d) * d, 0.0);
+  std::vector<double> xty(d, 0.0);
+  std::vector<double> row(d);
+  for (std::size_t t = begin; t < end; ++t) {
+    for (int k = 0; k < m.lags; ++k) row[k] = s.values[t - m.horizon - k];
+    for (int k = 0; k < m.num_inputs; ++k) row[m.lags + k] = s.inputs[t * s.num_inputs_stride + k];
+    row[d - 1] = 1.0;
+    for (int i = 0; i < d; ++i) {
+      if (row[i] == 0.0) continue;
+      const double ri = row[i];
+      for (int j = 0; j <= i; ++j) xtx[i * d + j] += ri * row[j];
+      xty[i] += ri * s.values[t];
+    }
+  }
+  double diag = 0.0;
+  for (int i = 0; i < d; ++i) {
+    for (int j = 0; j < i; ++j) xtx[j * d + i] = xtx[i * d + j];
+    diag += xtx[i * d + i];
+  }
+  const double lambda = std::max(1e-9, ridge * diag / d);
+  for (int i = 0; i < d - 1; ++i) xtx[i * d + i] += lambda;
+  xtx[(d - 1) * d + (d - 1)] += 1e-9;
+  return SolveSpd(xtx, xty, d, m.weights);
+}
+
+// Smoothed absolute errors of `m` on target steps [begin, end); also the residual sd.
+std::vector<float> SmoothedErrors(const ChannelModel& m, const Series& s, std::size_t begin,
+                                  std::size_t end, double alpha, double& residual_sd,
+                                  double& last) {
+  std::vector<float> out;
+  out.reserve(end - begin);
+  std::vector<double> lag(m.lags);
+  double sum = 0.0, sq = 0.0, ewma = 0.0;
+  bool first = true;
+  for (std::size_t t = begin; t < end; ++t) {
+    for (int k = 0; k < m.lags; ++k) lag[k] = s.values[t - m.horizon - k];
+    const double* in = m.num_inputs > 0 ? &s.inputs[t * s.num_inputs_stride] : nullptr;
+    const double r = s.values[t] - Predict(m, lag.data(), in);
+    sum += r;
+    sq += r * r;
+    const double e = std::abs(r);
+    ewma = first ? e : alpha * e + (1 - alpha) * ewma;
+    first = false;
+    out.push_back(static_cast<float>(ewma));
+  }
+  const double n = std::max<double>(1.0, static_cast<double>(out.size()));
+  residual_sd = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
+  last = ewma;
+  return out;
+}
+
+}  // namespace
+
 Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> values,
                                      std::span<const double> inputs, int num_inputs,
                                      const DetectorConfig& config) {
   ChannelModel m;
   m.name = std::move(name);
-  m.lags = std::max(1, config.lags);
+  m.lags = std::clamp(config.lags, 1, 256);
   m.horizon = std::max(1, config.horizon);
   m.num_inputs = config.use_inputs ? num_inputs : 0;
-  const int span_back = m.lags + m.horizon - 1;
+  const std::size_t span_back = static_cast<std::size_t>(m.lags + m.horizon - 1);
   const std::size_t n = values.size();
-  if (n < static_cast<std::size_t>(span_back + 10)) {
+  if (n < span_back + 10) {
     return Status::Error(Code::kInvalidArgument,
                          m.name + ": " + std::to_string(n) + " training steps, need at least " +
                              std::to_string(span_back + 10));
@@ -65,63 +130,32 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
   const auto [mn, mx] = std::minmax_element(values.begin(), values.end());
   m.value_min = *mn;
   m.value_max = *mx;
+  const Series s{values, inputs, num_inputs};
 
-  const int d = m.lags + m.num_inputs + 1;
-  std::vector<double> xtx(static_cast<std::size_t>(d) * d, 0.0);
-  std::vector<double> xty(d, 0.0);
-  std::vector<double> row(d);
-  auto fill_row = [&](std::size_t t) {
-    for (int k = 0; k < m.lags; ++k) row[k] = values[t - m.horizon - k];
-    for (int k = 0; k < m.num_inputs; ++k) {
-      row[m.lags + k] = inputs[t * num_inputs + k];
+  // Prime errors: from a held-out tail (model fitted on the head) when asked, so that the
+  // threshold starts from honest out-of-sample error levels; otherwise in-sample.
+  std::vector<float> prime;
+  double sd = 0.0, last = 0.0;
+  const auto cut = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - config.holdout));
+  if (config.holdout > 0 && cut >= span_back + 10 && n - cut >= 10) {
+    if (!FitWeights(m, s, span_back, cut, config.ridge)) {
+      return Status::Error(Code::kInternal, m.name + ": singular normal equations");
     }
-    row[d - 1] = 1.0;
-  };
-  for (std::size_t t = span_back; t < n; ++t) {
-    fill_row(t);
-    for (int i = 0; i < d; ++i) {
-      if (row[i] == 0.0) continue;
-      const double ri = row[i];
-      for (int j = 0; j <= i; ++j) xtx[i * d + j] += ri * row[j];
-      xty[i] += ri * values[t];
-    }
+    prime = SmoothedErrors(m, s, cut, n, config.smoothing, sd, last);
   }
-  double diag = 0.0;
-  for (int i = 0; i < d; ++i) {
-    for (int j = 0; j < i; ++j) xtx[j * d + i] = xtx[i * d + j];
-    diag += xtx[i * d + i];
-  }
-  const double lambda = std::max(1e-9, config.ridge * diag / d);
-  for (int i = 0; i < d - 1; ++i) xtx[i * d + i] += lambda;
-  xtx[(d - 1) * d + (d - 1)] += 1e-9;
-  if (!SolveSpd(xtx, xty, d, m.weights)) {
+  if (!FitWeights(m, s, span_back, n, config.ridge)) {
     return Status::Error(Code::kInternal, m.name + ": singular normal equations");
   }
-
-  // Training residuals: standard deviation and smoothed errors for priming.
-  std::vector<float> smoothed;
-  smoothed.reserve(n);
-  double s = 0.0;
-  double sq = 0.0;
-  double ewma = 0.0;
-  bool first = true;
-  std::vector<double> lag(m.lags);
-  for (std::size_t t = span_back; t < n; ++t) {
-    for (int k = 0; k < m.lags; ++k) lag[k] = values[t - m.horizon - k];
-    const double* in = m.num_inputs > 0 ? &inputs[t * num_inputs] : nullptr;
-    const double r = values[t] - Predict(m, lag.data(), in);
-    s += r;
-    sq += r * r;
-    const double e = std::abs(r);
-    ewma = first ? e : config.smoothing * e + (1 - config.smoothing) * ewma;
-    first = false;
-    smoothed.push_back(static_cast<float>(ewma));
+  double in_sd = 0.0, in_last = 0.0;
+  std::vector<float> in_sample = SmoothedErrors(m, s, span_back, n, config.smoothing, in_sd, in_last);
+  if (prime.empty()) {
+    prime = std::move(in_sample);
+    sd = in_sd;
   }
-  const double cnt = static_cast<double>(smoothed.size());
-  m.residual_sd = std::sqrt(std::max(0.0, sq / cnt - (s / cnt) * (s / cnt)));
-  m.last_smoothed = ewma;
-  const std::size_t keep = std::min<std::size_t>(smoothed.size(), std::max(0, config.prime));
-  m.prime_errors.assign(smoothed.end() - keep, smoothed.end());
+  m.residual_sd = sd;
+  m.last_smoothed = in_last;
+  const std::size_t keep = std::min<std::size_t>(prime.size(), std::max(0, config.prime));
+  m.prime_errors.assign(prime.end() - keep, prime.end());
   m.tail.assign(values.end() - span_back, values.end());
   return m;
 }

@@ -37,6 +37,7 @@ struct DetectorConfig {
   int warmup = 250;            // live steps before alarms may open
   int hold = 100;              // steps an alarm stays open after the last flagged step
   int prime = 2000;            // training errors kept to prime the threshold window
+  double holdout = 0.0;        // fraction of history held out to prime with honest errors
 };
 
 struct ChannelModel {

@@ -135,6 +135,7 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
   else if (key == "prune_mode") c.prune_mode = i;
   else if (key == "hold") c.hold = i;
   else if (key == "prime") c.prime = i;
+  else if (key == "holdout") c.holdout = v;
   else if (key == "window") c.threshold.window = i;
   else if (key == "recompute_every") c.threshold.recompute_every = i;
   else if (key == "z_min") c.threshold.z_min = v;
