@@ -1,0 +1,91 @@
+#include "astraguard/detect/model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "astraguard/detect/testing_util.hpp"
+
+namespace astraguard::detect {
+namespace {
+
+Model TrainedModel() {
+  DetectorConfig c;
+  Model m;
+  m.config = c;
+  auto v = testing::Nominal(3000, 11);
+  auto fitted = FitChannelModel("voltage", v, {}, 0, c);
+  EXPECT_TRUE(fitted.ok());
+  m.channels.emplace("voltage", std::move(*fitted));
+  return m;
+}
+
+TEST(ChannelModelTest, LearnsAnAutoregressiveProcess) {
+  testing::Normal g(5);
+  std::vector<double> v(5000);
+  for (std::size_t t = 1; t < v.size(); ++t) v[t] = 0.8 * v[t - 1] + 0.1 * g();
+  DetectorConfig c;
+  c.lags = 2;
+  c.ridge = 1e-8;
+  auto m = FitChannelModel("x", v, {}, 0, c);
+  ASSERT_TRUE(m.ok());
+  EXPECT_NEAR(m->weights[0], 0.8, 0.05);
+  EXPECT_NEAR(m->weights[1], 0.0, 0.05);
+  EXPECT_NEAR(m->residual_sd, 0.1, 0.01);
+}
+
+TEST(ChannelModelTest, TooShortHistoryIsAnError) {
+  std::vector<double> v(12, 1.0);
+  EXPECT_FALSE(FitChannelModel("x", v, {}, 0, DetectorConfig{}).ok());
+}
+
+TEST(ModelTest, RoundTripsThroughText) {
+  Model m = TrainedModel();
+  auto back = Model::Parse(m.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  const ChannelModel* a = m.Find("voltage");
+  const ChannelModel* b = back->Find("voltage");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(a->weights, b->weights);
+  EXPECT_EQ(a->tail, b->tail);
+  EXPECT_EQ(a->prime_errors, b->prime_errors);
+  EXPECT_EQ(back->config.lags, m.config.lags);
+  EXPECT_EQ(back->config.threshold.window, m.config.threshold.window);
+}
+
+TEST(ModelTest, ModifiedByteFailsChecksum) {
+  std::string text = TrainedModel().Serialize();
+  text[text.size() / 2] = text[text.size() / 2] == '1' ? '2' : '1';
+  auto back = Model::Parse(text);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("checksum"), std::string::npos);
+}
+
+TEST(ModelTest, TruncatedAndWrongVersionAreErrors) {
+  std::string text = TrainedModel().Serialize();
+  EXPECT_FALSE(Model::Parse(text.substr(0, text.size() / 3)).ok());
+  std::string v2 = text;
+  v2.replace(v2.find(" 1\n"), 3, " 2\n");
+  auto back = Model::Parse(v2);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("version 2"), std::string::npos);
+  EXPECT_FALSE(Model::Parse("").ok());
+}
+
+TEST(ModelTest, SaveLoadAndMissingFile) {
+  const auto path = std::filesystem::temp_directory_path() / "ag_model_test.model";
+  Model m = TrainedModel();
+  ASSERT_TRUE(m.Save(path.string()).ok());
+  auto back = Model::Load(path.string());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->channels.size(), 1u);
+  std::filesystem::remove(path);
+  auto missing = Model::Load(path.string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace astraguard::detect
