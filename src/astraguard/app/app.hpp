@@ -1,0 +1,53 @@
+#pragma once
+// App: the composition root. Builds the object graph of one service instance from a Config —
+// metrics, detector, router with every route, HTTP server — and owns its lifecycle:
+// Start, then Shutdown (drain in-flight requests within the drain timeout, then stop).
+//
+// Thread-safety: Start/Shutdown from the controlling thread; routes run on the io threads.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "astraguard/common/status.hpp"
+#include "astraguard/config/config.hpp"
+#include "astraguard/detect/limits.hpp"
+#include "astraguard/http/router.hpp"
+#include "astraguard/http/server.hpp"
+#include "astraguard/obs/metrics.hpp"
+
+namespace astraguard::app {
+
+class App final {
+ public:
+  explicit App(const config::Config& config);
+  ~App();
+
+  // Binds the listeners and starts serving; ready once this returns ok.
+  Status Start();
+  uint16_t api_port() const { return server_->api_port(); }
+  uint16_t metrics_port() const { return server_->metrics_port(); }
+
+  // Graceful shutdown: not ready, stop accepting, finish in-flight requests within the drain
+  // timeout, stop. Returns false when the drain timeout expired with requests in progress.
+  bool Shutdown();
+
+ private:
+  void Dispatch(const http::Request& req, http::Response& res);
+  void RegisterRoutes();
+
+  const config::Config config_;
+  const std::chrono::steady_clock::time_point started_;
+  obs::Metrics metrics_;
+  detect::LimitChecker limits_;
+  http::Router router_;
+  obs::RouteMetrics* unmatched_metrics_ = nullptr;
+  obs::RouteMetrics* rejected_metrics_ = nullptr;
+  std::unique_ptr<http::Server> server_;
+  std::atomic<bool> ready_{false};
+  const std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace astraguard::app

@@ -1,0 +1,74 @@
+#include "astraguard/http/problem.hpp"
+
+#include "astraguard/http/json_response.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+namespace astraguard::http {
+namespace {
+
+struct Kind {
+  const char* slug;
+  const char* title;
+};
+
+Kind KindOf(int status) {
+  switch (status) {
+    case 400: return {"malformed-request", "Malformed request"};
+    case 401: return {"unauthorized", "Unauthorized"};
+    case 404: return {"not-found", "Not found"};
+    case 405: return {"method-not-allowed", "Method not allowed"};
+    case 408: return {"request-timeout", "Request timeout"};
+    case 409: return {"conflict", "Conflict"};
+    case 413: return {"payload-too-large", "Payload too large"};
+    case 415: return {"unsupported-media-type", "Unsupported media type"};
+    case 422: return {"validation-error", "Validation error"};
+    case 431: return {"headers-too-large", "Request header fields too large"};
+    case 503: return {"unavailable", "Service unavailable"};
+    default: return {"internal-error", "Internal error"};
+  }
+}
+
+void Render(int status, std::string_view detail, const std::vector<FieldError>& fields,
+            Response& out) {
+  Kind kind = KindOf(status);
+  boost::json::object o;
+  o["type"] = std::string("https://astraguard.dev/problems/") + kind.slug;
+  o["title"] = kind.title;
+  o["status"] = status;
+  o["detail"] = detail;
+  boost::json::array errors;
+  for (const FieldError& f : fields) errors.push_back({{"field", f.field}, {"message", f.message}});
+  o["errors"] = std::move(errors);
+  out.status = status;
+  out.content_type = "application/problem+json";
+  out.body = SerializeJson(o);
+}
+
+}  // namespace
+
+int HttpStatus(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kValidation: return 422;
+    case Code::kNotFound: return 404;
+    case Code::kConflict: return 409;
+    case Code::kTooLarge: return 413;
+    case Code::kUnsupportedMediaType: return 415;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+void WriteProblem(const Status& status, Response& out) {
+  Render(HttpStatus(status.code()), status.message(), status.fields(), out);
+}
+
+void WriteProblem(int http_status, std::string_view detail, Response& out) {
+  Render(http_status, detail, {}, out);
+}
+
+}  // namespace astraguard::http

@@ -1,0 +1,49 @@
+#include "astraguard/http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace astraguard::http {
+namespace {
+
+Router MakeRouter() {
+  Router r;
+  auto noop = [](const Request&, const PathParams&, Response&) {};
+  r.Add("GET", "/health", noop);
+  r.Add("POST", "/api/v1/telemetry", noop);
+  r.Add("GET", "/api/v1/anomalies/{id}", noop);
+  r.Add("POST", "/api/v1/anomalies/{id}/feedback", noop);
+  r.Add("GET", "/api/v1/phase", noop);
+  r.Add("POST", "/api/v1/phase", noop);
+  return r;
+}
+
+TEST(RouterTest, MatchesStaticAndTemplatedRoutes) {
+  Router r = MakeRouter();
+  Match m = r.Find("GET", "/api/v1/anomalies/abc-123");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.route->pattern, "/api/v1/anomalies/{id}");
+  EXPECT_EQ(m.params.Get("id"), "abc-123");
+  EXPECT_EQ(r.Find("POST", "/api/v1/anomalies/x/feedback").route->pattern,
+            "/api/v1/anomalies/{id}/feedback");
+}
+
+TEST(RouterTest, UnknownPathIs404) {
+  Router r = MakeRouter();
+  EXPECT_EQ(r.Find("GET", "/nope").status, 404);
+  EXPECT_EQ(r.Find("GET", "/api/v1/anomalies/").status, 404);
+  EXPECT_EQ(r.Find("GET", "/api/v1/anomalies/a/b").status, 404);
+  EXPECT_EQ(r.Find("GET", "/health/").status, 404);
+  EXPECT_EQ(r.Find("GET", "").status, 404);
+}
+
+TEST(RouterTest, WrongMethodIs405WithAllow) {
+  Router r = MakeRouter();
+  Match m = r.Find("DELETE", "/api/v1/phase");
+  EXPECT_EQ(m.status, 405);
+  EXPECT_EQ(m.allow, "GET, POST");
+  EXPECT_EQ(m.pattern, "/api/v1/phase");
+  EXPECT_EQ(r.Find("GET", "/api/v1/telemetry").allow, "POST");
+}
+
+}  // namespace
+}  // namespace astraguard::http

@@ -1,0 +1,55 @@
+#pragma once
+// Server: the HTTP/1.1 front door (Boost.Beast over Asio), two listeners (API and
+// /metrics-only), keep-alive, and the protections that keep slow or hostile clients from pinning
+// it: header (8 KiB) and body limits, a connection cap, read and idle timeouts, and graceful
+// drain. Everything protocol-level (timeouts, limits, malformed HTTP) is answered here with a
+// problem+json body; well-formed requests go to the handler.
+//
+// Thread-safety: Start/BeginDrain/WaitIdle/Stop from one controlling thread; the handler is
+// called concurrently from the io threads and must be thread-safe. The handler and metrics must
+// outlive the Server.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "astraguard/common/status.hpp"
+#include "astraguard/config/config.hpp"
+#include "astraguard/http/message.hpp"
+#include "astraguard/obs/metrics.hpp"
+
+namespace astraguard::http {
+
+using Handler = std::function<void(const Request&, Response&)>;
+
+class Server final {
+ public:
+  // `rejected` counts requests answered by the server itself (malformed HTTP, limits, timeouts).
+  Server(const config::ServerConfig& config, Handler handler, obs::Metrics& metrics,
+         obs::RouteMetrics& rejected);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds both listeners and starts the io threads. Fails with kUnavailable naming the address
+  // when a port cannot be bound.
+  Status Start();
+  uint16_t api_port() const;
+  uint16_t metrics_port() const;
+
+  // Stops accepting; idle keep-alive connections are closed; requests in progress finish and
+  // are answered with `Connection: close`.
+  void BeginDrain();
+  bool draining() const;
+  // Waits until no request is in progress or the deadline passes; true when idle.
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline);
+  // Stops the io threads and closes every connection.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace astraguard::http

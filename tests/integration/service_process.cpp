@@ -1,0 +1,201 @@
+#include "service_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <regex>
+#include <thread>
+
+#ifndef ASTRAGUARD_BINARY
+#error "ASTRAGUARD_BINARY must point at the built binary"
+#endif
+
+namespace astraguard::testing {
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            int& out_fd) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[1], STDOUT_FILENO);
+    dup2(pipefd[1], STDERR_FILENO);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    std::vector<std::string> envs = {"PATH=/usr/bin:/bin"};
+    for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+    std::vector<char*> argv{const_cast<char*>(ASTRAGUARD_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    execve(ASTRAGUARD_BINARY, argv.data(), envp.data());
+    _exit(127);
+  }
+  close(pipefd[1]);
+  out_fd = pipefd[0];
+  fcntl(out_fd, F_SETFL, O_NONBLOCK);
+  return pid;
+}
+
+}  // namespace
+
+ServiceProcess::ServiceProcess(std::vector<std::string> args,
+                               std::map<std::string, std::string> env) {
+  if (std::find(args.begin(), args.end(), "--port") == args.end()) {
+    for (const char* a : {"--host", "127.0.0.1", "--port", "0", "--metrics-port", "0"}) {
+      args.push_back(a);
+    }
+  }
+  pid_ = Spawn(args, env, out_fd_);
+  static const std::regex kApi(R"re("?api_port"?[:=](\d+))re");
+  static const std::regex kMetrics(R"re("?metrics_port"?[:=](\d+))re");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline && !exited_) {
+    Drain(std::chrono::milliseconds(50));
+    std::smatch a, m;
+    if (std::regex_search(output_, a, kApi) && std::regex_search(output_, m, kMetrics)) {
+      api_port_ = static_cast<uint16_t>(std::stoi(a[1]));
+      metrics_port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      return;
+    }
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
+  }
+}
+
+ServiceProcess::~ServiceProcess() {
+  if (!exited_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+void ServiceProcess::Drain(std::chrono::milliseconds wait) {
+  pollfd p{out_fd_, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) return;
+  char buf[65536];
+  while (true) {
+    ssize_t n = read(out_fd_, buf, sizeof(buf));
+    if (n <= 0) break;
+    output_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+const std::string& ServiceProcess::output() {
+  Drain(std::chrono::milliseconds(0));
+  return output_;
+}
+
+void ServiceProcess::Signal(int sig) { kill(pid_, sig); }
+
+int ServiceProcess::Wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    Drain(std::chrono::milliseconds(20));
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      Drain(std::chrono::milliseconds(0));
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  exited_ = true;
+  return -1;
+}
+
+std::pair<int, std::string> RunToCompletion(std::vector<std::string> args,
+                                            std::map<std::string, std::string> env) {
+  int fd = -1;
+  pid_t pid = Spawn(args, env, fd);
+  std::string out;
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1, 20);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+  }
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+int Connect(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string ReadUntilClose(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  char buf[16384];
+  while (true) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string RawExchange(uint16_t port, const std::string& bytes,
+                        std::chrono::milliseconds timeout) {
+  int fd = Connect(port);
+  if (fd < 0) return {};
+  SendAll(fd, bytes);
+  std::string out = ReadUntilClose(fd, timeout);
+  close(fd);
+  return out;
+}
+
+int StatusOf(const std::string& raw) {
+  if (raw.size() < 12 || raw.compare(0, 5, "HTTP/") != 0) return 0;
+  return std::atoi(raw.substr(9, 3).c_str());
+}
+
+}  // namespace astraguard::testing

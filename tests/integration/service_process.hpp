@@ -1,0 +1,61 @@
+#pragma once
+// Test support: runs the real `astraguard` binary as a child process on free ports, and speaks
+// raw bytes to it. Not thread-safe: one owner per instance.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace astraguard::testing {
+
+class ServiceProcess {
+ public:
+  // Starts `astraguard <args...>` with the given extra environment (on top of a minimal one)
+  // and waits for its "listening" line. Adds --host 127.0.0.1 --port 0 --metrics-port 0 unless
+  // the args already contain --port.
+  explicit ServiceProcess(std::vector<std::string> args = {"serve"},
+                          std::map<std::string, std::string> env = {});
+  ~ServiceProcess();
+
+  bool started() const { return api_port_ != 0; }
+  uint16_t api_port() const { return api_port_; }
+  uint16_t metrics_port() const { return metrics_port_; }
+  pid_t pid() const { return pid_; }
+  // Everything the process printed on stdout so far (reads what is available).
+  const std::string& output();
+
+  void Signal(int sig);
+  // Waits for exit; returns the exit code, or -1 on timeout (then kills it).
+  int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+ private:
+  void Drain(std::chrono::milliseconds wait);
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string output_;
+  uint16_t api_port_ = 0;
+  uint16_t metrics_port_ = 0;
+  bool exited_ = false;
+};
+
+// Runs the binary to completion; returns {exit code, stdout+stderr}.
+std::pair<int, std::string> RunToCompletion(std::vector<std::string> args,
+                                            std::map<std::string, std::string> env = {});
+
+// Opens a TCP connection to 127.0.0.1:port; -1 on failure.
+int Connect(uint16_t port);
+// Sends raw bytes on an open socket.
+bool SendAll(int fd, const std::string& bytes);
+// Reads until the peer closes or `timeout` passes with no data.
+std::string ReadUntilClose(int fd, std::chrono::milliseconds timeout);
+// Connect, send, read until close (or timeout), close.
+std::string RawExchange(uint16_t port, const std::string& bytes,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The status code of the first response in raw bytes, 0 when none.
+int StatusOf(const std::string& raw);
+
+}  // namespace astraguard::testing
