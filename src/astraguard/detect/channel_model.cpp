@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace astraguard::detect {
 namespace {
@@ -154,6 +155,52 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
   }
   m.residual_sd = sd;
   m.last_smoothed = in_last;
+  m.method = config.method;
+  if (config.method == 1) {
+    const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
+    const std::size_t keep_ref =
+        std::min<std::size_t>(n, static_cast<std::size_t>(std::max<int>(config.max_reference, 0)));
+    m.reference.assign(values.end() - keep_ref, values.end());
+    const std::vector<double>& r = m.reference;
+    const std::size_t nr = r.size();
+    if (nr < 3 * len) {
+      return Status::Error(Code::kInvalidArgument, m.name + ": history too short for discords");
+    }
+    // Self-join: for each window end j, distance to the nearest window end i with |i-j| >= len,
+    // by the diagonal recurrence d(i,j) = d(i-1,j-1) + (r_i-r_j)^2 - (r_{i-len}-r_{j-len})^2.
+    std::vector<double> d(nr, 0.0), nd(nr, 0.0);
+    std::vector<float> errs;
+    double ewma = 0.0;
+    bool first = true;
+    for (std::size_t j = len - 1; j < nr; ++j) {
+      for (std::size_t i = len - 1; i < nr; ++i) {
+        if (j == len - 1 || i == len - 1) {
+          double acc = 0.0;
+          for (std::size_t k = 0; k < len; ++k) {
+            const double diff = r[i - k] - r[j - k];
+            acc += diff * diff;
+          }
+          nd[i] = acc;
+        } else {
+          const double a = r[i] - r[j];
+          const double b = r[i - len] - r[j - len];
+          nd[i] = d[i - 1] + a * a - b * b;
+        }
+      }
+      std::swap(d, nd);
+      double best = std::numeric_limits<double>::infinity();
+      for (std::size_t i = len - 1; i < nr; ++i) {
+        if (i + len <= j || i >= j + len) best = std::min(best, d[i]);
+      }
+      if (!std::isfinite(best)) continue;
+      const double e = std::sqrt(std::max(0.0, best) / double(len));
+      ewma = first ? e : config.smoothing * e + (1 - config.smoothing) * ewma;
+      first = false;
+      errs.push_back(static_cast<float>(ewma));
+    }
+    prime = std::move(errs);
+    m.last_smoothed = ewma;
+  }
   const std::size_t keep = std::min<std::size_t>(prime.size(), std::max(0, config.prime));
   m.prime_errors.assign(prime.end() - keep, prime.end());
   m.tail.assign(values.end() - span_back, values.end());
@@ -169,11 +216,58 @@ ChannelDetector::ChannelDetector(const ChannelModel& model, const DetectorConfig
   }
   smoothed_ = model.last_smoothed;
   threshold_.Prime(model.prime_errors);
+  if (model.method == 1 && !model.reference.empty()) {
+    const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
+    win_.assign(model.reference.end() - len, model.reference.end());
+    win_head_ = 0;
+    dist_.assign(model.reference.size(), 0.0);
+    RefreshDistances();
+  }
+}
+
+void ChannelDetector::RefreshDistances() {
+  const auto& r = model_.reference;
+  const std::size_t len = win_.size();
+  for (std::size_t i = len - 1; i < r.size(); ++i) {
+    double acc = 0.0;
+    for (std::size_t k = 0; k < len; ++k) {
+      const double diff = win_[(win_head_ + len - 1 - k) % len] - r[i - k];
+      acc += diff * diff;
+    }
+    dist_[i] = acc;
+  }
+  since_refresh_ = 0;
+}
+
+double ChannelDetector::DiscordError(double value) {
+  const auto& r = model_.reference;
+  const std::size_t len = win_.size();
+  const double oldest = win_[win_head_];
+  for (std::size_t i = r.size() - 1; i >= len; --i) {
+    const double a = value - r[i];
+    const double b = oldest - r[i - len];
+    dist_[i] = dist_[i - 1] + a * a - b * b;
+  }
+  win_[win_head_] = value;
+  win_head_ = (win_head_ + 1) % len;
+  if (++since_refresh_ >= 1024) {
+    RefreshDistances();
+  } else {
+    double acc = 0.0;
+    for (std::size_t k = 0; k < len; ++k) {
+      const double diff = win_[(win_head_ + len - 1 - k) % len] - r[len - 1 - k];
+      acc += diff * diff;
+    }
+    dist_[len - 1] = acc;
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t i = len - 1; i < r.size(); ++i) best = std::min(best, dist_[i]);
+  return std::sqrt(std::max(0.0, best) / double(len));
 }
 
 std::size_t ChannelDetector::MemoryBytes() const {
   return sizeof(*this) - sizeof(threshold_) + threshold_.MemoryBytes() +
-         hist_.capacity() * sizeof(double);
+         (hist_.capacity() + win_.capacity() + dist_.capacity()) * sizeof(double);
 }
 
 ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) {
@@ -195,7 +289,8 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
     for (int k = 0; k < model_.num_inputs; ++k) pred += model_.weights[lags + k] * in[k];
   }
   if (!std::isfinite(value)) value = pred;  // a missing value neither alarms nor corrupts state
-  const double err = std::abs(value - pred);
+  const double err = model_.method == 1 && !win_.empty() ? DiscordError(value)
+                                                         : std::abs(value - pred);
   smoothed_ = config_.smoothing * err + (1 - config_.smoothing) * smoothed_;
 
   double eff = threshold_.epsilon();

@@ -38,6 +38,10 @@ struct DetectorConfig {
   int hold = 100;              // steps an alarm stays open after the last flagged step
   int prime = 2000;            // training errors kept to prime the threshold window
   double holdout = 0.0;        // fraction of history held out to prime with honest errors
+  int method = 0;              // 0: linear predictor residual; 1: nearest-neighbour distance
+                               // of the last `discord_length` values to the history (discord)
+  int discord_length = 32;
+  int max_reference = 4000;    // history values kept as reference for method 1
 };
 
 struct ChannelModel {
@@ -52,6 +56,8 @@ struct ChannelModel {
   std::vector<double> tail;      // last lags + horizon - 1 training values (oldest first)
   std::vector<float> prime_errors;  // last smoothed training errors, oldest first
   double last_smoothed = 0.0;    // EWMA state at the end of training
+  int method = 0;                // as DetectorConfig::method
+  std::vector<double> reference; // method 1: the last history values
 
   double Range() const { return value_max - value_min; }
 };
@@ -100,6 +106,13 @@ class ChannelDetector final {
   std::int64_t step_ = 0;
   std::int64_t open_start_ = -1;
   std::int64_t last_flag_ = -1;
+  // method 1 (discord): live window ring and squared distances to every reference window.
+  std::vector<double> win_;
+  std::size_t win_head_ = 0;
+  std::vector<double> dist_;
+  std::int64_t since_refresh_ = 0;
+  double DiscordError(double value);
+  void RefreshDistances();
 };
 
 }  // namespace astraguard::detect

@@ -136,6 +136,9 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
   else if (key == "hold") c.hold = i;
   else if (key == "prime") c.prime = i;
   else if (key == "holdout") c.holdout = v;
+  else if (key == "method") c.method = i;
+  else if (key == "discord_length") c.discord_length = i;
+  else if (key == "max_reference") c.max_reference = i;
   else if (key == "window") c.threshold.window = i;
   else if (key == "recompute_every") c.threshold.recompute_every = i;
   else if (key == "z_min") c.threshold.z_min = v;

@@ -65,7 +65,9 @@ std::string ConfigLine(const DetectorConfig& c) {
     << " hold=" << c.hold << " prime=" << c.prime << " holdout=" << D(c.holdout)
     << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
     << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
-    << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences;
+    << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
+    << " method=" << c.method << " discord_length=" << c.discord_length
+    << " max_reference=" << c.max_reference;
   return s.str();
 }
 
@@ -86,13 +88,16 @@ std::string Model::Serialize() const {
   for (const auto& [name, m] : channels) {
     body << "channel " << name << " lags " << m.lags << " horizon " << m.horizon << " inputs "
          << m.num_inputs << " min " << D(m.value_min) << " max " << D(m.value_max)
-         << " residual_sd " << D(m.residual_sd) << " last " << D(m.last_smoothed) << "\n";
+         << " residual_sd " << D(m.residual_sd) << " last " << D(m.last_smoothed) << " method "
+         << m.method << "\n";
     body << "weights";
     for (double w : m.weights) body << " " << D(w);
     body << "\ntail";
     for (double v : m.tail) body << " " << D(v);
     body << "\nprime " << m.prime_errors.size();
     for (float e : m.prime_errors) body << " " << D(e);
+    body << "\nreference " << m.reference.size();
+    for (double v : m.reference) body << " " << D(v);
     body << "\n";
   }
   const std::string b = body.str();
@@ -155,10 +160,10 @@ Result<Model> Model::Parse(std::string_view text) {
         !h.Expect("inputs") || !h.Int(m.num_inputs) || !h.Expect("min") ||
         !h.Number(m.value_min) || !h.Expect("max") || !h.Number(m.value_max) ||
         !h.Expect("residual_sd") || !h.Number(m.residual_sd) || !h.Expect("last") ||
-        !h.Number(m.last_smoothed)) {
+        !h.Number(m.last_smoothed) || !h.Expect("method") || !h.Int(m.method)) {
       return Corrupt("bad header of channel " + m.name);
     }
-    if (m.lags < 1 || m.lags > 256 || m.horizon < 1 || m.horizon > 100000 || m.num_inputs < 0 ||
+    if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > 256 || m.horizon < 1 || m.horizon > 100000 || m.num_inputs < 0 ||
         m.num_inputs > 100000) {
       return Corrupt("channel " + m.name + " has out-of-range dimensions");
     }
@@ -167,7 +172,7 @@ Result<Model> Model::Parse(std::string_view text) {
       if (!next_line(l)) return false;
       Tokens t(l);
       if (!t.Expect(word)) return false;
-      if (word == "prime") {
+      if (word == "prime" || word == "reference") {
         int n = 0;
         if (!t.Int(n) || n < 0 || n > 10'000'000) return false;
         count = static_cast<std::size_t>(n);
@@ -183,7 +188,7 @@ Result<Model> Model::Parse(std::string_view text) {
     };
     if (!read_vec("weights", static_cast<std::size_t>(m.lags + m.num_inputs + 1), m.weights) ||
         !read_vec("tail", static_cast<std::size_t>(m.lags + m.horizon - 1), m.tail) ||
-        !read_vec("prime", 0, m.prime_errors)) {
+        !read_vec("prime", 0, m.prime_errors) || !read_vec("reference", 0, m.reference)) {
       return Corrupt("bad vectors of channel " + m.name);
     }
     model.channels.emplace(m.name, std::move(m));

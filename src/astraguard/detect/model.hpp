@@ -7,9 +7,11 @@
 //   checksum fnv1a64 <16 hex digits over every byte after this line>
 //   config <key>=<value> ...
 //   channel <name> lags <L> horizon <H> inputs <K> min <v> max <v> residual_sd <v> last <v>
+//           method <0|1>
 //   weights <L + K + 1 numbers>
 //   tail <L + H - 1 numbers>
 //   prime <n> <n numbers>
+//   reference <n> <n numbers>        (history kept by method 1, else 0)
 //   (channel block repeated)
 // A missing, truncated, tampered or unknown-version file is an error value, never a crash: the
 // engine then runs limits and robust statistics only and reports itself degraded.

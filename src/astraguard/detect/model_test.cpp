@@ -55,6 +55,31 @@ TEST(ModelTest, RoundTripsThroughText) {
   EXPECT_EQ(back->config.threshold.window, m.config.threshold.window);
 }
 
+TEST(ModelTest, DiscordModelRoundTripsAndDetectsNovelShape) {
+  DetectorConfig c;
+  c.method = 1;
+  c.discord_length = 16;
+  auto v = testing::Nominal(2000, 9);
+  auto fitted = FitChannelModel("v", v, {}, 0, c);
+  ASSERT_TRUE(fitted.ok()) << fitted.status().message();
+  Model m;
+  m.config = c;
+  m.channels.emplace("v", std::move(*fitted));
+  auto back = Model::Parse(m.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->Find("v")->reference, m.Find("v")->reference);
+  EXPECT_EQ(back->config.discord_length, 16);
+  ChannelDetector det(*back->Find("v"), back->config);
+  auto live = testing::Nominal(1500, 10, 28.0, 1.0, 0.1, 90.0, 2000);
+  for (std::size_t t = 1000; t < 1100; ++t) live[t] = 28.0 + 0.5 * ((t / 5) % 2 ? 1 : -1);
+  std::int64_t first = -1;
+  for (std::size_t t = 0; t < live.size(); ++t) {
+    if (det.Step(live[t], {}).flagged && first < 0) first = static_cast<std::int64_t>(t);
+  }
+  EXPECT_GE(first, 1000);
+  EXPECT_LT(first, 1100);
+}
+
 TEST(ModelTest, ModifiedByteFailsChecksum) {
   std::string text = TrainedModel().Serialize();
   text[text.size() / 2] = text[text.size() / 2] == '1' ? '2' : '1';
