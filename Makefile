@@ -2,6 +2,7 @@
 # (scripts/install-deps.sh, idempotent) and builds Release into build/.
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 
 .PHONY: deps build test demo bench clean
 

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -34,16 +35,29 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // only, never the io thread (and so the process).
 constexpr auto kSwallow = [](const std::exception_ptr&) {};
 
-// Per-connection state the drain logic needs to reach from another thread.
+// How often the sweeper looks for connections past their deadline: the timeout granularity.
+constexpr auto kSweepInterval = std::chrono::milliseconds(50);
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Per-connection state. Deadlines are plain timestamps checked by one sweeper per server
+// instead of a timer per request: arming a deadline costs an atomic store, not a syscall.
 struct Connection {
-  explicit Connection(tcp::socket s)
-      : stream(std::move(s)), deadline(stream.get_executor()) {}
-  beast::tcp_stream stream;
-  asio::steady_timer deadline;  // read deadline of the request in progress
-  // Only read or written on the connection's strand:
-  bool idle = true;
-  bool timed_out = false;
-  uint64_t deadline_generation = 0;  // ignores a deadline that fired for an earlier request
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  std::atomic<int64_t> deadline_ns{0};  // 0: none
+  // While reading a request an expired deadline cancels the read so that the session can still
+  // answer 408; in any other phase (idle, writing, closing) it closes the socket.
+  std::atomic<bool> reading{false};
+  std::atomic<bool> idle{true};
+  bool timed_out = false;  // only touched on the connection's strand
+
+  void Arm(std::chrono::nanoseconds timeout) { deadline_ns.store(NowNs() + timeout.count()); }
+  void Disarm() { deadline_ns.store(0); }
 };
 
 }  // namespace
@@ -63,7 +77,7 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> connections{0};
-  std::mutex connections_mu;  // taken on connect, disconnect and drain; never per request
+  std::mutex connections_mu;  // taken on connect, disconnect, sweep and drain; never per request
   std::list<std::shared_ptr<Connection>> open;
 
   Result<std::unique_ptr<tcp::acceptor>> Listen(uint16_t port) {
@@ -94,24 +108,64 @@ struct Server::Impl {
         if (ec == asio::error::operation_aborted || draining.load()) break;
         continue;  // e.g. EMFILE: keep serving the connections we have
       }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto conn = std::make_shared<Connection>(std::move(socket));
       if (connections.load() >= static_cast<int64_t>(config.max_connections)) {
-        asio::co_spawn(socket.get_executor(), RefuseOverCapacity(std::move(socket)),
-                       kSwallow);
+        asio::co_spawn(conn->socket.get_executor(), RefuseOverCapacity(conn), kSwallow);
         continue;
       }
-      auto conn = std::make_shared<Connection>(std::move(socket));
-      asio::co_spawn(conn->stream.get_executor(), Session(conn, metrics_only), kSwallow);
+      asio::co_spawn(conn->socket.get_executor(), Session(conn, metrics_only), kSwallow);
     }
   }
 
-  asio::awaitable<void> RefuseOverCapacity(tcp::socket socket) {
+  // Closes connections past their deadline, or cancels their read (see Connection).
+  asio::awaitable<void> Sweep() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    while (true) {
+      timer.expires_after(kSweepInterval);
+      auto [ec] = co_await timer.async_wait(kTuple);
+      if (ec) break;
+      const int64_t now = NowNs();
+      std::lock_guard lock(connections_mu);
+      for (const auto& conn : open) {
+        const int64_t d = conn->deadline_ns.load();
+        if (d == 0 || d > now) continue;
+        asio::post(conn->socket.get_executor(), [conn, d] {
+          if (conn->deadline_ns.load() != d) return;  // re-armed meanwhile
+          conn->deadline_ns.store(0);
+          boost::system::error_code ignored;
+          if (conn->reading.load()) {
+            conn->timed_out = true;
+            conn->socket.cancel(ignored);
+          } else {
+            conn->socket.close(ignored);
+          }
+        });
+      }
+    }
+  }
+
+  void Track(const std::shared_ptr<Connection>& conn,
+             std::list<std::shared_ptr<Connection>>::iterator& self) {
+    std::lock_guard lock(connections_mu);
+    self = open.insert(open.end(), conn);
+  }
+  void Untrack(std::list<std::shared_ptr<Connection>>::iterator self) {
+    std::lock_guard lock(connections_mu);
+    open.erase(self);
+  }
+
+  asio::awaitable<void> RefuseOverCapacity(std::shared_ptr<Connection> conn) {
+    std::list<std::shared_ptr<Connection>>::iterator self;
+    Track(conn, self);
+    conn->Arm(std::chrono::seconds(1));
     Response res;
     WriteProblem(503, "too many open connections; retry later", res);
-    beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(1));
-    co_await Write(stream, res, false);
+    co_await Write(conn->socket, res, false);
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    conn->socket.shutdown(tcp::socket::shutdown_both, ec);
+    conn->socket.close(ec);
+    Untrack(self);
   }
 
   static std::string_view Header(const bhttp::request<bhttp::string_body>& req,
@@ -120,8 +174,14 @@ struct Server::Impl {
     if (it == req.end()) return {};
     return std::string_view(it->value().data(), it->value().size());
   }
+  static std::string_view Header(const bhttp::request<bhttp::string_body>& req,
+                                 std::string_view name) {
+    auto it = req.find(name);
+    if (it == req.end()) return {};
+    return std::string_view(it->value().data(), it->value().size());
+  }
 
-  asio::awaitable<size_t> Write(beast::tcp_stream& stream, Response& res, bool keep_alive) {
+  asio::awaitable<size_t> Write(tcp::socket& socket, Response& res, bool keep_alive) {
     bhttp::response<bhttp::string_body> msg;
     msg.result(static_cast<unsigned>(res.status));
     msg.version(11);
@@ -131,24 +191,25 @@ struct Server::Impl {
     msg.body() = std::move(res.body);
     msg.prepare_payload();
     size_t bytes = msg.body().size();
-    co_await bhttp::async_write(stream, msg, kTuple);
+    co_await bhttp::async_write(socket, msg, kTuple);
     co_return bytes;
   }
 
-  // Answers a protocol-level failure and closes the connection.
-  asio::awaitable<void> Reject(beast::tcp_stream& stream, int status, std::string_view detail,
+  // Answers a protocol-level failure; the caller then closes the connection.
+  asio::awaitable<void> Reject(Connection& conn, int status, std::string_view detail,
                                std::chrono::steady_clock::time_point start) {
     Response res;
     WriteProblem(status, detail, res);
-    stream.expires_after(std::chrono::seconds(2));
-    size_t bytes = co_await Write(stream, res, false);
+    conn.reading.store(false);
+    conn.Arm(std::chrono::seconds(2));
+    size_t bytes = co_await Write(conn.socket, res, false);
     rejected.Observe(status, Seconds(start), 0, bytes);
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.socket.shutdown(tcp::socket::shutdown_send, ec);
     // Give the client a moment to read the answer before the close turns into a reset.
     std::array<char, 4096> sink;
     for (size_t drained = 0; drained < (8u << 20);) {
-      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      auto [rec, n] = co_await conn.socket.async_read_some(asio::buffer(sink), kTuple);
       if (rec) break;
       drained += n;
     }
@@ -162,24 +223,21 @@ struct Server::Impl {
     connections.fetch_add(1);
     metrics.active_connections().Increment();
     std::list<std::shared_ptr<Connection>>::iterator self;
-    {
-      std::lock_guard lock(connections_mu);
-      self = open.insert(open.end(), conn);
-    }
-    beast::tcp_stream& stream = conn->stream;
+    Track(conn, self);
+    tcp::socket& socket = conn->socket;
     boost::system::error_code ec;
-    const std::string client = stream.socket().remote_endpoint(ec).address().to_string(ec);
-    const uint16_t local_port = stream.socket().local_endpoint(ec).port();
+    const std::string client = socket.remote_endpoint(ec).address().to_string(ec);
+    const uint16_t local_port = socket.local_endpoint(ec).port();
     beast::flat_buffer buffer(config.max_header_bytes + 1024);
 
     while (true) {
       if (buffer.size() == 0) {
         if (draining.load()) break;
-        conn->idle = true;
-        stream.expires_after(config.idle_timeout);
+        conn->idle.store(true);
+        conn->Arm(config.idle_timeout);
         auto [rec, n] =
-            co_await stream.async_read_some(buffer.prepare(config.max_header_bytes), kTuple);
-        conn->idle = false;
+            co_await socket.async_read_some(buffer.prepare(config.max_header_bytes), kTuple);
+        conn->idle.store(false);
         if (rec) break;  // closed by the client, idle timeout, or drain
         buffer.commit(n);
       }
@@ -193,71 +251,57 @@ struct Server::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(config.max_header_bytes));
       parser.body_limit(config.max_body_bytes);
-      // The read deadline cancels the pending read instead of closing the socket (what
-      // tcp_stream's own expiry does), so that the client still gets its 408.
-      stream.expires_never();
-      const uint64_t generation = ++conn->deadline_generation;
       conn->timed_out = false;
-      conn->deadline.expires_after(config.read_timeout);
-      conn->deadline.async_wait([conn, generation](const boost::system::error_code& tec) {
-        if (tec || conn->deadline_generation != generation) return;
-        conn->timed_out = true;
-        boost::system::error_code ignored;
-        conn->stream.socket().cancel(ignored);
-      });
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+      conn->reading.store(true);
+      conn->Arm(config.read_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(socket, buffer, parser, kTuple);
       if (hec) {
-        conn->deadline.cancel();
         if (hec == bhttp::error::header_limit) {
-          co_await Reject(stream, 431, "request headers exceed 8 KiB", start);
+          co_await Reject(*conn, 431, "request headers exceed 8 KiB", start);
         } else if (hec == bhttp::error::body_limit) {
-          co_await Reject(stream, 413,
+          co_await Reject(*conn, 413,
                           fmt::format("request body exceeds the limit of {} bytes",
                                       config.max_body_bytes),
                           start);
         } else if (conn->timed_out) {
-          co_await Reject(stream, 408, "request not received within the read timeout", start);
+          co_await Reject(*conn, 408, "request not received within the read timeout", start);
         } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
                    hec != asio::error::connection_reset) {
-          co_await Reject(stream, 400, fmt::format("malformed HTTP request: {}", hec.message()),
+          co_await Reject(*conn, 400, fmt::format("malformed HTTP request: {}", hec.message()),
                           start);
         }
         break;
       }
       if (bhttp::token_list(Header(parser.get(), bhttp::field::expect)).exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont(bhttp::status::continue_, 11);
-        co_await bhttp::async_write(stream, cont, kTuple);
+        co_await bhttp::async_write(socket, cont, kTuple);
       }
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-      conn->deadline.cancel();
-      ++conn->deadline_generation;
+      auto [bec, bn] = co_await bhttp::async_read(socket, buffer, parser, kTuple);
       if (bec) {
         if (bec == bhttp::error::body_limit) {
-          co_await Reject(stream, 413,
+          co_await Reject(*conn, 413,
                           fmt::format("request body exceeds the limit of {} bytes",
                                       config.max_body_bytes),
                           start);
         } else if (conn->timed_out) {
-          co_await Reject(stream, 408, "request body not received within the read timeout",
+          co_await Reject(*conn, 408, "request body not received within the read timeout",
                           start);
         } else if (bec != asio::error::eof && bec != asio::error::connection_reset) {
-          co_await Reject(stream, 400, fmt::format("malformed HTTP request: {}", bec.message()),
+          co_await Reject(*conn, 400, fmt::format("malformed HTTP request: {}", bec.message()),
                           start);
         }
         break;
       }
+      conn->reading.store(false);
+      conn->Disarm();
       const auto& msg = parser.get();
       Request req;
       req.method = std::string_view(msg.method_string().data(), msg.method_string().size());
       req.target = std::string_view(msg.target().data(), msg.target().size());
       req.content_type = Header(msg, bhttp::field::content_type);
       req.body = msg.body();
-      auto tp = msg.find("traceparent");
-      req.traceparent = tp == msg.end() ? std::string_view()
-                                        : std::string_view(tp->value().data(), tp->value().size());
-      auto ts = msg.find("tracestate");
-      req.tracestate = ts == msg.end() ? std::string_view()
-                                       : std::string_view(ts->value().data(), ts->value().size());
+      req.traceparent = Header(msg, "traceparent");
+      req.tracestate = Header(msg, "tracestate");
       req.authorization = Header(msg, bhttp::field::authorization);
       req.user_agent = Header(msg, bhttp::field::user_agent);
       req.client_address = client;
@@ -271,19 +315,17 @@ struct Server::Impl {
         WriteProblem(500, "internal error while handling the request", res);
       }
       const bool keep_alive = msg.keep_alive() && !draining.load();
-      stream.expires_after(config.read_timeout);
-      co_await Write(stream, res, keep_alive);
+      conn->Arm(config.read_timeout);
+      co_await Write(socket, res, keep_alive);
+      conn->Disarm();
       if (!keep_alive) {
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        socket.shutdown(tcp::socket::shutdown_send, ec);
         break;
       }
     }
-    conn->deadline.cancel();
-    stream.socket().close(ec);
-    {
-      std::lock_guard lock(connections_mu);
-      open.erase(self);
-    }
+    conn->Disarm();
+    socket.close(ec);
+    Untrack(self);
     metrics.active_connections().Decrement();
     connections.fetch_sub(1);
   }
@@ -311,6 +353,7 @@ Status Server::Start() {
                  impl_->Accept(*impl_->api_acceptor, false), kSwallow);
   asio::co_spawn(impl_->metrics_acceptor->get_executor(),
                  impl_->Accept(*impl_->metrics_acceptor, true), kSwallow);
+  asio::co_spawn(asio::make_strand(*impl_->ioc), impl_->Sweep(), kSwallow);
   unsigned n = impl_->config.io_threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {
@@ -335,8 +378,9 @@ void Server::BeginDrain() {
   }
   std::lock_guard lock(impl_->connections_mu);
   for (const auto& conn : impl_->open) {
-    asio::post(conn->stream.get_executor(), [conn] {
-      if (conn->idle) conn->stream.cancel();
+    asio::post(conn->socket.get_executor(), [conn] {
+      boost::system::error_code ignored;
+      if (conn->idle.load()) conn->socket.cancel(ignored);
     });
   }
 }

@@ -42,11 +42,12 @@ class StrictHandler {
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
   bool on_object_begin(json::error_code&) {
-    keys_.emplace_back();
+    if (depth_ == keys_.size()) keys_.emplace_back();
+    keys_[depth_++].clear();
     return true;
   }
   bool on_object_end(std::size_t n, json::error_code&) {
-    keys_.pop_back();
+    --depth_;
     st_.push_object(n);
     return true;
   }
@@ -62,7 +63,7 @@ class StrictHandler {
   }
   bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
     key_.append(s.data(), s.size());
-    if (!keys_.back().insert(key_).second) {
+    if (!keys_[depth_ - 1].Insert(key_)) {
       duplicate_ = key_;
       ec.assign(static_cast<int>(ParseError::kDuplicateKey), Category());
       return false;
@@ -104,8 +105,36 @@ class StrictHandler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
+  // The keys of one open object. Small objects (every request we expect) are scanned
+  // linearly with no allocation beyond short strings; large ones switch to a hash set.
+  class KeySet {
+   public:
+    void clear() {
+      small_.clear();
+      large_.clear();
+    }
+    bool Insert(const std::string& key) {
+      if (!large_.empty()) return large_.insert(key).second;
+      for (const auto& k : small_) {
+        if (k == key) return false;
+      }
+      if (small_.size() < kSmall) {
+        small_.push_back(key);
+        return true;
+      }
+      large_.insert(small_.begin(), small_.end());
+      return large_.insert(key).second;
+    }
+
+   private:
+    static constexpr size_t kSmall = 32;
+    std::vector<std::string> small_;
+    std::unordered_set<std::string> large_;
+  };
+
   json::value_stack st_;
-  std::vector<std::unordered_set<std::string>> keys_;
+  std::vector<KeySet> keys_;  // one per open object, reused across objects at the same depth
+  size_t depth_ = 0;
   std::string key_;
   std::string duplicate_;
 };

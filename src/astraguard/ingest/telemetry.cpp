@@ -25,28 +25,34 @@ const char* KindName(const json::value& v) {
 }
 
 // Reads a finite JSON number or reports why not.
-std::optional<double> Number(const json::value& v, const std::string& field,
-                             std::vector<FieldError>& errors) {
+// Field names are built only when there is an error to report: the happy path allocates none.
+struct Field {
+  std::string_view prefix;
+  std::string_view key;
+  std::string Name() const { return std::string(prefix) + std::string(key); }
+};
+
+std::optional<double> Number(const json::value& v, Field field, std::vector<FieldError>& errors) {
   if (!v.is_number()) {
-    errors.push_back({field, fmt::format("must be a number, got {}", KindName(v))});
+    errors.push_back({field.Name(), fmt::format("must be a number, got {}", KindName(v))});
     return std::nullopt;
   }
   double d = v.to_number<double>();
   if (!std::isfinite(d)) {
-    errors.push_back({field, "must be a finite number"});
+    errors.push_back({field.Name(), "must be a finite number"});
     return std::nullopt;
   }
   return d;
 }
 
-void Range(std::optional<double>& v, double lo, double hi, const std::string& field,
-           const char* unit, std::vector<FieldError>& errors) {
+void Range(std::optional<double>& v, double lo, double hi, Field field, const char* unit,
+           std::vector<FieldError>& errors) {
   if (!v) return;
   if (*v < lo || *v > hi) {
     if (std::isinf(hi)) {
-      errors.push_back({field, fmt::format("must be >= {} {}, got {:g}", lo, unit, *v)});
+      errors.push_back({field.Name(), fmt::format("must be >= {} {}, got {:g}", lo, unit, *v)});
     } else {
-      errors.push_back({field, fmt::format("must be between {} and {} {}, got {:g}", lo, hi, unit,
+      errors.push_back({field.Name(), fmt::format("must be between {} and {} {}, got {:g}", lo, hi, unit,
                                            *v)});
     }
     v.reset();
@@ -90,8 +96,8 @@ Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_vie
   static constexpr std::string_view kStandard[] = {"voltage", "temperature", "gyro", "current",
                                                    "wheel_speed"};
   for (const auto& kv : *obj) {
-    const std::string key(kv.key());
-    const std::string field = prefix + key;
+    const std::string_view key = kv.key();
+    const Field field{prefix, key};
     const json::value& v = kv.value();
     if (key == "voltage") {
       has_voltage = true;
@@ -117,47 +123,51 @@ Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_vie
     } else if (key == "timestamp") {
       if (v.is_null()) continue;
       if (!v.is_string()) {
-        errors.push_back({field, fmt::format("must be an RFC 3339 string, got {}", KindName(v))});
+        errors.push_back({field.Name(), fmt::format("must be an RFC 3339 string, got {}", KindName(v))});
         continue;
       }
       auto ts = ParseRfc3339(std::string_view(v.get_string()));
       if (ts.ok()) {
         rec.timestamp = *ts;
       } else {
-        errors.push_back({field, ts.status().message()});
+        errors.push_back({field.Name(), ts.status().message()});
       }
     } else if (key == "satellite_id") {
       if (!v.is_string() || !IsValidName(std::string_view(v.get_string()))) {
-        errors.push_back({field, "must be a string of 1-64 characters of [A-Za-z0-9._-]"});
+        errors.push_back({field.Name(), "must be a string of 1-64 characters of [A-Za-z0-9._-]"});
         continue;
       }
       rec.satellite_id = std::string(v.get_string());
     } else if (key == "channels") {
       const json::object* ch = v.if_object();
       if (ch == nullptr) {
-        errors.push_back({field, fmt::format("must be an object, got {}", KindName(v))});
+        errors.push_back({field.Name(), fmt::format("must be an object, got {}", KindName(v))});
         continue;
       }
       if (ch->size() > kMaxChannels) {
-        errors.push_back({field, fmt::format("must have at most {} entries, got {}", kMaxChannels,
+        errors.push_back({field.Name(), fmt::format("must have at most {} entries, got {}", kMaxChannels,
                                              ch->size())});
         continue;
       }
       for (const auto& c : *ch) {
-        const std::string name(c.key());
-        const std::string cfield = field + "." + name;
+        const std::string_view name = c.key();
+        const std::string channel_prefix = field.Name() + ".";
+        const Field cfield{channel_prefix, name};
         if (!IsValidName(name)) {
-          errors.push_back({cfield, "channel names must be 1-64 characters of [A-Za-z0-9._-]"});
+          errors.push_back(
+              {cfield.Name(), "channel names must be 1-64 characters of [A-Za-z0-9._-]"});
           continue;
         }
         if (std::find(std::begin(kStandard), std::end(kStandard), name) != std::end(kStandard)) {
-          errors.push_back({cfield, "standard channels belong at the top level"});
+          errors.push_back({cfield.Name(), "standard channels belong at the top level"});
           continue;
         }
-        if (auto d = Number(c.value(), cfield, errors)) rec.channels.emplace_back(name, *d);
+        if (auto d = Number(c.value(), cfield, errors)) {
+          rec.channels.emplace_back(std::string(name), *d);
+        }
       }
     } else {
-      errors.push_back({field, "unknown field"});
+      errors.push_back({field.Name(), "unknown field"});
     }
   }
   if (!has_voltage) errors.push_back({prefix + "voltage", "is required"});

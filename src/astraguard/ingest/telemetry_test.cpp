@@ -150,3 +150,17 @@ TEST(TimestampTest, RoundTripsAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace astraguard::ingest
+
+namespace astraguard::ingest {
+namespace {
+
+TEST(ParseStrictTest, DuplicateKeysFoundInLargeObjects) {
+  std::string body = "{";
+  for (int i = 0; i < 40; ++i) body += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+  EXPECT_TRUE(ParseStrict(body + "}").ok());
+  EXPECT_FALSE(ParseStrict(body + ",\"k3\":2}").ok());
+  EXPECT_FALSE(ParseStrict(body + ",\"k39\":2}").ok());
+}
+
+}  // namespace
+}  // namespace astraguard::ingest
