@@ -57,8 +57,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> train_params;
   auto* train = app.add_subcommand(
       "train", "Fit a model file from nominal history (SMAP/MSL train arrays, CSV or NDJSON).");
-  train->add_option("--data", train_opts.data, "Directory of *_train.npy.gz, or .csv/.ndjson")
-      ->required();
+  auto* train_data =
+      train->add_option("--data", train_opts.data, "Directory of *_train.npy.gz, or .csv/.ndjson");
+  train->add_option("--profile", train_opts.profile,
+                    "Train on a documented built-in profile instead: nominal")
+      ->excludes(train_data);
   train->add_option("--out", train_opts.out, "Model file to write")->required();
   train->add_option("--channels", train_opts.channels, "Only these channels (A,B,...)")
       ->delimiter(',');

@@ -53,33 +53,58 @@ struct Series {
   int num_inputs_stride = 0;  // columns in `inputs`
 };
 
-// Ridge fit of `m`'s predictor on target steps [begin, end).
+// Ridge fit of `m`'s predictor on target steps [begin, end). Features and target are centred
+// first, so the penalty (ridge x the mean feature variance) does not depend on the offset of
+// the values; the bias is unpenalised.
 bool FitWeights(ChannelModel& m, const Series& s, std::size_t begin, std::size_t end,
                 double ridge) {
-  const int d = m.lags + m.num_inputs + 1;
-  std::vector<double> xtx(static_cast<std::size_t>(d) * d, 0.0);
-  std::vector<double> xty(d, 0.0);
-  std::vector<double> row(d);
-  for (std::size_t t = begin; t < end; ++t) {
+  const int p = m.lags + m.num_inputs;  // features without the bias
+  const int d = p + 1;
+  std::vector<double> row(p);
+  auto fill = [&](std::size_t t) {
     for (int k = 0; k < m.lags; ++k) row[k] = s.values[t - m.horizon - k];
     for (int k = 0; k < m.num_inputs; ++k) row[m.lags + k] = s.inputs[t * s.num_inputs_stride + k];
-    row[d - 1] = 1.0;
-    for (int i = 0; i < d; ++i) {
+  };
+  const double n = static_cast<double>(end - begin);
+  std::vector<double> mean(p, 0.0);
+  double ymean = 0.0;
+  for (std::size_t t = begin; t < end; ++t) {
+    fill(t);
+    for (int i = 0; i < p; ++i) mean[i] += row[i];
+    ymean += s.values[t];
+  }
+  for (double& v : mean) v /= n;
+  ymean /= n;
+  std::vector<double> xtx(static_cast<std::size_t>(p) * p, 0.0);
+  std::vector<double> xty(p, 0.0);
+  for (std::size_t t = begin; t < end; ++t) {
+    fill(t);
+    for (int i = 0; i < p; ++i) row[i] -= mean[i];
+    const double y = s.values[t] - ymean;
+    for (int i = 0; i < p; ++i) {
       if (row[i] == 0.0) continue;
       const double ri = row[i];
-      for (int j = 0; j <= i; ++j) xtx[i * d + j] += ri * row[j];
-      xty[i] += ri * s.values[t];
+      for (int j = 0; j <= i; ++j) xtx[i * p + j] += ri * row[j];
+      xty[i] += ri * y;
     }
   }
   double diag = 0.0;
-  for (int i = 0; i < d; ++i) {
-    for (int j = 0; j < i; ++j) xtx[j * d + i] = xtx[i * d + j];
-    diag += xtx[i * d + i];
+  for (int i = 0; i < p; ++i) {
+    for (int j = 0; j < i; ++j) xtx[j * p + i] = xtx[i * p + j];
+    diag += xtx[i * p + i];
   }
-  const double lambda = std::max(1e-9, ridge * diag / d);
-  for (int i = 0; i < d - 1; ++i) xtx[i * d + i] += lambda;
-  xtx[(d - 1) * d + (d - 1)] += 1e-9;
-  return SolveSpd(xtx, xty, d, m.weights);
+  const double lambda = std::max(1e-12 * n, ridge * diag / p);
+  for (int i = 0; i < p; ++i) xtx[i * p + i] += lambda;
+  std::vector<double> w;
+  if (!SolveSpd(xtx, xty, p, w)) return false;
+  m.weights.assign(d, 0.0);
+  double bias = ymean;
+  for (int i = 0; i < p; ++i) {
+    m.weights[i] = w[i];
+    bias -= w[i] * mean[i];
+  }
+  m.weights[p] = bias;
+  return true;
 }
 
 // Smoothed absolute errors of `m` on target steps [begin, end); also the residual sd.

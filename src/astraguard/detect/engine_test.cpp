@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <thread>
+
+#include "astraguard/detect/train.hpp"
 
 #include "astraguard/detect/testing_util.hpp"
 
@@ -162,6 +165,42 @@ TEST_F(EngineRobustTest, StuckSensorIsDetected) {
   StreamRun r = Stream(engine_, "flow", s);
   EXPECT_GE(r.first_anomaly, 2500);
   EXPECT_LE(r.first_anomaly, 2500 + EngineConfig{}.stuck_steps);
+}
+
+// The default model: trained on the documented nominal profile of the five standard channels.
+TEST(EngineTest, NominalProfileModelIsQuietOnNominalAndFlagsFaults) {
+  TrainOptions t;
+  t.profile = "nominal";
+  std::ostringstream log;
+  auto model = TrainModel(t, log);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_EQ(model->channels.size(), 5u);
+  Engine engine(EngineConfig{}, DefaultLimits(),
+                std::make_shared<const Model>(std::move(*model)));
+  // Fresh nominal data (another seed) for three satellites: no anomaly.
+  auto live = NominalProfile(4000, 3, 7);
+  const char* names[] = {"voltage", "temperature", "gyro", "current", "wheel_speed"};
+  int anomalies = 0;
+  std::int64_t fault_detected_at = -1;
+  for (std::size_t t = 0; t < 4000; ++t) {
+    for (int s = 0; s < 3; ++s) {
+      std::vector<ChannelValue> rec;
+      for (const char* n : names) {
+        double v = live[n].segments[s][t];
+        // satellite 2: current steps up by 1 A (well inside its 8 A yellow limit) at t = 3000
+        if (s == 2 && t >= 3000 && std::string_view(n) == "current") v += 1.0;
+        rec.push_back({n, v});
+      }
+      Detection d = engine.Evaluate("sat-" + std::to_string(s), rec);
+      if (d.is_anomaly && !(s == 2 && t >= 3000)) ++anomalies;
+      if (d.is_anomaly && s == 2 && t >= 3000 && fault_detected_at < 0) {
+        fault_detected_at = static_cast<std::int64_t>(t);
+      }
+    }
+  }
+  EXPECT_EQ(anomalies, 0);
+  EXPECT_GE(fault_detected_at, 3000);
+  EXPECT_LE(fault_detected_at, 3030);  // EWMA-smoothed errors: ~20 records
 }
 
 TEST(EngineTest, LimitsWorkWithoutAModel) {

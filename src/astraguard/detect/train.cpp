@@ -133,7 +133,45 @@ Result<std::map<std::string, TrainingSeries>> ReadNdjson(const std::string& path
   return Flatten(g);
 }
 
+// xorshift64* uniform and Box-Muller normal: platform-independent, unlike std distributions.
+class Gaussian {
+ public:
+  explicit Gaussian(std::uint64_t seed) : s_(seed ? seed : 1) {}
+  double operator()() {
+    double u1 = Uniform();
+    if (u1 < 1e-300) u1 = 1e-300;
+    return std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * Uniform());
+  }
+
+ private:
+  double Uniform() {
+    s_ ^= s_ >> 12;
+    s_ ^= s_ << 25;
+    s_ ^= s_ >> 27;
+    return double((s_ * 2685821657736338717ULL) >> 11) * (1.0 / 9007199254740992.0);
+  }
+  std::uint64_t s_;
+};
+
 }  // namespace
+
+std::map<std::string, TrainingSeries> NominalProfile(std::size_t steps, int satellites,
+                                                     std::uint64_t seed) {
+  Gaussian g(seed);
+  Grouped grouped;
+  for (int s = 0; s < satellites; ++s) {
+    auto& ch = grouped["profile-sat-" + std::to_string(s)];
+    for (std::size_t t = 0; t < steps; ++t) {
+      const double p = 6.283185307179586 * double(t % 90) / 90.0;
+      ch["voltage"].push_back(28.0 + 0.8 * std::sin(p) + 0.05 * g());
+      ch["temperature"].push_back(20.0 + 15.0 * std::sin(p + s) + 0.3 * g());
+      ch["gyro"].push_back(0.002 * g());
+      ch["current"].push_back(3.0 + 0.5 * std::cos(p) + 0.05 * g());
+      ch["wheel_speed"].push_back(2500.0 + 200.0 * s + 20.0 * g());
+    }
+  }
+  return Flatten(grouped);
+}
 
 Result<std::map<std::string, TrainingSeries>> ReadTelemetryHistory(const std::string& path) {
   if (EndsWith(path, ".csv")) return ReadCsv(path);
@@ -166,7 +204,20 @@ Result<Model> TrainModel(const TrainOptions& options, std::ostream& log) {
            std::find(options.channels.begin(), options.channels.end(), ch) != options.channels.end();
   };
   std::error_code ec;
-  if (fs::is_directory(options.data, ec)) {
+  if (!options.profile.empty()) {
+    if (options.profile != "nominal") {
+      return Status::Error(Code::kInvalidArgument,
+                           "unknown profile '" + options.profile + "' (known: nominal)");
+    }
+    for (const auto& [ch, series] : NominalProfile(3000, 3, 20261125)) {
+      if (!wanted(ch)) continue;
+      auto fitted = FitSegments(ch, series, options.detector);
+      if (!fitted.ok()) return fitted.status();
+      log << "trained " << ch << " on the nominal profile, residual sd " << fitted->residual_sd
+          << "\n";
+      model.channels.emplace(ch, std::move(*fitted));
+    }
+  } else if (fs::is_directory(options.data, ec)) {
     std::vector<fs::path> files;
     auto scan = [&](const fs::path& dir) {
       for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -222,8 +273,8 @@ Result<Model> TrainModel(const TrainOptions& options, std::ostream& log) {
 }
 
 int RunTrain(const TrainOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.data.empty() || options.out.empty()) {
-    err << "train: --data and --out are required\n";
+  if ((options.data.empty() == options.profile.empty()) || options.out.empty()) {
+    err << "train: --out and exactly one of --data or --profile are required\n";
     return 2;
   }
   auto model = TrainModel(options, out);

@@ -15,6 +15,7 @@
 //
 // Thread-safety: free functions without shared state.
 
+#include <cstdint>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -28,6 +29,7 @@ namespace astraguard::detect {
 
 struct TrainOptions {
   std::string data;                    // directory, .csv, .ndjson or .jsonl
+  std::string profile;                 // instead of data: "nominal" (see NominalProfile)
   std::string out;                     // model file to write
   std::vector<std::string> channels;   // empty: all channels found
   DetectorConfig detector;
@@ -37,6 +39,18 @@ struct TrainOptions {
 struct TrainingSeries {
   std::vector<std::vector<double>> segments;
 };
+
+// The documented nominal profile of the five standard channels, used to train the default model
+// until a simulator provides nominal history. It mirrors the fault-free behaviour of the demo
+// generator (cli/demo.cpp): per satellite s (0-based), step t, orbit phase p = 2 pi (t mod 90)/90:
+//   voltage     = 28.0 + 0.8 sin(p) + N(0, 0.05) V
+//   temperature = 20.0 + 15.0 sin(p + s) + N(0, 0.3) C
+//   gyro        = N(0, 0.002) rad/s
+//   current     = 3.0 + 0.5 cos(p) + N(0, 0.05) A
+//   wheel_speed = 2500 + 200 s + N(0, 20) RPM
+// Deterministic for a given seed (own xorshift generator, identical on every platform).
+std::map<std::string, TrainingSeries> NominalProfile(std::size_t steps, int satellites,
+                                                     std::uint64_t seed);
 
 // Reads CSV or NDJSON telemetry into per-channel series.
 Result<std::map<std::string, TrainingSeries>> ReadTelemetryHistory(const std::string& path);
