@@ -325,7 +325,8 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   out.prediction = pred;
   out.error = smoothed_;
   out.threshold = eff;
-  out.flagged = step_ >= config_.warmup && smoothed_ > eff;
+  above_run_ = smoothed_ > eff ? above_run_ + 1 : 0;
+  out.flagged = step_ >= config_.warmup && above_run_ >= config_.min_run;
   threshold_.Push(smoothed_);
 
   if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {

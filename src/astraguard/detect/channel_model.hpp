@@ -31,11 +31,12 @@ struct DetectorConfig {
   double ridge = 1e-2;         // L2 penalty, relative to the mean diagonal of X'X
   double smoothing = 0.03;     // EWMA weight of the newest absolute error
   ThresholdConfig threshold;   // dynamic threshold
-  double min_error = 0.05;     // errors below this fraction of the train range never alarm
+  double min_error = 0.03;     // errors below this fraction of the train range never alarm
   double prune = 0.13;         // an error must exceed max(non-anomalous errors) * (1 + prune)
   int prune_mode = 0;          // 0: max below eps; 1: max of the whole window
   int warmup = 250;            // live steps before alarms may open
   int hold = 100;              // steps an alarm stays open after the last flagged step
+  int min_run = 1;             // consecutive steps above threshold before a step is flagged
   int prime = 2000;            // training errors kept to prime the threshold window
   double holdout = 0.0;        // fraction of history held out to prime with honest errors
   int method = 0;              // 0: linear predictor residual; 1: nearest-neighbour distance
@@ -106,6 +107,7 @@ class ChannelDetector final {
   std::int64_t step_ = 0;
   std::int64_t open_start_ = -1;
   std::int64_t last_flag_ = -1;
+  int above_run_ = 0;
   // method 1 (discord): live window ring and squared distances to every reference window.
   std::vector<double> win_;
   std::size_t win_head_ = 0;

@@ -134,6 +134,7 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
   else if (key == "warmup") c.warmup = i;
   else if (key == "prune_mode") c.prune_mode = i;
   else if (key == "hold") c.hold = i;
+  else if (key == "min_run") c.min_run = i;
   else if (key == "prime") c.prime = i;
   else if (key == "holdout") c.holdout = v;
   else if (key == "method") c.method = i;

@@ -62,7 +62,7 @@ std::string ConfigLine(const DetectorConfig& c) {
   s << "config lags=" << c.lags << " horizon=" << c.horizon << " use_inputs=" << (c.use_inputs ? 1 : 0)
     << " ridge=" << D(c.ridge) << " smoothing=" << D(c.smoothing) << " min_error=" << D(c.min_error)
     << " prune=" << D(c.prune) << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup
-    << " hold=" << c.hold << " prime=" << c.prime << " holdout=" << D(c.holdout)
+    << " hold=" << c.hold << " min_run=" << c.min_run << " prime=" << c.prime << " holdout=" << D(c.holdout)
     << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
     << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
     << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
