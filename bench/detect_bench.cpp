@@ -153,7 +153,8 @@ void BM_EngineFiveChannelsLatency(benchmark::State& state) {
     auto d = engine.Evaluate("sat-1", rec);
     const auto b = std::chrono::steady_clock::now();
     benchmark::DoNotOptimize(d);
-    if (us.size() < us.capacity()) us.push_back(std::chrono::duration<double, std::micro>(b - a).count());
+    if (us.size() < us.capacity())
+      us.push_back(std::chrono::duration<double, std::micro>(b - a).count());
   }
   std::sort(us.begin(), us.end());
   if (!us.empty()) {

@@ -146,9 +146,9 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
   const std::size_t span_back = static_cast<std::size_t>(m.lags + m.horizon - 1);
   const std::size_t n = values.size();
   if (n < span_back + 10) {
-    return Status::Error(Code::kInvalidArgument,
-                         m.name + ": " + std::to_string(n) + " training steps, need at least " +
-                             std::to_string(span_back + 10));
+    return Status::Error(Code::kInvalidArgument, m.name + ": " + std::to_string(n) +
+                                                     " training steps, need at least " +
+                                                     std::to_string(span_back + 10));
   }
   if (num_inputs > 0 && inputs.size() != n * static_cast<std::size_t>(num_inputs)) {
     return Status::Error(Code::kInvalidArgument, m.name + ": inputs do not match values");
@@ -173,7 +173,8 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
     return Status::Error(Code::kInternal, m.name + ": singular normal equations");
   }
   double in_sd = 0.0, in_last = 0.0;
-  std::vector<float> in_sample = SmoothedErrors(m, s, span_back, n, config.smoothing, in_sd, in_last);
+  std::vector<float> in_sample =
+      SmoothedErrors(m, s, span_back, n, config.smoothing, in_sd, in_last);
   if (prime.empty()) {
     prime = std::move(in_sample);
     sd = in_sd;
@@ -314,13 +315,13 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
     for (int k = 0; k < model_.num_inputs; ++k) pred += model_.weights[lags + k] * in[k];
   }
   if (!std::isfinite(value)) value = pred;  // a missing value neither alarms nor corrupts state
-  const double err = model_.method == 1 && !win_.empty() ? DiscordError(value)
-                                                         : std::abs(value - pred);
+  const double err =
+      model_.method == 1 && !win_.empty() ? DiscordError(value) : std::abs(value - pred);
   smoothed_ = config_.smoothing * err + (1 - config_.smoothing) * smoothed_;
 
   double eff = threshold_.epsilon();
   eff = std::max(eff, (1 + config_.prune) * (config_.prune_mode == 1 ? threshold_.max_all()
-                                                                   : threshold_.max_below()));
+                                                                     : threshold_.max_below()));
   eff = std::max(eff, config_.min_error * model_.Range());
   out.prediction = pred;
   out.error = smoothed_;

@@ -25,40 +25,40 @@ namespace astraguard::detect {
 
 // One global configuration for every channel (never tuned per channel with labels).
 struct DetectorConfig {
-  int lags = 10;               // own past values used by the predictor
-  int horizon = 1;             // predict the value `horizon` steps after the newest lag
-  bool use_inputs = true;      // feed the record's other inputs (command flags) to the predictor
-  double ridge = 1e-2;         // L2 penalty, relative to the mean diagonal of X'X
-  double smoothing = 0.03;     // EWMA weight of the newest absolute error
-  ThresholdConfig threshold;   // dynamic threshold
-  double min_error = 0.03;     // errors below this fraction of the train range never alarm
-  double prune = 0.13;         // an error must exceed max(non-anomalous errors) * (1 + prune)
-  int prune_mode = 0;          // 0: max below eps; 1: max of the whole window
-  int warmup = 250;            // live steps before alarms may open
-  int hold = 100;              // steps an alarm stays open after the last flagged step
-  int min_run = 1;             // consecutive steps above threshold before a step is flagged
-  int prime = 2000;            // training errors kept to prime the threshold window
-  double holdout = 0.0;        // fraction of history held out to prime with honest errors
-  int method = 0;              // 0: linear predictor residual; 1: nearest-neighbour distance
-                               // of the last `discord_length` values to the history (discord)
+  int lags = 10;              // own past values used by the predictor
+  int horizon = 1;            // predict the value `horizon` steps after the newest lag
+  bool use_inputs = true;     // feed the record's other inputs (command flags) to the predictor
+  double ridge = 1e-2;        // L2 penalty, relative to the mean diagonal of X'X
+  double smoothing = 0.03;    // EWMA weight of the newest absolute error
+  ThresholdConfig threshold;  // dynamic threshold
+  double min_error = 0.03;    // errors below this fraction of the train range never alarm
+  double prune = 0.13;        // an error must exceed max(non-anomalous errors) * (1 + prune)
+  int prune_mode = 0;         // 0: max below eps; 1: max of the whole window
+  int warmup = 250;           // live steps before alarms may open
+  int hold = 100;             // steps an alarm stays open after the last flagged step
+  int min_run = 1;            // consecutive steps above threshold before a step is flagged
+  int prime = 2000;           // training errors kept to prime the threshold window
+  double holdout = 0.0;       // fraction of history held out to prime with honest errors
+  int method = 0;             // 0: linear predictor residual; 1: nearest-neighbour distance
+                              // of the last `discord_length` values to the history (discord)
   int discord_length = 32;
-  int max_reference = 4000;    // history values kept as reference for method 1
+  int max_reference = 4000;  // history values kept as reference for method 1
 };
 
 struct ChannelModel {
   std::string name;
   int lags = 0;
   int horizon = 1;
-  int num_inputs = 0;            // extra inputs per step (command flags)
-  std::vector<double> weights;   // lags own-value weights (newest first), inputs, bias
-  double value_min = 0.0;        // training range
+  int num_inputs = 0;           // extra inputs per step (command flags)
+  std::vector<double> weights;  // lags own-value weights (newest first), inputs, bias
+  double value_min = 0.0;       // training range
   double value_max = 0.0;
-  double residual_sd = 0.0;      // training one-step residual standard deviation
-  std::vector<double> tail;      // last lags + horizon - 1 training values (oldest first)
+  double residual_sd = 0.0;         // training one-step residual standard deviation
+  std::vector<double> tail;         // last lags + horizon - 1 training values (oldest first)
   std::vector<float> prime_errors;  // last smoothed training errors, oldest first
-  double last_smoothed = 0.0;    // EWMA state at the end of training
-  int method = 0;                // as DetectorConfig::method
-  std::vector<double> reference; // method 1: the last history values
+  double last_smoothed = 0.0;       // EWMA state at the end of training
+  int method = 0;                   // as DetectorConfig::method
+  std::vector<double> reference;    // method 1: the last history values
 
   double Range() const { return value_max - value_min; }
 };
@@ -72,12 +72,12 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
 // Outcome of one streaming step for one channel.
 struct ChannelStep {
   double prediction = 0.0;
-  double error = 0.0;        // smoothed absolute error
-  double threshold = 0.0;    // effective threshold the error was compared with
-  bool flagged = false;      // error above threshold at this step
-  bool in_alarm = false;     // alarm interval open after this step
-  bool opened = false;       // an interval opened at this step
-  bool closed = false;       // an interval closed before this step (hold expired)
+  double error = 0.0;      // smoothed absolute error
+  double threshold = 0.0;  // effective threshold the error was compared with
+  bool flagged = false;    // error above threshold at this step
+  bool in_alarm = false;   // alarm interval open after this step
+  bool opened = false;     // an interval opened at this step
+  bool closed = false;     // an interval closed before this step (hold expired)
   std::int64_t closed_start = -1;
   std::int64_t closed_end = -1;
   double Ratio() const { return threshold > 0 ? error / threshold : 0.0; }

@@ -23,8 +23,8 @@ struct ChannelValue {
 struct Contribution {
   std::string channel;
   double value = 0.0;
-  double score = 0.0;   // this channel's own score in [0, 1]
-  std::string reason;   // e.g. "wheel_speed 6100 RPM above red-high 6000"
+  double score = 0.0;  // this channel's own score in [0, 1]
+  std::string reason;  // e.g. "wheel_speed 6100 RPM above red-high 6000"
 };
 
 // An alarm interval of one channel changed state at this record. Steps count the records seen
@@ -38,8 +38,8 @@ struct AlarmEvent {
 
 struct Detection {
   bool is_anomaly = false;
-  double anomaly_score = 0.0;  // combined score in [0, 1]
-  double confidence = 0.0;     // in [0, 1]
+  double anomaly_score = 0.0;              // combined score in [0, 1]
+  double confidence = 0.0;                 // in [0, 1]
   std::vector<Contribution> contributing;  // channels with a non-zero score, highest first
   std::vector<AlarmEvent> alarms;          // alarm intervals opened or closed by this record
 };

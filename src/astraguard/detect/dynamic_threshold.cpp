@@ -11,7 +11,8 @@ DynamicThreshold::DynamicThreshold(const ThresholdConfig& config)
   config_.window = std::max(config_.window, 16);
   config_.recompute_every = std::max(config_.recompute_every, 1);
   if (config_.z_step <= 0) config_.z_step = 0.5;
-  num_z_ = static_cast<int>(std::floor((config_.z_max - config_.z_min) / config_.z_step + 1e-9)) + 1;
+  num_z_ =
+      static_cast<int>(std::floor((config_.z_max - config_.z_min) / config_.z_step + 1e-9)) + 1;
   num_z_ = std::clamp(num_z_, 1, kMaxCandidates);
   ring_.assign(static_cast<std::size_t>(config_.window), 0.0f);
   slice_ = (ring_.size() + config_.recompute_every - 1) / config_.recompute_every;

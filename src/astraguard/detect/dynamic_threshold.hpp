@@ -26,12 +26,12 @@
 namespace astraguard::detect {
 
 struct ThresholdConfig {
-  int window = 2000;          // errors kept (steps)
-  int recompute_every = 20;   // pushes per full evaluation of the candidates
-  double z_min = 2.5;         // as telemanom's search, which starts at 2.5 sd
+  int window = 2000;         // errors kept (steps)
+  int recompute_every = 20;  // pushes per full evaluation of the candidates
+  double z_min = 2.5;        // as telemanom's search, which starts at 2.5 sd
   double z_max = 10.0;
   double z_step = 0.5;
-  int max_sequences = 5;      // candidates producing more runs above eps are rejected
+  int max_sequences = 5;  // candidates producing more runs above eps are rejected
 };
 
 class DynamicThreshold final {

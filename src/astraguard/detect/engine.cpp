@@ -1,11 +1,11 @@
 #include "astraguard/detect/engine.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <optional>
-
-#include <fmt/format.h>
 
 namespace astraguard::detect {
 namespace {
@@ -30,7 +30,7 @@ struct Engine::ChannelSlot {
   std::unique_ptr<ChannelDetector> learned;  // when the model knows the channel
   std::optional<RobustStats> robust;         // otherwise
   double last_value = std::nan("");
-  double min_seen = 0.0;                     // range seen, to tell a varying channel
+  double min_seen = 0.0;  // range seen, to tell a varying channel
   double max_seen = 0.0;
   std::int64_t repeats = 0;
   std::int64_t step = 0;
@@ -144,11 +144,10 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
     slot.repeats = value == slot.last_value ? slot.repeats + 1 : 0;
     slot.last_value = value;
   }
-  const bool varies = slot.learned ? slot.learned->steps() > 0 &&
-                                         model_->Find(slot.name)->residual_sd > 0
-                                   : slot.max_seen > slot.min_seen;
-  if (config_.stuck_steps > 0 && varies && slot.repeats + 1 >= config_.stuck_steps &&
-      !o.flagged) {
+  const bool varies = slot.learned
+                          ? slot.learned->steps() > 0 && model_->Find(slot.name)->residual_sd > 0
+                          : slot.max_seen > slot.min_seen;
+  if (config_.stuck_steps > 0 && varies && slot.repeats + 1 >= config_.stuck_steps && !o.flagged) {
     o.source = Source::kStuck;
     o.flagged = true;
     o.ratio = double(slot.repeats + 1) / config_.stuck_steps;
@@ -219,17 +218,19 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
               c.reason = fmt::format("{} residual {:.1f} sigma above its dynamic threshold",
                                      slot.name, over / sd);
             } else {
-              c.reason = fmt::format("{} residual at {:.0f}% of its dynamic threshold ({:.3g} vs "
-                                     "{:.3g}; predicted {:.6g})",
-                                     slot.name, 100 * o.ratio, o.error, o.threshold, o.center);
+              c.reason = fmt::format(
+                  "{} residual at {:.0f}% of its dynamic threshold ({:.3g} vs "
+                  "{:.3g}; predicted {:.6g})",
+                  slot.name, 100 * o.ratio, o.error, o.threshold, o.center);
             }
             break;
           }
           case Source::kRobust:
             if (o.drift >= o.sigma / slot.robust->threshold()) {
-              c.reason = fmt::format("{} {:.6g} drifting from its running median {:.6g} "
-                                     "(cumulative deviation {:.0f} sigma)",
-                                     slot.name, cv.value, o.center, slot.robust->cusum());
+              c.reason = fmt::format(
+                  "{} {:.6g} drifting from its running median {:.6g} "
+                  "(cumulative deviation {:.0f} sigma)",
+                  slot.name, cv.value, o.center, slot.robust->cusum());
             } else {
               c.reason = fmt::format("{} {:.6g} is {:.1f} sigma from its running median {:.6g}",
                                      slot.name, cv.value, o.sigma, o.center);

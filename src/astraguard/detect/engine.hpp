@@ -40,13 +40,13 @@ namespace astraguard::detect {
 
 struct EngineConfig {
   std::size_t shards = 16;
-  std::size_t max_satellites = 10000;   // LRU cap over all shards
+  std::size_t max_satellites = 10000;           // LRU cap over all shards
   std::size_t max_channels_per_satellite = 64;  // further channels are ignored (limits still apply)
-  int hold = 100;                       // records an alarm stays open after the last flag
-  int stuck_steps = 50;                 // identical repeats that count as a stuck sensor
-  double report_ratio = 0.8;            // channels at >= this fraction of their threshold
-                                        // are listed as contributing
-  RobustConfig robust;                  // for channels without a model
+  int hold = 100;                               // records an alarm stays open after the last flag
+  int stuck_steps = 50;                         // identical repeats that count as a stuck sensor
+  double report_ratio = 0.8;                    // channels at >= this fraction of their threshold
+                                                // are listed as contributing
+  RobustConfig robust;                          // for channels without a model
 };
 
 class Engine final {

@@ -5,9 +5,8 @@
 #include <sstream>
 #include <thread>
 
-#include "astraguard/detect/train.hpp"
-
 #include "astraguard/detect/testing_util.hpp"
+#include "astraguard/detect/train.hpp"
 
 namespace astraguard::detect {
 namespace {
@@ -175,8 +174,7 @@ TEST(EngineTest, NominalProfileModelIsQuietOnNominalAndFlagsFaults) {
   auto model = TrainModel(t, log);
   ASSERT_TRUE(model.ok()) << model.status().message();
   ASSERT_EQ(model->channels.size(), 5u);
-  Engine engine(EngineConfig{}, DefaultLimits(),
-                std::make_shared<const Model>(std::move(*model)));
+  Engine engine(EngineConfig{}, DefaultLimits(), std::make_shared<const Model>(std::move(*model)));
   // Fresh nominal data (another seed) for three satellites: no anomaly.
   auto live = NominalProfile(4000, 3, 7);
   const char* names[] = {"voltage", "temperature", "gyro", "current", "wheel_speed"};

@@ -103,7 +103,8 @@ Result<std::vector<LabeledChannel>> LoadLabels(const std::string& csv_path) {
     auto [it, inserted] = index.try_emplace(f[0], out.size());
     if (inserted) out.push_back(LabeledChannel{f[0], f[1], {}});
     auto& ch = out[it->second];
-    for (std::size_t i = 0; i < nums.size(); i += 2) ch.sequences.emplace_back(nums[i], nums[i + 1]);
+    for (std::size_t i = 0; i < nums.size(); i += 2)
+      ch.sequences.emplace_back(nums[i], nums[i + 1]);
   }
   for (auto& ch : out) ch.sequences = Merge(std::move(ch.sequences));
   return out;
@@ -124,29 +125,52 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
     return Status::Error(Code::kInvalidArgument, "not a number: " + assignment);
   }
   const int i = static_cast<int>(v);
-  if (key == "lags") c.lags = i;
-  else if (key == "horizon") c.horizon = i;
-  else if (key == "use_inputs") c.use_inputs = v != 0;
-  else if (key == "ridge") c.ridge = v;
-  else if (key == "smoothing") c.smoothing = v;
-  else if (key == "min_error") c.min_error = v;
-  else if (key == "prune") c.prune = v;
-  else if (key == "warmup") c.warmup = i;
-  else if (key == "prune_mode") c.prune_mode = i;
-  else if (key == "hold") c.hold = i;
-  else if (key == "min_run") c.min_run = i;
-  else if (key == "prime") c.prime = i;
-  else if (key == "holdout") c.holdout = v;
-  else if (key == "method") c.method = i;
-  else if (key == "discord_length") c.discord_length = i;
-  else if (key == "max_reference") c.max_reference = i;
-  else if (key == "window") c.threshold.window = i;
-  else if (key == "recompute_every") c.threshold.recompute_every = i;
-  else if (key == "z_min") c.threshold.z_min = v;
-  else if (key == "z_max") c.threshold.z_max = v;
-  else if (key == "z_step") c.threshold.z_step = v;
-  else if (key == "max_sequences") c.threshold.max_sequences = i;
-  else return Status::Error(Code::kInvalidArgument, "unknown detector parameter " + key);
+  if (key == "lags")
+    c.lags = i;
+  else if (key == "horizon")
+    c.horizon = i;
+  else if (key == "use_inputs")
+    c.use_inputs = v != 0;
+  else if (key == "ridge")
+    c.ridge = v;
+  else if (key == "smoothing")
+    c.smoothing = v;
+  else if (key == "min_error")
+    c.min_error = v;
+  else if (key == "prune")
+    c.prune = v;
+  else if (key == "warmup")
+    c.warmup = i;
+  else if (key == "prune_mode")
+    c.prune_mode = i;
+  else if (key == "hold")
+    c.hold = i;
+  else if (key == "min_run")
+    c.min_run = i;
+  else if (key == "prime")
+    c.prime = i;
+  else if (key == "holdout")
+    c.holdout = v;
+  else if (key == "method")
+    c.method = i;
+  else if (key == "discord_length")
+    c.discord_length = i;
+  else if (key == "max_reference")
+    c.max_reference = i;
+  else if (key == "window")
+    c.threshold.window = i;
+  else if (key == "recompute_every")
+    c.threshold.recompute_every = i;
+  else if (key == "z_min")
+    c.threshold.z_min = v;
+  else if (key == "z_max")
+    c.threshold.z_max = v;
+  else if (key == "z_step")
+    c.threshold.z_step = v;
+  else if (key == "max_sequences")
+    c.threshold.max_sequences = i;
+  else
+    return Status::Error(Code::kInvalidArgument, "unknown detector parameter " + key);
   return Status::Ok();
 }
 
@@ -242,28 +266,27 @@ Scores ScoreChannel(const std::vector<Interval>& alarms_in, const std::vector<In
 namespace {
 
 void PrintScoresJson(std::ostream& out, const Scores& s) {
-  out << "\"event_precision\": " << Num(s.Precision()) << ", \"event_recall\": "
-      << Num(s.Recall()) << ", \"event_f1\": " << Num(s.F1())
-      << ", \"point_f1\": " << Num(s.PointF1())
+  out << "\"event_precision\": " << Num(s.Precision()) << ", \"event_recall\": " << Num(s.Recall())
+      << ", \"event_f1\": " << Num(s.F1()) << ", \"point_f1\": " << Num(s.PointF1())
       << ", \"latency_median\": " << Num(s.LatencyQuantile(0.5), 1)
       << ", \"latency_p90\": " << Num(s.LatencyQuantile(0.9), 1)
       << ", \"false_alarms_per_10k\": " << Num(s.FalseAlarmsPer10k(), 3)
       << ", \"alarm_fraction\": " << Num(s.AlarmFraction())
-      << ", \"steps_per_second\": " << Num(s.StepsPerSecond(), 0) << ", \"channels\": "
-      << s.channels << ", \"steps\": " << s.steps << ", \"sequences\": " << s.sequences
-      << ", \"true_positives\": " << s.detected << ", \"false_positives\": " << s.false_intervals
+      << ", \"steps_per_second\": " << Num(s.StepsPerSecond(), 0)
+      << ", \"channels\": " << s.channels << ", \"steps\": " << s.steps
+      << ", \"sequences\": " << s.sequences << ", \"true_positives\": " << s.detected
+      << ", \"false_positives\": " << s.false_intervals
       << ", \"false_negatives\": " << (s.sequences - s.detected);
 }
 
 void PrintScoresText(std::ostream& out, const std::string& name, const Scores& s) {
   out << std::left << std::setw(8) << name << std::right << " ch=" << std::setw(3) << s.channels
-      << " P=" << Num(s.Precision(), 3) << " R=" << Num(s.Recall(), 3)
-      << " F1=" << Num(s.F1(), 3) << " (tp " << s.detected << " fp " << s.false_intervals
-      << " fn " << s.sequences - s.detected << ") pointF1=" << Num(s.PointF1(), 3)
-      << " lat50=" << Num(s.LatencyQuantile(0.5), 0) << " lat90="
-      << Num(s.LatencyQuantile(0.9), 0) << " fa/10k=" << Num(s.FalseAlarmsPer10k(), 2)
-      << " alarm_frac=" << Num(s.AlarmFraction(), 4)
-      << " steps/s=" << Num(s.StepsPerSecond(), 0) << "\n";
+      << " P=" << Num(s.Precision(), 3) << " R=" << Num(s.Recall(), 3) << " F1=" << Num(s.F1(), 3)
+      << " (tp " << s.detected << " fp " << s.false_intervals << " fn " << s.sequences - s.detected
+      << ") pointF1=" << Num(s.PointF1(), 3) << " lat50=" << Num(s.LatencyQuantile(0.5), 0)
+      << " lat90=" << Num(s.LatencyQuantile(0.9), 0) << " fa/10k=" << Num(s.FalseAlarmsPer10k(), 2)
+      << " alarm_frac=" << Num(s.AlarmFraction(), 4) << " steps/s=" << Num(s.StepsPerSecond(), 0)
+      << "\n";
 }
 
 }  // namespace

@@ -39,13 +39,13 @@ struct Scores {
   std::int64_t steps = 0;
   std::int64_t alarm_steps = 0;
   std::int64_t labeled_steps = 0;
-  std::int64_t true_alarm_steps = 0;   // alarmed and labelled
+  std::int64_t true_alarm_steps = 0;  // alarmed and labelled
   std::int64_t sequences = 0;
-  std::int64_t detected = 0;           // true positives (sequences)
-  std::int64_t false_intervals = 0;    // alarm intervals overlapping no sequence
+  std::int64_t detected = 0;         // true positives (sequences)
+  std::int64_t false_intervals = 0;  // alarm intervals overlapping no sequence
   std::int64_t intervals = 0;
-  std::vector<double> latencies;       // per detected sequence, steps
-  double seconds = 0.0;                // streaming time
+  std::vector<double> latencies;  // per detected sequence, steps
+  double seconds = 0.0;           // streaming time
 
   void Add(const Scores& other);
   double Precision() const;
@@ -63,11 +63,11 @@ Scores ScoreChannel(const std::vector<Interval>& alarms, const std::vector<Inter
                     std::int64_t steps);
 
 struct EvaluateOptions {
-  std::string data_dir;                // holds SMAP/, MSL/, labeled_anomalies.csv
-  std::vector<std::string> channels;   // empty: every labelled channel
+  std::string data_dir;               // holds SMAP/, MSL/, labeled_anomalies.csv
+  std::vector<std::string> channels;  // empty: every labelled channel
   bool json = false;
-  std::string alarms_path;             // if set: {"<chan>": [[start, end], ...]}
-  bool per_channel = false;            // also print one line per channel
+  std::string alarms_path;   // if set: {"<chan>": [[start, end], ...]}
+  bool per_channel = false;  // also print one line per channel
   DetectorConfig detector;
   std::vector<DetectorConfig> extra_members;  // ensemble: alarms are the union of all members
 };

@@ -79,9 +79,9 @@ TEST_F(EvaluateFolderTest, JsonHasEveryKeyAndFindsTheAnomaly) {
   std::ostringstream out, err;
   ASSERT_EQ(RunEvaluate(o, out, err), 0) << err.str();
   const std::string j = out.str();
-  for (const char* key : {"event_precision", "event_recall", "event_f1", "point_f1",
-                          "latency_median", "latency_p90", "false_alarms_per_10k",
-                          "alarm_fraction", "steps_per_second", "channels"}) {
+  for (const char* key :
+       {"event_precision", "event_recall", "event_f1", "point_f1", "latency_median", "latency_p90",
+        "false_alarms_per_10k", "alarm_fraction", "steps_per_second", "channels"}) {
     EXPECT_NE(j.find(std::string("\"") + key + "\": "), std::string::npos) << key;
   }
   EXPECT_NE(j.find("\"event_f1\": 1.0000"), std::string::npos) << j;

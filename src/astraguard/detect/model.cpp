@@ -59,10 +59,11 @@ class Tokens {
 
 std::string ConfigLine(const DetectorConfig& c) {
   std::ostringstream s;
-  s << "config lags=" << c.lags << " horizon=" << c.horizon << " use_inputs=" << (c.use_inputs ? 1 : 0)
-    << " ridge=" << D(c.ridge) << " smoothing=" << D(c.smoothing) << " min_error=" << D(c.min_error)
-    << " prune=" << D(c.prune) << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup
-    << " hold=" << c.hold << " min_run=" << c.min_run << " prime=" << c.prime << " holdout=" << D(c.holdout)
+  s << "config lags=" << c.lags << " horizon=" << c.horizon
+    << " use_inputs=" << (c.use_inputs ? 1 : 0) << " ridge=" << D(c.ridge)
+    << " smoothing=" << D(c.smoothing) << " min_error=" << D(c.min_error) << " prune=" << D(c.prune)
+    << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup << " hold=" << c.hold
+    << " min_run=" << c.min_run << " prime=" << c.prime << " holdout=" << D(c.holdout)
     << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
     << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
     << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
@@ -103,8 +104,8 @@ std::string Model::Serialize() const {
   const std::string b = body.str();
   char sum[17];
   std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(b)));
-  return std::string(kMagic) + " " + std::to_string(kVersion) + "\nchecksum fnv1a64 " + sum +
-         "\n" + b;
+  return std::string(kMagic) + " " + std::to_string(kVersion) + "\nchecksum fnv1a64 " + sum + "\n" +
+         b;
 }
 
 Result<Model> Model::Parse(std::string_view text) {
@@ -157,14 +158,14 @@ Result<Model> Model::Parse(std::string_view text) {
     if (!h.Expect("channel") || !h.Next(name)) return Corrupt("expected a channel line");
     m.name = std::string(name);
     if (!h.Expect("lags") || !h.Int(m.lags) || !h.Expect("horizon") || !h.Int(m.horizon) ||
-        !h.Expect("inputs") || !h.Int(m.num_inputs) || !h.Expect("min") ||
-        !h.Number(m.value_min) || !h.Expect("max") || !h.Number(m.value_max) ||
-        !h.Expect("residual_sd") || !h.Number(m.residual_sd) || !h.Expect("last") ||
-        !h.Number(m.last_smoothed) || !h.Expect("method") || !h.Int(m.method)) {
+        !h.Expect("inputs") || !h.Int(m.num_inputs) || !h.Expect("min") || !h.Number(m.value_min) ||
+        !h.Expect("max") || !h.Number(m.value_max) || !h.Expect("residual_sd") ||
+        !h.Number(m.residual_sd) || !h.Expect("last") || !h.Number(m.last_smoothed) ||
+        !h.Expect("method") || !h.Int(m.method)) {
       return Corrupt("bad header of channel " + m.name);
     }
-    if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > 256 || m.horizon < 1 || m.horizon > 100000 || m.num_inputs < 0 ||
-        m.num_inputs > 100000) {
+    if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > 256 || m.horizon < 1 ||
+        m.horizon > 100000 || m.num_inputs < 0 || m.num_inputs > 100000) {
       return Corrupt("channel " + m.name + " has out-of-range dimensions");
     }
     auto read_vec = [&](std::string_view word, std::size_t count, auto& out) -> bool {

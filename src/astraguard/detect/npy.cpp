@@ -61,7 +61,8 @@ Result<Matrix> ParseNpy(const std::string& bytes) {
   if (descr != "'<f8'" && descr != "'float64'") {
     return Bad("dtype " + std::string(descr) + " is not little-endian float64");
   }
-  if (HeaderField(header, "fortran_order") != "False") return Bad("fortran_order arrays unsupported");
+  if (HeaderField(header, "fortran_order") != "False")
+    return Bad("fortran_order arrays unsupported");
   std::string_view shape = HeaderField(header, "shape");
   if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')') return Bad("bad shape");
   std::vector<std::size_t> dims;
@@ -111,7 +112,8 @@ Result<Matrix> LoadNpyGz(const std::string& path) {
   }
   gzclose(f);
   auto parsed = ParseNpy(bytes);
-  if (!parsed.ok()) return Status::Error(parsed.status().code(), path + ": " + parsed.status().message());
+  if (!parsed.ok())
+    return Status::Error(parsed.status().code(), path + ": " + parsed.status().message());
   return parsed;
 }
 

@@ -14,12 +14,12 @@
 namespace astraguard::detect {
 
 struct RobustConfig {
-  int warmup = 64;       // samples before scoring (at most kMaxWarmup)
+  int warmup = 64;        // samples before scoring (at most kMaxWarmup)
   double rate = 0.005;    // step of the median/MAD trackers, in MAD-sigmas per sample
-  double z = 6.0;        // MAD-sigmas that count as anomalous
-  double clip = 3.0;     // updates use values winsorised to median +/- clip sigmas
-  double cusum_k = 1.0;  // CUSUM slack (sigmas) for slow drifts the tracker would absorb
-  double cusum_h = 50.0; // CUSUM decision level (sigma-steps)
+  double z = 6.0;         // MAD-sigmas that count as anomalous
+  double clip = 3.0;      // updates use values winsorised to median +/- clip sigmas
+  double cusum_k = 1.0;   // CUSUM slack (sigmas) for slow drifts the tracker would absorb
+  double cusum_h = 50.0;  // CUSUM decision level (sigma-steps)
 };
 
 class RobustStats final {

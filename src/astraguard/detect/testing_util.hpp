@@ -31,13 +31,13 @@ class Normal {
 
 // Nominal telemetry: an orbit-like sinusoid plus Gaussian noise.
 inline std::vector<double> Nominal(std::size_t n, std::uint64_t seed, double level = 28.0,
-                                   double amplitude = 1.0, double noise = 0.1,
-                                   double period = 90.0, std::size_t phase = 0) {
+                                   double amplitude = 1.0, double noise = 0.1, double period = 90.0,
+                                   std::size_t phase = 0) {
   Normal g(seed);
   std::vector<double> v(n);
   for (std::size_t t = 0; t < n; ++t) {
-    v[t] = level + amplitude * std::sin(6.283185307179586 * double(t + phase) / period) +
-           noise * g();
+    v[t] =
+        level + amplitude * std::sin(6.283185307179586 * double(t + phase) / period) + noise * g();
   }
   return v;
 }

@@ -1,8 +1,7 @@
 #include "astraguard/detect/train.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -18,7 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool ParseNumber(std::string_view s, double& v) {
@@ -75,9 +75,9 @@ Result<std::map<std::string, TrainingSeries>> ReadCsv(const std::string& path) {
     if (Trim(line).empty()) continue;
     auto f = SplitComma(line);
     if (f.size() != header.size()) {
-      return Status::Error(Code::kInvalidArgument, path + ":" + std::to_string(lineno) + ": " +
-                                                       std::to_string(f.size()) + " fields, header has " +
-                                                       std::to_string(header.size()));
+      return Status::Error(Code::kInvalidArgument,
+                           path + ":" + std::to_string(lineno) + ": " + std::to_string(f.size()) +
+                               " fields, header has " + std::to_string(header.size()));
     }
     for (std::size_t i = 0; i < f.size(); ++i) {
       double v;
@@ -200,8 +200,8 @@ Result<Model> TrainModel(const TrainOptions& options, std::ostream& log) {
   Model model;
   model.config = options.detector;
   auto wanted = [&](const std::string& ch) {
-    return options.channels.empty() ||
-           std::find(options.channels.begin(), options.channels.end(), ch) != options.channels.end();
+    return options.channels.empty() || std::find(options.channels.begin(), options.channels.end(),
+                                                 ch) != options.channels.end();
   };
   std::error_code ec;
   if (!options.profile.empty()) {
@@ -245,11 +245,11 @@ Result<Model> TrainModel(const TrainOptions& options, std::ostream& log) {
         values[t] = m->At(t, 0);
         inputs.insert(inputs.end(), m->Row(t) + 1, m->Row(t) + m->cols);
       }
-      auto fitted = FitChannelModel(ch, values, inputs, static_cast<int>(m->cols - 1),
-                                    options.detector);
+      auto fitted =
+          FitChannelModel(ch, values, inputs, static_cast<int>(m->cols - 1), options.detector);
       if (!fitted.ok()) return fitted.status();
-      log << "trained " << ch << " on " << m->rows << " steps, residual sd "
-          << fitted->residual_sd << "\n";
+      log << "trained " << ch << " on " << m->rows << " steps, residual sd " << fitted->residual_sd
+          << "\n";
       model.channels.emplace(ch, std::move(*fitted));
     }
   } else {

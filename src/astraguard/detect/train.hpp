@@ -28,10 +28,10 @@
 namespace astraguard::detect {
 
 struct TrainOptions {
-  std::string data;                    // directory, .csv, .ndjson or .jsonl
-  std::string profile;                 // instead of data: "nominal" (see NominalProfile)
-  std::string out;                     // model file to write
-  std::vector<std::string> channels;   // empty: all channels found
+  std::string data;                   // directory, .csv, .ndjson or .jsonl
+  std::string profile;                // instead of data: "nominal" (see NominalProfile)
+  std::string out;                    // model file to write
+  std::vector<std::string> channels;  // empty: all channels found
   DetectorConfig detector;
 };
 
