@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> eval_params;
   auto* evaluate = app.add_subcommand(
       "evaluate", "Score the detector on a SMAP/MSL-style folder under the causal protocol.");
-  evaluate->add_option("--data", eval_opts.data_dir, "Folder with SMAP/, MSL/, labeled_anomalies.csv")
+  evaluate
+      ->add_option("--data", eval_opts.data_dir, "Folder with SMAP/, MSL/, labeled_anomalies.csv")
       ->required();
   evaluate->add_option("--channels", eval_opts.channels, "Only these channels (A,B,...)")
       ->delimiter(',');
