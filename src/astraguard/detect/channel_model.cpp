@@ -156,6 +156,12 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
   const auto [mn, mx] = std::minmax_element(values.begin(), values.end());
   m.value_min = *mn;
   m.value_max = *mx;
+  std::int64_t run = 1;
+  m.max_run = 1;
+  for (std::size_t t = 1; t < n; ++t) {
+    run = values[t] == values[t - 1] ? run + 1 : 1;
+    m.max_run = std::max(m.max_run, run);
+  }
   const Series s{values, inputs, num_inputs};
 
   // Prime errors: from a held-out tail (model fitted on the head) when asked, so that the
@@ -242,6 +248,10 @@ ChannelDetector::ChannelDetector(const ChannelModel& model, const DetectorConfig
   }
   smoothed_ = model.last_smoothed;
   threshold_.Prime(model.prime_errors);
+  if (!model.tail.empty()) {
+    last_value_ = model.tail.back();
+    repeats_ = 0;  // a repetition across the train/live boundary is not counted
+  }
   if (model.method == 1 && !model.reference.empty()) {
     const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
     win_.assign(model.reference.end() - len, model.reference.end());
@@ -327,7 +337,13 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   out.error = smoothed_;
   out.threshold = eff;
   above_run_ = smoothed_ > eff ? above_run_ + 1 : 0;
-  out.flagged = step_ >= config_.warmup && above_run_ >= config_.min_run;
+  repeats_ = value == last_value_ ? repeats_ + 1 : 1;
+  last_value_ = value;
+  out.repeats = repeats_;
+  out.stuck = config_.stuck_factor > 0 && model_.Range() > 0 &&
+              double(repeats_) > std::max(config_.stuck_factor * double(model_.max_run),
+                                          double(config_.stuck_min));
+  out.flagged = step_ >= config_.warmup && (above_run_ >= config_.min_run || out.stuck);
   threshold_.Push(smoothed_);
 
   if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {

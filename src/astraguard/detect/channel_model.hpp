@@ -37,10 +37,14 @@ struct DetectorConfig {
   int warmup = 250;           // live steps before alarms may open
   int hold = 100;             // steps an alarm stays open after the last flagged step
   int min_run = 1;            // consecutive steps above threshold before a step is flagged
-  int prime = 2000;           // training errors kept to prime the threshold window
-  double holdout = 0.0;       // fraction of history held out to prime with honest errors
-  int method = 0;             // 0: linear predictor residual; 1: nearest-neighbour distance
-                              // of the last `discord_length` values to the history (discord)
+  // Stuck sensor: a value repeated exactly for more than max(stuck_factor x the longest
+  // repetition seen in training, stuck_min) steps is flagged. stuck_factor 0 disables it.
+  double stuck_factor = 2.0;
+  int stuck_min = 20;
+  int prime = 2000;      // training errors kept to prime the threshold window
+  double holdout = 0.2;  // fraction of history held out to prime with honest errors
+  int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance
+                         // of the last `discord_length` values to the history (discord)
   int discord_length = 32;
   int max_reference = 4000;  // history values kept as reference for method 1
 };
@@ -59,6 +63,7 @@ struct ChannelModel {
   double last_smoothed = 0.0;       // EWMA state at the end of training
   int method = 0;                   // as DetectorConfig::method
   std::vector<double> reference;    // method 1: the last history values
+  std::int64_t max_run = 0;         // longest run of identical consecutive training values
 
   double Range() const { return value_max - value_min; }
 };
@@ -72,12 +77,14 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
 // Outcome of one streaming step for one channel.
 struct ChannelStep {
   double prediction = 0.0;
-  double error = 0.0;      // smoothed absolute error
-  double threshold = 0.0;  // effective threshold the error was compared with
-  bool flagged = false;    // error above threshold at this step
-  bool in_alarm = false;   // alarm interval open after this step
-  bool opened = false;     // an interval opened at this step
-  bool closed = false;     // an interval closed before this step (hold expired)
+  double error = 0.0;        // smoothed absolute error
+  double threshold = 0.0;    // effective threshold the error was compared with
+  bool flagged = false;      // error above threshold, or stuck, at this step
+  bool stuck = false;        // the value has repeated for longer than training ever showed
+  std::int64_t repeats = 0;  // identical consecutive values up to this step
+  bool in_alarm = false;     // alarm interval open after this step
+  bool opened = false;       // an interval opened at this step
+  bool closed = false;       // an interval closed before this step (hold expired)
   std::int64_t closed_start = -1;
   std::int64_t closed_end = -1;
   double Ratio() const { return threshold > 0 ? error / threshold : 0.0; }
@@ -108,6 +115,8 @@ class ChannelDetector final {
   std::int64_t open_start_ = -1;
   std::int64_t last_flag_ = -1;
   int above_run_ = 0;
+  double last_value_ = 0.0;
+  std::int64_t repeats_ = 0;
   // method 1 (discord): live window ring and squared distances to every reference window.
   std::vector<double> win_;
   std::size_t win_head_ = 0;

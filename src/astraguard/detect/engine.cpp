@@ -121,6 +121,15 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
     const int warm = std::max(1, model_->config.warmup);
     o.reliability = 0.9 * std::min(1.0, double(slot.step + 1) / warm);
     o.score = RatioScore(o.ratio);
+    if (st.stuck && st.Ratio() <= 1.0) {  // stuck, and the residual alone would not flag
+      const ChannelModel* m = model_->Find(slot.name);
+      const double limit = std::max(model_->config.stuck_factor * double(m->max_run),
+                                    double(model_->config.stuck_min));
+      o.source = Source::kStuck;
+      o.ratio = double(st.repeats) / limit;
+      o.score = RatioScore(o.ratio);
+      o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
+    }
   } else {
     const double z = slot.robust->Update(value);
     o.source = Source::kRobust;
@@ -144,9 +153,9 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
     slot.repeats = value == slot.last_value ? slot.repeats + 1 : 0;
     slot.last_value = value;
   }
-  const bool varies = slot.learned
-                          ? slot.learned->steps() > 0 && model_->Find(slot.name)->residual_sd > 0
-                          : slot.max_seen > slot.min_seen;
+  // Learned channels judge repetition against their training (ChannelDetector); channels on
+  // robust statistics against `stuck_steps` once they have been seen to vary.
+  const bool varies = !slot.learned && slot.max_seen > slot.min_seen;
   if (config_.stuck_steps > 0 && varies && slot.repeats + 1 >= config_.stuck_steps && !o.flagged) {
     o.source = Source::kStuck;
     o.flagged = true;
@@ -237,8 +246,14 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
             }
             break;
           case Source::kStuck:
-            c.reason = fmt::format("{} stuck at {:.6g} for {} samples", slot.name, cv.value,
-                                   slot.repeats + 1);
+            c.reason =
+                slot.learned
+                    ? fmt::format(
+                          "{} stuck at {:.6g} for {} samples (longest repeat in training: "
+                          "{})",
+                          slot.name, cv.value, slot.repeats + 1, model_->Find(slot.name)->max_run)
+                    : fmt::format("{} stuck at {:.6g} for {} samples", slot.name, cv.value,
+                                  slot.repeats + 1);
             break;
           case Source::kNone:
             break;

@@ -6,8 +6,9 @@
 //   - the learned model of the channel, if the Model has one: a linear predictor whose smoothed
 //     errors are compared with an incremental Hundman-style dynamic threshold (channel_model.hpp);
 //   - otherwise robust statistics (running median/MAD after a warm-up, robust_stats.hpp);
-//   - plus a stuck-sensor check (a value repeated exactly for `stuck_steps` records on a channel
-//     that normally varies).
+//   - plus a stuck-sensor check: a value repeated exactly for more than twice the longest
+//     repetition in the channel's training history (learned channels, DetectorConfig::
+//     stuck_factor), or for `stuck_steps` records on a robust channel that has been seen to vary.
 // The record's anomaly_score is the maximum channel score; each contributing channel carries a
 // readable reason; per channel an alarm interval opens at the first flagged record and closes
 // `hold` records after the last one (Detection::alarms reports both events).

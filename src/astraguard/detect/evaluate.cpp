@@ -145,6 +145,10 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
     c.prune_mode = i;
   else if (key == "hold")
     c.hold = i;
+  else if (key == "stuck_factor")
+    c.stuck_factor = v;
+  else if (key == "stuck_min")
+    c.stuck_min = i;
   else if (key == "min_run")
     c.min_run = i;
   else if (key == "prime")

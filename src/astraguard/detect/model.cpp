@@ -63,7 +63,8 @@ std::string ConfigLine(const DetectorConfig& c) {
     << " use_inputs=" << (c.use_inputs ? 1 : 0) << " ridge=" << D(c.ridge)
     << " smoothing=" << D(c.smoothing) << " min_error=" << D(c.min_error) << " prune=" << D(c.prune)
     << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup << " hold=" << c.hold
-    << " min_run=" << c.min_run << " prime=" << c.prime << " holdout=" << D(c.holdout)
+    << " min_run=" << c.min_run << " stuck_factor=" << D(c.stuck_factor)
+    << " stuck_min=" << c.stuck_min << " prime=" << c.prime << " holdout=" << D(c.holdout)
     << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
     << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
     << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
@@ -90,7 +91,7 @@ std::string Model::Serialize() const {
     body << "channel " << name << " lags " << m.lags << " horizon " << m.horizon << " inputs "
          << m.num_inputs << " min " << D(m.value_min) << " max " << D(m.value_max)
          << " residual_sd " << D(m.residual_sd) << " last " << D(m.last_smoothed) << " method "
-         << m.method << "\n";
+         << m.method << " max_run " << m.max_run << "\n";
     body << "weights";
     for (double w : m.weights) body << " " << D(w);
     body << "\ntail";
@@ -156,14 +157,17 @@ Result<Model> Model::Parse(std::string_view text) {
     Tokens h(line);
     std::string_view name;
     if (!h.Expect("channel") || !h.Next(name)) return Corrupt("expected a channel line");
+    double max_run = 0;
     m.name = std::string(name);
     if (!h.Expect("lags") || !h.Int(m.lags) || !h.Expect("horizon") || !h.Int(m.horizon) ||
         !h.Expect("inputs") || !h.Int(m.num_inputs) || !h.Expect("min") || !h.Number(m.value_min) ||
         !h.Expect("max") || !h.Number(m.value_max) || !h.Expect("residual_sd") ||
         !h.Number(m.residual_sd) || !h.Expect("last") || !h.Number(m.last_smoothed) ||
-        !h.Expect("method") || !h.Int(m.method)) {
+        !h.Expect("method") || !h.Int(m.method) || !h.Expect("max_run") || !h.Number(max_run) ||
+        max_run < 0) {
       return Corrupt("bad header of channel " + m.name);
     }
+    m.max_run = static_cast<std::int64_t>(max_run);
     if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > 256 || m.horizon < 1 ||
         m.horizon > 100000 || m.num_inputs < 0 || m.num_inputs > 100000) {
       return Corrupt("channel " + m.name + " has out-of-range dimensions");
