@@ -41,7 +41,9 @@ namespace astraguard::detect {
 
 struct EngineConfig {
   std::size_t shards = 16;
-  std::size_t max_satellites = 10000;           // LRU cap over all shards
+  // LRU cap over all shards. Memory is about max_satellites x channels x
+  // MemoryBytesPerChannel(): 1,000 satellites x 5 learned channels x ~10.5 kB = ~52 MB.
+  std::size_t max_satellites = 1000;
   std::size_t max_channels_per_satellite = 64;  // further channels are ignored (limits still apply)
   int hold = 100;                               // records an alarm stays open after the last flag
   int stuck_steps = 50;                         // identical repeats that count as a stuck sensor

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -199,6 +201,22 @@ TEST(EngineTest, NominalProfileModelIsQuietOnNominalAndFlagsFaults) {
   EXPECT_EQ(anomalies, 0);
   EXPECT_GE(fault_detected_at, 3000);
   EXPECT_LE(fault_detected_at, 3030);  // EWMA-smoothed errors: ~20 records
+}
+
+TEST(EngineTest, NonFiniteValuesNeitherCrashNorPoisonState) {
+  Engine engine(EngineConfig{}, LimitsConfig{}, PressureModel());
+  auto s = Live(1500);
+  for (std::size_t t = 0; t < s.size(); ++t) {
+    double v = s[t];
+    if (t % 100 == 50) v = std::nan("");
+    if (t % 100 == 70) v = std::numeric_limits<double>::infinity();
+    std::vector<ChannelValue> rec{{"pressure", v}, {"flow", v}};
+    Detection d = engine.Evaluate("sat", rec);
+    EXPECT_TRUE(std::isfinite(d.anomaly_score)) << t;
+  }
+  // After the gaps the channels are still nominal and quiet.
+  std::vector<ChannelValue> rec{{"pressure", s.back()}, {"flow", s.back()}};
+  EXPECT_FALSE(engine.Evaluate("sat", rec).is_anomaly);
 }
 
 TEST(EngineTest, LimitsWorkWithoutAModel) {
