@@ -1,6 +1,7 @@
 #include "astraguard/detect/channel_model.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -364,6 +365,73 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   hist_head_ = (hist_head_ + 1) % h;
   ++step_;
   return out;
+}
+
+Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    return Status::Error(Code::kInvalidArgument, "expected key=value, got " + assignment);
+  }
+  const std::string key = assignment.substr(0, eq);
+  double v = 0;
+  const char* first = assignment.data() + eq + 1;
+  const char* last = assignment.data() + assignment.size();
+  const auto [ptr, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc() || ptr != last || first == last || !std::isfinite(v) || std::abs(v) > 1e9) {
+    return Status::Error(Code::kInvalidArgument, "not a usable number: " + assignment);
+  }
+  const int i = static_cast<int>(v);
+  if (key == "lags")
+    c.lags = i;
+  else if (key == "horizon")
+    c.horizon = i;
+  else if (key == "use_inputs")
+    c.use_inputs = v != 0;
+  else if (key == "ridge")
+    c.ridge = v;
+  else if (key == "smoothing")
+    c.smoothing = v;
+  else if (key == "min_error")
+    c.min_error = v;
+  else if (key == "prune")
+    c.prune = v;
+  else if (key == "warmup")
+    c.warmup = i;
+  else if (key == "prune_mode")
+    c.prune_mode = i;
+  else if (key == "hold")
+    c.hold = i;
+  else if (key == "stuck_factor")
+    c.stuck_factor = v;
+  else if (key == "stuck_min")
+    c.stuck_min = i;
+  else if (key == "min_run")
+    c.min_run = i;
+  else if (key == "prime")
+    c.prime = i;
+  else if (key == "holdout")
+    c.holdout = v;
+  else if (key == "method")
+    c.method = i;
+  else if (key == "discord_length")
+    c.discord_length = i;
+  else if (key == "max_reference")
+    c.max_reference = i;
+  else if (key == "window")
+    c.threshold.window = i;
+  else if (key == "recompute_every")
+    c.threshold.recompute_every = i;
+  else if (key == "z_min")
+    c.threshold.z_min = v;
+  else if (key == "z_max")
+    c.threshold.z_max = v;
+  else if (key == "z_step")
+    c.threshold.z_step = v;
+  else if (key == "max_sequences")
+    c.threshold.max_sequences = i;
+  else
+    return Status::Error(Code::kInvalidArgument, "unknown detector parameter " + key);
+  return Status::Ok();
 }
 
 }  // namespace astraguard::detect

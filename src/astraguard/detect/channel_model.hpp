@@ -68,6 +68,10 @@ struct ChannelModel {
   double Range() const { return value_max - value_min; }
 };
 
+// Sets one DetectorConfig field from "key=value" (keys as in the struct; threshold fields as
+// "window", "recompute_every", "z_min", "z_max", "z_step", "max_sequences").
+Status SetDetectorParam(DetectorConfig& config, const std::string& assignment);
+
 // Fits a model on a nominal history: `values[t]` and, if num_inputs > 0, `inputs` row-major
 // with num_inputs per step. Fails on too little history (< lags + horizon + 10 steps).
 Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> values,

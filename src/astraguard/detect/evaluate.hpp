@@ -29,10 +29,6 @@ struct LabeledChannel {
 // Reads labeled_anomalies.csv; rows for the same channel are unioned.
 Result<std::vector<LabeledChannel>> LoadLabels(const std::string& csv_path);
 
-// Sets one DetectorConfig field from "key=value" (keys as in the struct; threshold fields as
-// "window", "recompute_every", "z_min", "z_max", "z_step", "max_sequences").
-Status SetDetectorParam(DetectorConfig& config, const std::string& assignment);
-
 // Event- and point-wise figures over a set of channels.
 struct Scores {
   std::int64_t channels = 0;

@@ -6,8 +6,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "astraguard/detect/evaluate.hpp"
-
 namespace astraguard::detect {
 namespace {
 
