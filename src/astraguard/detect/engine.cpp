@@ -84,10 +84,11 @@ std::size_t Engine::tracked_satellites() const {
 
 std::size_t Engine::MemoryBytesPerChannel() const {
   std::size_t learned = 0;
-  if (model_ != nullptr && !model_->channels.empty()) {
-    const ChannelModel& m = model_->channels.begin()->second;
-    ChannelDetector probe(m, model_->config);
-    learned = probe.MemoryBytes();
+  if (model_ != nullptr) {
+    for (const auto& [name, m] : model_->channels) {
+      ChannelDetector probe(m, model_->config);
+      learned = std::max(learned, probe.MemoryBytes());
+    }
   }
   return sizeof(ChannelSlot) + 64 /* name */ + std::max(learned, sizeof(RobustStats));
 }

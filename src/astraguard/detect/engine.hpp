@@ -16,6 +16,7 @@
 // State is sharded by a hash of the satellite id; each shard has its own mutex (no global lock)
 // and an LRU list capping the satellites it tracks (max_satellites / shards each). Memory per
 // tracked channel is bounded (MemoryBytesPerChannel) and channels per satellite are capped.
+// Evicting a satellite drops its state, open alarm intervals included (no close event).
 // Deterministic: the same records in the same order give the same detections.
 //
 // Thread-safety: all methods may be called concurrently. The Model is shared immutable state.
@@ -67,7 +68,8 @@ class Engine final {
   bool degraded() const { return model_ == nullptr; }
   std::size_t tracked_satellites() const;
   std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
-  // Upper bound of the state bytes of one tracked channel (learned or robust, the larger).
+  // Upper bound of the state bytes of one tracked channel (the largest learned channel of the
+  // model, or robust statistics).
   std::size_t MemoryBytesPerChannel() const;
   const EngineConfig& config() const { return config_; }
 
