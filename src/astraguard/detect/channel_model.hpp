@@ -6,7 +6,10 @@
 // past (`lags` values ending `horizon` steps back) and the record's other inputs at the same
 // step (e.g. SMAP/MSL command flags). Its absolute prediction errors are EWMA-smoothed and
 // compared with a DynamicThreshold (Hundman et al. 2018, made incremental), whose window is
-// primed with the training errors so that detection can start at the first live step.
+// primed with out-of-sample training errors (a model fitted on the first 1 - holdout of the
+// history, errors on the rest) so that detection can start at the first live step. A value
+// repeated exactly for longer than twice the longest repetition in training is flagged as a
+// stuck sensor. Defaults are the configuration measured in EVALUATION.md.
 //
 // Thread-safety: ChannelModel is an immutable value once fitted (share it as
 // shared_ptr<const ...>). ChannelDetector is not thread-safe: one per (satellite, channel),
@@ -28,7 +31,7 @@ struct DetectorConfig {
   int lags = 10;              // own past values used by the predictor
   int horizon = 1;            // predict the value `horizon` steps after the newest lag
   bool use_inputs = true;     // feed the record's other inputs (command flags) to the predictor
-  double ridge = 1e-2;        // L2 penalty, relative to the mean diagonal of X'X
+  double ridge = 1e-2;        // L2 penalty, relative to the mean variance of the features
   double smoothing = 0.03;    // EWMA weight of the newest absolute error
   ThresholdConfig threshold;  // dynamic threshold
   double min_error = 0.03;    // errors below this fraction of the train range never alarm
