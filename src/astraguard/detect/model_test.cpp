@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,52 @@ TEST(ChannelModelTest, LearnsAnAutoregressiveProcess) {
   EXPECT_NEAR(m->weights[0], 0.8, 0.05);
   EXPECT_NEAR(m->weights[1], 0.0, 0.05);
   EXPECT_NEAR(m->residual_sd, 0.1, 0.01);
+}
+
+TEST(ChannelDetectorTest, StuckRuleUsesTheLongestRepeatInTraining) {
+  // Training: a value quantised so that it repeats for up to 12 steps.
+  testing::Normal g(21);
+  std::vector<double> train;
+  for (int block = 0; train.size() < 3000; ++block) {
+    const double level = (block % 5) + 0.01 * g();  // differs from the previous block
+    for (int k = 0; k < 4 + block % 9; ++k) train.push_back(level);  // runs of 4..12
+  }
+  DetectorConfig c;
+  auto m = FitChannelModel("q", train, {}, 0, c);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->max_run, 12);
+  ChannelDetector det(*m, c);
+  for (int t = 0; t < 400; ++t) det.Step(train[t], {});  // past the warm-up
+  std::int64_t first_stuck = -1;
+  for (int t = 0; t < 60; ++t) {  // stuck at one value: flagged after 2 x 12 = 24 repeats
+    ChannelStep st = det.Step(3.0, {});
+    if (st.stuck && first_stuck < 0) first_stuck = t;
+  }
+  EXPECT_EQ(first_stuck, 24);
+}
+
+TEST(ChannelDetectorTest, DecisionsNeverDependOnFutureSteps) {
+  DetectorConfig c;
+  auto m = FitChannelModel("v", testing::Nominal(3000, 31), {}, 0, c);
+  ASSERT_TRUE(m.ok());
+  auto live = testing::Nominal(3000, 32, 28.0, 1.0, 0.1, 90.0, 3000);
+  for (std::size_t t = 1200; t < 1300; ++t) live[t] += 2.0;
+  auto run = [&](std::size_t n) {
+    ChannelDetector det(*m, c);
+    std::vector<ChannelStep> out;
+    for (std::size_t t = 0; t < n; ++t) out.push_back(det.Step(live[t], {}));
+    return out;
+  };
+  auto full = run(live.size());
+  auto prefix = run(1250);
+  int flagged = 0;
+  for (std::size_t t = 0; t < prefix.size(); ++t) {
+    ASSERT_EQ(prefix[t].flagged, full[t].flagged) << t;
+    ASSERT_EQ(prefix[t].error, full[t].error) << t;
+    ASSERT_EQ(prefix[t].threshold, full[t].threshold) << t;
+    flagged += prefix[t].flagged;
+  }
+  EXPECT_GT(flagged, 0);  // the shift at 1200 is seen before the cut
 }
 
 TEST(ChannelModelTest, TooShortHistoryIsAnError) {
