@@ -15,7 +15,11 @@
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/http/server.hpp"
+#include "astraguard/common/clock.hpp"
+#include "astraguard/obs/instrumentation.hpp"
+#include "astraguard/obs/logger.hpp"
 #include "astraguard/obs/metrics.hpp"
+#include "astraguard/obs/tracing_pipeline.hpp"
 
 namespace astraguard::app {
 
@@ -36,10 +40,18 @@ class App final {
  private:
   void Dispatch(const http::Request& req, http::Response& res);
   void RegisterRoutes();
+  void RegisterObsCallbacks();
 
   const config::Config config_;
   const std::chrono::steady_clock::time_point started_;
   obs::Metrics metrics_;
+  // Logs and traces: built from config.obs; destroyed after server_ (declared before it), so
+  // in-flight requests never outlive them. The tracing pipeline flushes on destruction.
+  SystemClock clock_;
+  std::unique_ptr<obs::Logger> logger_;
+  std::unique_ptr<obs::TracingPipeline> tracing_;
+  std::unique_ptr<obs::Instrumentation> instr_;
+  obs::MetricsAuth metrics_auth_;
   detect::LimitChecker limits_;
   http::Router router_;
   obs::RouteMetrics* unmatched_metrics_ = nullptr;
