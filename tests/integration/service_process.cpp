@@ -61,13 +61,15 @@ ServiceProcess::ServiceProcess(std::vector<std::string> args,
     }
   }
   pid_ = Spawn(args, env, out_fd_);
+  reader_ = std::thread([this] { Reader(); });
   static const std::regex kApi(R"re("?api_port"?[:=](\d+))re");
   static const std::regex kMetrics(R"re("?metrics_port"?[:=](\d+))re");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline && !exited_) {
-    Drain(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string out = output();
     std::smatch a, m;
-    if (std::regex_search(output_, a, kApi) && std::regex_search(output_, m, kMetrics)) {
+    if (std::regex_search(out, a, kApi) && std::regex_search(out, m, kMetrics)) {
       api_port_ = static_cast<uint16_t>(std::stoi(a[1]));
       metrics_port_ = static_cast<uint16_t>(std::stoi(m[1]));
       return;
@@ -82,22 +84,26 @@ ServiceProcess::~ServiceProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  stop_reader_.store(true);
+  if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) close(out_fd_);
 }
 
-void ServiceProcess::Drain(std::chrono::milliseconds wait) {
-  pollfd p{out_fd_, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) return;
+void ServiceProcess::Reader() {
   char buf[65536];
-  while (true) {
+  while (!stop_reader_.load()) {
+    pollfd p{out_fd_, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
     ssize_t n = read(out_fd_, buf, sizeof(buf));
-    if (n <= 0) break;
+    if (n == 0) return;  // every writer closed: the child and its threads are gone
+    if (n < 0) continue;  // EAGAIN/EINTR
+    std::lock_guard<std::mutex> lock(mu_);
     output_.append(buf, static_cast<size_t>(n));
   }
 }
 
-const std::string& ServiceProcess::output() {
-  Drain(std::chrono::milliseconds(0));
+std::string ServiceProcess::output() {
+  std::lock_guard<std::mutex> lock(mu_);
   return output_;
 }
 
@@ -106,13 +112,13 @@ void ServiceProcess::Signal(int sig) { kill(pid_, sig); }
 int ServiceProcess::Wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    Drain(std::chrono::milliseconds(20));
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       exited_ = true;
-      Drain(std::chrono::milliseconds(0));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the reader catch up
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);

@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -25,18 +28,22 @@ class ServiceProcess {
   uint16_t api_port() const { return api_port_; }
   uint16_t metrics_port() const { return metrics_port_; }
   pid_t pid() const { return pid_; }
-  // Everything the process printed on stdout so far (reads what is available).
-  const std::string& output();
+  // Everything the process printed on stdout so far. A reader thread drains the pipe
+  // continuously, so a chatty child (one access-log line per request) never blocks on it.
+  std::string output();
 
   void Signal(int sig);
   // Waits for exit; returns the exit code, or -1 on timeout (then kills it).
   int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(15));
 
  private:
-  void Drain(std::chrono::milliseconds wait);
+  void Reader();
   pid_t pid_ = -1;
   int out_fd_ = -1;
-  std::string output_;
+  std::mutex mu_;
+  std::string output_;  // guarded by mu_
+  std::atomic<bool> stop_reader_{false};
+  std::thread reader_;
   uint16_t api_port_ = 0;
   uint16_t metrics_port_ = 0;
   bool exited_ = false;

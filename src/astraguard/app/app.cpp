@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <random>
+#include <stdexcept>
+#include <unistd.h>
 
 #include "astraguard/app/mission_routes.hpp"
 #include "astraguard/http/json_response.hpp"
@@ -41,6 +43,14 @@ App::App(const config::Config& config)
       metrics_({config.version, config.environment}),
       limits_(config.limits),
       id_prefix_(RandomPrefix()) {
+  logger_ = std::make_unique<obs::Logger>(config_.obs.log,
+                                          std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
+  auto tracing = obs::TracingPipeline::Create(config_.obs.tracing, clock_);
+  if (!tracing.ok()) throw std::runtime_error("tracing: " + tracing.status().message());
+  tracing_ = std::move(*tracing);
+  instr_ = std::make_unique<obs::Instrumentation>(metrics_, tracing_->tracer(), *logger_);
+  metrics_auth_ = obs::MetricsAuth(config_.obs.metrics_auth.user, config_.obs.metrics_auth.password);
+  RegisterObsCallbacks();
   auto policy = config.mission.policy_file.empty()
                     ? mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>")
                     : mission::LoadPolicyFile(config.mission.policy_file);
@@ -69,6 +79,12 @@ Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
   ready_.store(true);
+  const auto& t = config_.obs.tracing;
+  logger_->Info("astraguard.app", "observability_initialized",
+                {{"tracing", t.enabled},
+                 {"otlp_endpoint", t.enabled ? std::string_view(t.exporter.endpoint) : ""},
+                 {"endpoint_source", t.endpoint_source},
+                 {"metrics_auth", config_.obs.metrics_auth.enabled()}});
   return Status::Ok();
 }
 
@@ -77,7 +93,34 @@ bool App::Shutdown() {
   server_->BeginDrain();
   bool idle = server_->WaitIdle(std::chrono::steady_clock::now() + config_.server.drain_timeout);
   server_->Stop();
+  tracing_->Shutdown(std::chrono::seconds(5));
+  const auto st = tracing_->stats();
+  logger_->Info("astraguard.app", "telemetry_flushed",
+                {{"spans_exported", st.batch.exported}, {"spans_dropped", st.batch.dropped},
+                 {"spans_export_failed", st.batch.export_failed},
+                 {"log_lines_dropped", logger_->dropped()}});
+  logger_->Flush();
   return idle;
+}
+
+void App::RegisterObsCallbacks() {
+  using prometheus::MetricType;
+  metrics_.AddCallback("astra_log_lines_dropped_total",
+                       "Log lines dropped because the log queue was full.", MetricType::Counter,
+                       [this] { return static_cast<double>(logger_->dropped()); });
+  metrics_.AddCallback("astra_log_lines_written_total", "Log lines written.", MetricType::Counter,
+                       [this] { return static_cast<double>(logger_->written()); });
+  metrics_.AddCallback("astra_trace_spans_dropped_total",
+                       "Finished spans dropped (export queue full or shut down).",
+                       MetricType::Counter,
+                       [this] { return static_cast<double>(tracing_->stats().batch.dropped); });
+  metrics_.AddCallback("astra_trace_spans_exported_total",
+                       "Spans accepted by the OTLP endpoint.", MetricType::Counter,
+                       [this] { return static_cast<double>(tracing_->stats().batch.exported); });
+  metrics_.AddCallback(
+      "astra_trace_spans_export_failed_total", "Spans in batches the OTLP endpoint did not accept.",
+      MetricType::Counter,
+      [this] { return static_cast<double>(tracing_->stats().batch.export_failed); });
 }
 
 void App::Dispatch(const http::Request& req, http::Response& res) {
@@ -89,6 +132,24 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
   } else {
     m = router_.Find(req.method, path);
   }
+  // The route template names the span and the access line ("unmatched" for 404s); /metrics
+  // scrapes are neither traced nor access-logged (a scrape every 15 s would drown the rest).
+  const std::string_view route = m.status == 200   ? std::string_view(m.route->pattern)
+                                 : m.status == 405 ? m.pattern
+                                                   : std::string_view("unmatched");
+  const bool observed = route != "/metrics";
+  const bool propagate = tracing_->propagate_w3c();
+  obs::ScopedSpan span(observed ? obs::StartHttpServerSpan(
+                                      tracing_->tracer(),
+                                      {.method = req.method,
+                                       .route = route,
+                                       .path = path,
+                                       .server_port = req.local_port,
+                                       .client_address = req.client_address,
+                                       .user_agent = req.user_agent,
+                                       .traceparent = propagate ? req.traceparent : "",
+                                       .tracestate = propagate ? req.tracestate : ""})
+                                : obs::Span());
   obs::RouteMetrics* rm = unmatched_metrics_;
   if (m.status == 404) {
     http::WriteProblem(404, fmt::format("no route for {}", path), res);
@@ -104,6 +165,19 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rm->Observe(res.status, seconds, req.body.size(), res.body.size());
+  if (!observed) return;
+  obs::SetHttpServerSpanResult(span.span(), res.status);
+  if (propagate && span.span().context().IsValid()) {
+    res.headers.emplace_back("traceparent", obs::FormatTraceparent(span.span().context()));
+  }
+  logger_->Access({.method = req.method,
+                   .route = route,
+                   .status = res.status,
+                   .duration_ms = seconds * 1000.0,
+                   .request_bytes = req.body.size(),
+                   .response_bytes = res.body.size(),
+                   .client = req.client_address,
+                   .span = &span.span().context()});
 }
 
 void App::RegisterRoutes() {
@@ -146,7 +220,12 @@ void App::RegisterRoutes() {
         }
       });
   add("GET", "/metrics",
-      [this](const http::Request&, const http::PathParams&, http::Response& res) {
+      [this](const http::Request& req, const http::PathParams&, http::Response& res) {
+        if (!metrics_auth_.Allows(req.authorization)) {
+          http::WriteProblem(401, "valid METRICS_USER credentials required", res);
+          res.headers.emplace_back("WWW-Authenticate", std::string(obs::MetricsAuth::kChallenge));
+          return;
+        }
         res.content_type = "text/plain; version=0.0.4; charset=utf-8";
         res.body = metrics_.Serialize();
       });
@@ -166,14 +245,13 @@ void App::RegisterRoutes() {
           http::WriteProblem(rec.status(), res);
           return;
         }
-        http::WriteJson(AssessRecord(*rec, limits_, *mission_, NextRequestId()), res);
+        http::WriteJson(AssessRecord(*rec, limits_, *mission_, *instr_, NextRequestId()), res);
       });
-  RegisterMissionRoutes(add, *mission_, limits_, [this] { return NextRequestId(); });
+  RegisterMissionRoutes(add, *mission_, limits_, *instr_, [this] { return NextRequestId(); });
 }
 
 std::string App::NextRequestId() {
   return fmt::format("{}-{:012x}", id_prefix_, next_id_.fetch_add(1));
 }
-
 
 }  // namespace astraguard::app

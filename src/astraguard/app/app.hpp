@@ -19,7 +19,10 @@
 #include "astraguard/mission/metrics.hpp"
 #include "astraguard/mission/policy.hpp"
 #include "astraguard/mission/service.hpp"
+#include "astraguard/obs/instrumentation.hpp"
+#include "astraguard/obs/logger.hpp"
 #include "astraguard/obs/metrics.hpp"
+#include "astraguard/obs/tracing_pipeline.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
 
 namespace astraguard::app {
@@ -41,15 +44,22 @@ class App final {
  private:
   void Dispatch(const http::Request& req, http::Response& res);
   void RegisterRoutes();
+  void RegisterObsCallbacks();
   std::string NextRequestId();
 
   const config::Config config_;
   const std::chrono::steady_clock::time_point started_;
   obs::Metrics metrics_;
+  // Logs and traces: built from config.obs; destroyed after server_ (declared before it), so
+  // in-flight requests never outlive them. The tracing pipeline flushes on destruction.
+  SystemClock clock_;
+  std::unique_ptr<obs::Logger> logger_;
+  std::unique_ptr<obs::TracingPipeline> tracing_;
+  std::unique_ptr<obs::Instrumentation> instr_;
+  obs::MetricsAuth metrics_auth_;
   detect::LimitChecker limits_;
   // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
-  // history, and the service the telemetry and mission routes call.
-  SystemClock clock_;
+  // history, and the service the telemetry and mission routes call (clock_ above).
   Status policy_status_;
   mission::PolicySet policy_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;

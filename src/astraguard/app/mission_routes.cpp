@@ -16,6 +16,10 @@ namespace {
 
 namespace json = boost::json;
 
+static_assert(static_cast<int>(obs::Severity::kLow) == static_cast<int>(mission::Severity::kLow) &&
+              static_cast<int>(obs::Severity::kCritical) ==
+                  static_cast<int>(mission::Severity::kCritical));
+
 bool IsJsonContentType(std::string_view content_type) {
   std::string_view base = content_type.substr(0, content_type.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -47,10 +51,18 @@ int64_t NowMs() {
 }  // namespace
 
 json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::LimitChecker& limits,
-                          mission::Service& service, std::string request_id) {
+                          mission::Service& service, obs::Instrumentation& instr,
+                          std::string request_id) {
   detect::Detection d;
   auto values = rec.Values();
-  limits.Check(values, d);
+  {
+    auto detection_span = instr.DetectionSpan(1, "limits");
+    const auto t0 = std::chrono::steady_clock::now();
+    limits.Check(values, d);
+    instr.ObserveDetectionLatency(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    detection_span->SetAttribute("anomaly", d.is_anomaly);
+  }
 
   mission::RecordInput in;
   in.satellite_id = rec.satellite_id;
@@ -65,6 +77,11 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
   if (rec.current) in.readings.Set(mission::StdChannel::kCurrent, *rec.current);
   if (rec.wheel_speed) in.readings.Set(mission::StdChannel::kWheelSpeed, *rec.wheel_speed);
   mission::Assessment a = service.Process(in, d);
+  if (a.is_anomaly) {
+    const obs::Severity sev = static_cast<obs::Severity>(static_cast<int>(a.severity));
+    instr.CountAnomaly(sev);
+    instr.LogDetection(rec.satellite_id, sev, mission::FaultTypeName(a.type), a.confidence);
+  }
 
   json::array contributing;
   for (const auto& c : d.contributing) {
@@ -92,10 +109,11 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
 }
 
 void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
-                           const detect::LimitChecker& limits,
+                           const detect::LimitChecker& limits, obs::Instrumentation& instr,
                            std::function<std::string()> next_request_id) {
   mission::Service* svc = &service;
   const detect::LimitChecker* lim = &limits;
+  obs::Instrumentation* ins = &instr;
 
   add("GET", "/api/v1/phase",
       [svc](const http::Request&, const http::PathParams&, http::Response& res) {
@@ -157,8 +175,8 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
       });
 
   add("POST", "/api/v1/telemetry/batch",
-      [svc, lim, next_request_id](const http::Request& req, const http::PathParams&,
-                                  http::Response& res) {
+      [svc, lim, ins, next_request_id](const http::Request& req, const http::PathParams&,
+                                       http::Response& res) {
         if (!RequireJson(req, res)) return;
         auto parsed = ingest::ParseStrict(req.body);
         if (!parsed.ok()) return http::WriteProblem(parsed.status(), res);
@@ -212,7 +230,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
             results.push_back({{"index", i}, {"ok", false}, {"errors", std::move(errs)}});
             continue;
           }
-          json::object r = AssessRecord(*rec, *lim, *svc, next_request_id());
+          json::object r = AssessRecord(*rec, *lim, *svc, *ins, next_request_id());
           anomalies += r["is_anomaly"].as_bool();
           r["index"] = i;
           r["ok"] = true;

@@ -20,7 +20,7 @@
 // when at least one item was processed; 422 (problem listing every item's errors) when none was.
 //
 // Thread-safety: handlers may run concurrently (the service is thread-safe). The service and
-// limit checker must outlive the router.
+// limit checker and instrumentation must outlive the router.
 
 #include <atomic>
 #include <boost/json/object.hpp>
@@ -31,6 +31,7 @@
 #include "astraguard/http/router.hpp"
 #include "astraguard/ingest/telemetry.hpp"
 #include "astraguard/mission/service.hpp"
+#include "astraguard/obs/instrumentation.hpp"
 
 namespace astraguard::app {
 
@@ -41,12 +42,15 @@ using AddRoute = std::function<void(const char* method, const char* pattern, htt
 // The per-record pipeline shared by POST /api/v1/telemetry and the batch route: limit checks,
 // then the mission service (classification, policy, recovery action, history). Returns the
 // telemetry response object (detector fields + mission fields).
+// Observability: a detection span and astra_detection_latency_seconds around the limit
+// checks; anomalies counted in astra_anomalies_detected_total{severity} and logged as
+// "anomaly_detected" with the mission's severity and fault type.
 boost::json::object AssessRecord(const ingest::TelemetryRecord& record,
                                  const detect::LimitChecker& limits, mission::Service& service,
-                                 std::string request_id);
+                                 obs::Instrumentation& instr, std::string request_id);
 
 void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
-                           const detect::LimitChecker& limits,
+                           const detect::LimitChecker& limits, obs::Instrumentation& instr,
                            std::function<std::string()> next_request_id);
 
 }  // namespace astraguard::app

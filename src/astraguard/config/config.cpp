@@ -247,6 +247,15 @@ Result<Loaded> Load(const std::map<std::string, std::string>& env,
     }
     out.origins[name] = Origin::kFlag;
   }
+  auto obs_config = obs::ParseObsConfig(env, out.config.version);
+  if (!obs_config.ok()) return Invalid(obs_config.status().message());
+  auto level = obs::ParseLogLevel(out.config.log.level);
+  if (!level.ok()) return Invalid(fmt::format("LOG_LEVEL: {}", level.status().message()));
+  obs_config->log.level = *level;
+  obs_config->log.format = out.config.log.json ? obs::LogFormat::kJson : obs::LogFormat::kConsole;
+  obs_config->log.environment = out.config.environment;
+  obs_config->log.version = out.config.version;
+  out.config.obs = std::move(*obs_config);
   return out;
 }
 

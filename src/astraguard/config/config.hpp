@@ -19,6 +19,7 @@
 
 #include "astraguard/common/status.hpp"
 #include "astraguard/detect/limits.hpp"
+#include "astraguard/obs/obs_config.hpp"
 
 namespace astraguard::config {
 
@@ -55,6 +56,9 @@ struct Config {
   MissionConfig mission;
   // Every OTEL_* / JAEGER_* variable as given; the tracing component parses them.
   std::map<std::string, std::string> tracing_env;
+  // Logger/tracer/metrics-auth settings built by obs::ParseObsConfig from the same environment
+  // (LOG_LEVEL/ENABLE_JSON_LOGGING/ENVIRONMENT/APP_VERSION above win over its own reading).
+  obs::ObsConfig obs;
 };
 
 // Where a setting's value came from; names the variable or flag in error messages.

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <cctype>
+#include <cstdint>
 #include <mutex>
 #include <sstream>
 
@@ -95,7 +97,84 @@ class ProcessCollector final : public prometheus::Collectable {
   double start_time_;
 };
 
+struct Callback {
+  std::string name;
+  std::string help;
+  prometheus::MetricType type;
+  std::function<double()> read;
+};
+
+// Families whose value is read from their owner at scrape time.
+class CallbackCollector final : public prometheus::Collectable {
+ public:
+  void Add(Callback cb) {
+    std::lock_guard<std::mutex> lock(mu_);
+    callbacks_.push_back(std::move(cb));
+  }
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<prometheus::MetricFamily> out;
+    for (const auto& cb : callbacks_) out.push_back(Single(cb.name, cb.help, cb.type, cb.read()));
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Callback> callbacks_;
+};
+
+const prometheus::Histogram::BucketBoundaries& RetryBuckets() {
+  static const prometheus::Histogram::BucketBoundaries b = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25,
+                                                           0.5,   1,     2.5,  5,    10,  30};
+  return b;
+}
+
+const prometheus::Histogram::BucketBoundaries& RecoveryBuckets() {
+  static const prometheus::Histogram::BucketBoundaries b = {0.1, 0.5, 1, 5, 10, 30, 60, 120, 300};
+  return b;
+}
+
+const prometheus::Histogram::BucketBoundaries& ResolutionBuckets() {
+  static const prometheus::Histogram::BucketBoundaries b = {0.01, 0.1, 1, 5, 10, 30, 60, 300, 900,
+                                                           3600};
+  return b;
+}
+
 }  // namespace
+
+std::string_view SeverityLabel(Severity s) {
+  switch (s) {
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "low";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view s) {
+  std::string l(s);
+  for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (l == "low") return Severity::kLow;
+  if (l == "medium") return Severity::kMedium;
+  if (l == "high") return Severity::kHigh;
+  if (l == "critical") return Severity::kCritical;
+  return std::nullopt;
+}
+
+std::string_view BreakerStateLabel(BreakerState s) {
+  switch (s) {
+    case BreakerState::kClosed: return "closed";
+    case BreakerState::kOpen: return "open";
+    case BreakerState::kHalfOpen: return "half_open";
+  }
+  return "closed";
+}
+
+void BreakerMetrics::Transition(BreakerState from, BreakerState to) {
+  state_->Set(static_cast<double>(to));
+  if (auto* c = transitions_[static_cast<int>(from)][static_cast<int>(to)]) c->Increment();
+}
 
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries b = {
@@ -109,6 +188,10 @@ void RouteMetrics::Observe(int status, double seconds, size_t request_bytes,
   size_t i = 0;
   while (i < kStatuses.size() && kStatuses[i] != status) ++i;
   requests_[i]->Increment();
+  if (status >= 500) {
+    (status == 503 ? error_unavailable_ : status == 504 ? error_timeout_ : error_internal_)
+        ->Increment();
+  }
   duration_->Observe(seconds);
   request_size_->Observe(static_cast<double>(request_bytes));
   response_size_->Observe(static_cast<double>(response_bytes));
@@ -140,6 +223,80 @@ Metrics::Metrics(const MetricsConfig& config)
                              .Help("Open HTTP connections on all listeners.")
                              .Register(*registry_)
                              .Add({});
+  errors_total_ = &BuildCounter()
+                      .Name("astra_errors_total")
+                      .Help("Application errors by type and route template or operation.")
+                      .Register(*registry_);
+  error_resolution_ = &BuildHistogram()
+                           .Name("astra_error_resolution_time_seconds")
+                           .Help("Time from the first error of a kind until service recovered.")
+                           .Register(*registry_);
+  breaker_state_ = &BuildGauge()
+                        .Name("astra_circuit_breaker_state")
+                        .Help("Circuit breaker state (0=CLOSED, 1=OPEN, 2=HALF_OPEN).")
+                        .Register(*registry_);
+  breaker_transitions_ = &BuildCounter()
+                              .Name("astra_circuit_breaker_transitions_total")
+                              .Help("Circuit breaker state transitions.")
+                              .Register(*registry_);
+  retry_attempts_ = &BuildCounter()
+                         .Name("astra_retry_attempts_total")
+                         .Help("Retry decisions by endpoint and outcome.")
+                         .Register(*registry_);
+  retry_latency_ = &BuildHistogram()
+                        .Name("astra_retry_latency_seconds")
+                        .Help("Latency added by retry logic per call, in seconds.")
+                        .Register(*registry_);
+  chaos_injections_ = &BuildCounter()
+                           .Name("astra_chaos_injections_total")
+                           .Help("Chaos experiment injections by fault type and status.")
+                           .Register(*registry_);
+  chaos_recovery_ = &BuildHistogram()
+                         .Name("astra_chaos_recovery_time_seconds")
+                         .Help("Time to recover from a chaos injection, in seconds.")
+                         .Register(*registry_);
+  recovery_actions_ = &BuildCounter()
+                           .Name("astra_recovery_actions_total")
+                           .Help("Recovery actions executed by type and status.")
+                           .Register(*registry_);
+  health_check_failures_ = &BuildCounter()
+                                .Name("astra_health_check_failures_total")
+                                .Help("Failed health checks by dependency.")
+                                .Register(*registry_);
+  false_positives_ = &BuildCounter()
+                          .Name("astra_false_positives_total")
+                          .Help("Detections later marked as false positives, by detector.")
+                          .Register(*registry_);
+  store_hits_ = &BuildCounter()
+                     .Name("astra_memory_engine_hits_total")
+                     .Help("Memory engine lookups that found an entry.")
+                     .Register(*registry_);
+  store_misses_ = &BuildCounter()
+                       .Name("astra_memory_engine_misses_total")
+                       .Help("Memory engine lookups that found nothing.")
+                       .Register(*registry_);
+  store_size_ = &BuildGauge()
+                     .Name("astra_memory_engine_size_bytes")
+                     .Help("Memory engine storage size in bytes.")
+                     .Register(*registry_);
+  detection_.latency_ = &BuildHistogram()
+                             .Name("astra_detection_latency_seconds")
+                             .Help("Anomaly detection latency per record, in seconds.")
+                             .Register(*registry_)
+                             .Add({}, LatencyBuckets());
+  auto& anomalies = BuildCounter()
+                        .Name("astra_anomalies_detected_total")
+                        .Help("Anomalies detected by severity.")
+                        .Register(*registry_);
+  for (Severity sv : {Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
+    detection_.anomalies_[static_cast<int>(sv)] =
+        &anomalies.Add({{"severity", std::string(SeverityLabel(sv))}});
+  }
+  detection_.accuracy_ = &BuildGauge()
+                              .Name("astra_detection_accuracy")
+                              .Help("Detection accuracy (0-1) from the latest labelled evaluation.")
+                              .Register(*registry_)
+                              .Add({});
   BuildGauge()
       .Name("astra_build_info")
       .Help("Build information; the value is always 1.")
@@ -147,6 +304,7 @@ Metrics::Metrics(const MetricsConfig& config)
       .Add({{"version", config.version}, {"environment", config.environment}})
       .Set(1);
   process_collector_ = std::make_shared<ProcessCollector>();
+  callback_collector_ = std::make_shared<CallbackCollector>();
 }
 
 Metrics::~Metrics() = default;
@@ -162,16 +320,158 @@ RouteMetrics& Metrics::ForRoute(std::string_view method, std::string_view route)
   rm->duration_ = &request_duration_->Add({{"endpoint", r}}, LatencyBuckets());
   rm->request_size_ = &request_size_->Add({{"endpoint", r}}, SizeBuckets());
   rm->response_size_ = &response_size_->Add({{"endpoint", r}}, SizeBuckets());
+  rm->error_internal_ = &errors_total_->Add({{"type", "internal"}, {"endpoint", r}});
+  rm->error_unavailable_ = &errors_total_->Add({{"type", "unavailable"}, {"endpoint", r}});
+  rm->error_timeout_ = &errors_total_->Add({{"type", "timeout"}, {"endpoint", r}});
+  std::lock_guard<std::mutex> lock(mu_);
   routes_.push_back(std::move(rm));
   return *routes_.back();
 }
 
+BreakerMetrics& Metrics::ForBreaker(std::string_view name) {
+  auto bm = std::make_unique<BreakerMetrics>();
+  const std::string n(name);
+  bm->state_ = &breaker_state_->Add({{"name", n}});
+  for (int f = 0; f < 3; ++f) {
+    for (int t = 0; t < 3; ++t) {
+      if (f == t) continue;
+      bm->transitions_[f][t] = &breaker_transitions_->Add(
+          {{"name", n},
+           {"from_state", std::string(BreakerStateLabel(static_cast<BreakerState>(f)))},
+           {"to_state", std::string(BreakerStateLabel(static_cast<BreakerState>(t)))}});
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  breakers_.push_back(std::move(bm));
+  return *breakers_.back();
+}
+
+RetryMetrics& Metrics::ForRetry(std::string_view endpoint) {
+  auto rm = std::make_unique<RetryMetrics>();
+  const std::string e(endpoint);
+  const char* outcomes[] = {"success", "retry", "exhausted", "failure"};
+  for (int i = 0; i < 4; ++i)
+    rm->outcomes_[i] = &retry_attempts_->Add({{"endpoint", e}, {"outcome", outcomes[i]}});
+  rm->latency_ = &retry_latency_->Add({{"endpoint", e}}, RetryBuckets());
+  std::lock_guard<std::mutex> lock(mu_);
+  retries_.push_back(std::move(rm));
+  return *retries_.back();
+}
+
+ChaosMetrics& Metrics::ForChaos(std::string_view type) {
+  auto cm = std::make_unique<ChaosMetrics>();
+  const std::string t(type);
+  cm->success_ = &chaos_injections_->Add({{"type", t}, {"status", "success"}});
+  cm->failed_ = &chaos_injections_->Add({{"type", t}, {"status", "failed"}});
+  cm->recovery_ = &chaos_recovery_->Add({{"type", t}}, RecoveryBuckets());
+  std::lock_guard<std::mutex> lock(mu_);
+  chaos_.push_back(std::move(cm));
+  return *chaos_.back();
+}
+
+RecoveryMetrics& Metrics::ForRecovery(std::string_view type) {
+  auto rm = std::make_unique<RecoveryMetrics>();
+  const std::string t(type);
+  const char* statuses[] = {"success", "failure", "skipped"};
+  for (int i = 0; i < 3; ++i)
+    rm->status_[i] = &recovery_actions_->Add({{"type", t}, {"status", statuses[i]}});
+  std::lock_guard<std::mutex> lock(mu_);
+  recoveries_.push_back(std::move(rm));
+  return *recoveries_.back();
+}
+
+StoreMetrics& Metrics::ForStore(std::string_view store_type) {
+  auto sm = std::make_unique<StoreMetrics>();
+  const std::string t(store_type);
+  sm->hits_ = &store_hits_->Add({{"store_type", t}});
+  sm->misses_ = &store_misses_->Add({{"store_type", t}});
+  sm->size_ = &store_size_->Add({{"store_type", t}});
+  std::lock_guard<std::mutex> lock(mu_);
+  stores_.push_back(std::move(sm));
+  return *stores_.back();
+}
+
+prometheus::Counter& Metrics::HealthCheckFailures(std::string_view service) {
+  return health_check_failures_->Add({{"service", std::string(service)}});
+}
+
+prometheus::Counter& Metrics::FalsePositives(std::string_view detector) {
+  return false_positives_->Add({{"detector", std::string(detector)}});
+}
+
+prometheus::Counter& Metrics::Errors(std::string_view type, std::string_view endpoint) {
+  return errors_total_->Add({{"type", std::string(type)}, {"endpoint", std::string(endpoint)}});
+}
+
+prometheus::Histogram& Metrics::ErrorResolution(std::string_view error_type) {
+  return error_resolution_->Add({{"error_type", std::string(error_type)}}, ResolutionBuckets());
+}
+
+void Metrics::AddCallback(std::string name, std::string help, prometheus::MetricType type,
+                          std::function<double()> read) {
+  static_cast<CallbackCollector&>(*callback_collector_)
+      .Add(Callback{std::move(name), std::move(help), type, std::move(read)});
+}
+
 std::string Metrics::Serialize() const {
   std::vector<prometheus::MetricFamily> families = registry_->Collect();
-  std::vector<prometheus::MetricFamily> process = process_collector_->Collect();
-  families.insert(families.end(), std::make_move_iterator(process.begin()),
-                  std::make_move_iterator(process.end()));
+  for (const auto* c : {process_collector_.get(), callback_collector_.get()}) {
+    std::vector<prometheus::MetricFamily> more = c->Collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
   return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace astraguard::obs
+
+namespace astraguard::obs {
+
+namespace {
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  while (i + 2 < in.size()) {
+    const auto n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16 |
+                   static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8 |
+                   static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[n >> 18 & 63];
+    out += kAlphabet[n >> 12 & 63];
+    out += kAlphabet[n >> 6 & 63];
+    out += kAlphabet[n & 63];
+    i += 3;
+  }
+  if (i < in.size()) {
+    std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out += kAlphabet[n >> 18 & 63];
+    out += kAlphabet[n >> 12 & 63];
+    out += i + 1 < in.size() ? kAlphabet[n >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+}  // namespace
+
+MetricsAuth::MetricsAuth(std::string_view user, std::string_view password) {
+  if (user.empty()) return;
+  std::string creds(user);
+  creds += ':';
+  creds.append(password);
+  expected_ = "Basic " + Base64(creds);
+}
+
+bool MetricsAuth::Allows(std::string_view header) const {
+  if (expected_.empty()) return true;
+  // Constant time in the expected length: no early exit on the first differing byte.
+  unsigned diff = header.size() == expected_.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < expected_.size(); ++i) {
+    const char h = i < header.size() ? header[i] : '\0';
+    diff |= static_cast<unsigned>(static_cast<unsigned char>(h ^ expected_[i]));
+  }
+  return diff == 0;
 }
 
 }  // namespace astraguard::obs

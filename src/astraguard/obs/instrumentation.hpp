@@ -1,0 +1,108 @@
+#pragma once
+// Instrumentation: the guide's "manual instrumentation" for custom C++ code, in one facade over
+// the injected Metrics, Tracer and Logger:
+//
+//   // once, at start-up (label lookups happen here, never per call):
+//   obs::Instrumentation instr(metrics, tracer, logger);
+//   const obs::Operation op = instr.RegisterOperation("custom_operation");
+//   // per call:
+//   {
+//     auto tracked = instr.Track(op);                    // span + astra_http_* for the operation
+//     auto span = instr.DetectionSpan(1000, "custom_v1");  // child span "anomaly_detection"
+//     if (anomaly) {
+//       instr.CountAnomaly(obs::Severity::kCritical);    // astra_anomalies_detected_total
+//       instr.LogDetection("SAT-1", obs::Severity::kCritical, "custom_anomaly", 0.95);
+//     }
+//     if (failed) tracked.SetFailed("boom");             // counts status 500 + Error span
+//   }
+//
+// A tracked operation is counted in astra_http_requests_total{method="internal",
+// endpoint=<operation>} and astra_http_request_duration_seconds{endpoint=<operation>}, like the
+// prototype's track_request. See examples/ in obs/example_instrumentation.cpp.
+// Thread-safety: all methods may be called concurrently; TrackedOperation and the spans belong
+// to the calling thread and must not be held across a coroutine suspension point.
+// Lifetime: metrics, tracer and logger must outlive the Instrumentation and every handle.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "astraguard/obs/logger.hpp"
+#include "astraguard/obs/metrics.hpp"
+#include "astraguard/obs/tracer.hpp"
+
+namespace astraguard::obs {
+
+// Pre-resolved handles of one named operation. Cheap to copy.
+class Operation final {
+ public:
+  const std::string& name() const { return *name_; }
+
+ private:
+  friend class Instrumentation;
+  friend class TrackedOperation;
+  const std::string* name_ = nullptr;
+  RouteMetrics* metrics_ = nullptr;
+};
+
+class [[nodiscard]] TrackedOperation final {
+ public:
+  ~TrackedOperation();
+  TrackedOperation(const TrackedOperation&) = delete;
+  TrackedOperation& operator=(const TrackedOperation&) = delete;
+
+  // Marks the operation failed: counted with status 500, span status Error + exception event.
+  void SetFailed(std::string_view message, std::string_view error_type = "error");
+  Span& span() { return span_.span(); }
+
+ private:
+  friend class Instrumentation;
+  TrackedOperation(const Operation& op, Span span);
+  RouteMetrics* metrics_;
+  ScopedSpan span_;
+  std::chrono::steady_clock::time_point start_;
+  int status_ = 200;
+};
+
+class Instrumentation final {
+ public:
+  Instrumentation(Metrics& metrics, Tracer& tracer, Logger& logger);
+
+  // Resolves metric handles for `name` (bounded set: register at start-up, not per call).
+  Operation RegisterOperation(std::string_view name);
+
+  // Starts an INTERNAL span named after the operation (child of the current span) and makes it
+  // current; on destruction records duration and status.
+  TrackedOperation Track(const Operation& op);
+
+  // The guide's span_anomaly_detection(data_size, model_name), made current for the scope.
+  ScopedSpan DetectionSpan(std::int64_t data_size, std::string_view model_name);
+
+  void CountAnomaly(Severity severity) { metrics_.detection().Anomaly(severity); }
+  void ObserveDetectionLatency(double seconds) { metrics_.detection().Observe(seconds); }
+
+  // The guide's log_detection: event "anomaly_detected" with satellite, severity (upper case),
+  // type and confidence; carries trace_id/span_id of the current span.
+  void LogDetection(std::string_view satellite, Severity severity, std::string_view type,
+                    double confidence, std::string_view logger_name = "astraguard.detection");
+
+  Metrics& metrics() { return metrics_; }
+  Tracer& tracer() { return tracer_; }
+  Logger& logger() { return logger_; }
+
+ private:
+  Metrics& metrics_;
+  Tracer& tracer_;
+  Logger& logger_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<std::string>> names_;  // stable storage for Operation::name_
+};
+
+// "LOW", "MEDIUM", "HIGH", "CRITICAL".
+std::string_view SeverityName(Severity s);
+
+}  // namespace astraguard::obs

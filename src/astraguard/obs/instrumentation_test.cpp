@@ -1,0 +1,72 @@
+#include "astraguard/obs/instrumentation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <sstream>
+
+namespace astraguard::obs {
+namespace {
+
+class Recorder final : public SpanProcessor {
+ public:
+  void OnEnd(std::unique_ptr<SpanData> s) override { spans.push_back(std::move(s)); }
+  bool ForceFlush(std::chrono::milliseconds) override { return true; }
+  void Shutdown(std::chrono::milliseconds) override {}
+  std::vector<std::unique_ptr<SpanData>> spans;
+};
+
+TEST(InstrumentationTest, GuideFlowUpdatesAllThreePillars) {
+  SystemClock clock;
+  Metrics metrics({"1", "test"});
+  auto rec = std::make_unique<Recorder>();
+  Recorder* recorder = rec.get();
+  Tracer tracer(SamplerConfig{}, std::move(rec), clock);
+  auto sink = std::make_unique<MemoryLogSink>();
+  MemoryLogSink* logs = sink.get();
+  LogConfig lc;
+  Logger logger(lc, std::move(sink), clock);
+  Instrumentation instr(metrics, tracer, logger);
+  const Operation op = instr.RegisterOperation("custom_operation");
+  {
+    auto tracked = instr.Track(op);
+    auto det = instr.DetectionSpan(1000, "custom_v1");
+    instr.CountAnomaly(Severity::kCritical);
+    instr.LogDetection("SAT-1", Severity::kCritical, "custom_anomaly", 0.95);
+  }
+  {
+    auto failed = instr.Track(op);
+    failed.SetFailed("boom");
+  }
+  logger.Flush();
+
+  ASSERT_EQ(recorder->spans.size(), 3u);
+  const SpanData& det = *recorder->spans[0];
+  const SpanData& outer = *recorder->spans[1];
+  EXPECT_EQ(det.name, "anomaly_detection");
+  EXPECT_EQ(outer.name, "custom_operation");
+  EXPECT_EQ(det.parent_span_id, outer.span_id);
+  EXPECT_EQ(recorder->spans[2]->status, SpanStatus::kError);
+
+  const std::string text = metrics.Serialize();
+  EXPECT_NE(text.find("astra_anomalies_detected_total{severity=\"critical\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("astra_http_requests_total{endpoint=\"custom_operation\",method=\"internal\","
+                      "status=\"200\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("astra_http_requests_total{endpoint=\"custom_operation\",method=\"internal\","
+                      "status=\"500\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("astra_errors_total{endpoint=\"custom_operation\",type=\"internal\"} 1"),
+            std::string::npos);
+
+  auto line = boost::json::parse(logs->Contents()).as_object();
+  EXPECT_EQ(line.at("event").as_string(), "anomaly_detected");
+  EXPECT_EQ(line.at("severity").as_string(), "CRITICAL");
+  EXPECT_EQ(line.at("satellite").as_string(), "SAT-1");
+  EXPECT_EQ(line.at("trace_id").as_string(), det.trace_id.Hex());
+  EXPECT_EQ(line.at("span_id").as_string(), det.span_id.Hex());
+}
+
+}  // namespace
+}  // namespace astraguard::obs

@@ -1,0 +1,327 @@
+#include "astraguard/obs/logger.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "astraguard/obs/json_text.hpp"
+
+namespace astraguard::obs {
+namespace {
+
+constexpr std::string_view kReserved[] = {"timestamp", "level",   "logger",  "event",   "service",
+                                          "environment", "version", "trace_id", "span_id"};
+
+bool IsReserved(std::string_view key) {
+  for (auto r : kReserved)
+    if (r == key) return true;
+  return false;
+}
+
+void AppendValueJson(std::string& out, const LogField::Value& v) {
+  std::visit(
+      [&out](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          AppendJsonString(out, x);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else {
+          AppendJsonNumber(out, x);
+        }
+      },
+      v);
+}
+
+// Console values: bare when made of safe characters, otherwise a JSON string (so control
+// characters and invalid UTF-8 are escaped there too).
+void AppendValueConsole(std::string& out, const LogField::Value& v) {
+  if (const auto* s = std::get_if<std::string_view>(&v)) {
+    bool bare = !s->empty();
+    for (char c : *s) {
+      auto u = static_cast<unsigned char>(c);
+      if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\\' || c == '=') {
+        bare = false;
+        break;
+      }
+    }
+    if (bare)
+      out.append(*s);
+    else
+      AppendJsonString(out, *s);
+    return;
+  }
+  AppendValueJson(out, v);
+}
+
+
+// Appends RFC 3339 UTC with microseconds; the "YYYY-MM-DDTHH:MM:SS" part is cached per thread
+// and recomputed only when the second changes.
+void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp) {
+  using namespace std::chrono;
+  thread_local std::int64_t cached_second = -1;
+  thread_local char prefix[20];
+  const auto us = duration_cast<microseconds>(tp.time_since_epoch()).count();
+  std::int64_t sec = us / 1'000'000;
+  std::int64_t frac = us % 1'000'000;
+  if (frac < 0) {
+    frac += 1'000'000;
+    --sec;
+  }
+  if (sec != cached_second) {
+    const std::string full = FormatRfc3339Utc(system_clock::time_point(seconds(sec)));
+    std::memcpy(prefix, full.data(), 19);
+    cached_second = sec;
+  }
+  out.append(prefix, 19);
+  char f[9] = {'.', '0', '0', '0', '0', '0', '0', 'Z', 0};
+  for (int i = 6; i >= 1; --i) {
+    f[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  out.append(f, 8);
+}
+
+}  // namespace
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warning";
+    case LogLevel::kError: return "error";
+    case LogLevel::kCritical: return "critical";
+  }
+  return "info";
+}
+
+std::string FormatRfc3339Utc(std::chrono::system_clock::time_point tp) {
+  using namespace std::chrono;
+  const auto us = time_point_cast<microseconds>(tp);
+  const auto day = floor<days>(us);
+  const year_month_day ymd{day};
+  const hh_mm_ss<microseconds> tod{us - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                static_cast<int>(tod.seconds().count()),
+                static_cast<long long>(tod.subseconds().count()));
+  return buf;
+}
+
+void FdLogSink::Write(std::string_view lines) {
+  const char* p = lines.data();
+  std::size_t left = lines.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // closed pipe, full disk...: drop this batch, never fail the service
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void MemoryLogSink::Write(std::string_view lines) {
+  std::lock_guard<std::mutex> lock(mu_);
+  data_.append(lines);
+}
+
+std::string MemoryLogSink::Contents() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return data_;
+}
+
+Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clock& clock)
+    : config_(config),
+      min_level_(config.level),
+      sink_(std::move(sink)),
+      clock_(clock),
+      queue_(config.queue_capacity),
+      free_buffers_(config.queue_capacity) {
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ag-log-writer");
+    WriterLoop();
+  });
+}
+
+Logger::~Logger() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_.store(true, std::memory_order_release);
+  }
+  wake_.notify_all();
+  writer_.join();
+}
+
+void Logger::FormatJson(std::string& out, LogLevel level, std::string_view logger,
+                        std::string_view event, std::span<const LogField> fields,
+                        const SpanContext* span) const {
+  out += "{\"timestamp\":\"";
+  AppendTimestamp(out, clock_.WallNow());
+  out += "\",\"level\":\"";
+  out += LogLevelName(level);
+  out += "\",\"logger\":";
+  AppendJsonString(out, logger);
+  out += ",\"event\":";
+  AppendJsonString(out, event);
+  out += ",\"service\":";
+  AppendJsonString(out, config_.service);
+  out += ",\"environment\":";
+  AppendJsonString(out, config_.environment);
+  out += ",\"version\":";
+  AppendJsonString(out, config_.version);
+  if (span != nullptr && span->IsValid()) {
+    out += ",\"trace_id\":\"";
+    out += span->trace_id.Hex();
+    out += "\",\"span_id\":\"";
+    out += span->span_id.Hex();
+    out += '"';
+  }
+  for (const auto& f : fields) {
+    out += ',';
+    out += '"';
+    AppendJsonEscaped(out, f.key);
+    if (IsReserved(f.key)) out += '_';  // never emit a duplicate key
+    out += "\":";
+    AppendValueJson(out, f.value);
+  }
+  out += "}\n";
+}
+
+void Logger::FormatConsole(std::string& out, LogLevel level, std::string_view logger,
+                           std::string_view event, std::span<const LogField> fields,
+                           const SpanContext* span) const {
+  AppendTimestamp(out, clock_.WallNow());
+  out += ' ';
+  std::string_view name = LogLevelName(level);
+  for (char c : name) out += static_cast<char>(c - 'a' + 'A');
+  out.append(9 - name.size(), ' ');
+  out += '[';
+  AppendJsonEscaped(out, logger);
+  out += "] ";
+  AppendJsonEscaped(out, event);
+  for (const auto& f : fields) {
+    out += ' ';
+    AppendJsonEscaped(out, f.key);
+    out += '=';
+    AppendValueConsole(out, f.value);
+  }
+  if (span != nullptr && span->IsValid()) {
+    out += " trace_id=";
+    out += span->trace_id.Hex();
+    out += " span_id=";
+    out += span->span_id.Hex();
+  }
+  out += '\n';
+}
+
+void Logger::Log(LogLevel level, std::string_view logger, std::string_view event,
+                 std::span<const LogField> fields, const SpanContext* span) {
+  if (!Enabled(level)) return;
+  if (span == nullptr) span = CurrentSpanContext();
+  std::string line;
+  if (auto recycled = free_buffers_.TryPop()) {
+    line = std::move(*recycled);
+    line.clear();
+  } else {
+    line.reserve(512);
+  }
+  if (config_.format == LogFormat::kJson)
+    FormatJson(line, level, logger, event, fields, span);
+  else
+    FormatConsole(line, level, logger, event, fields, span);
+  Enqueue(std::move(line));
+}
+
+void Logger::Enqueue(std::string line) {
+  if (!queue_.TryPush(line)) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    (void)free_buffers_.TryPush(line);
+    return;
+  }
+  accepted_.fetch_add(1, std::memory_order_release);
+  if (writer_waiting_.load(std::memory_order_relaxed) &&
+      queue_.SizeApprox() >= queue_.capacity() / 2) {
+    wake_.notify_one();  // a lost wake-up is bounded by flush_interval
+  }
+}
+
+void Logger::Access(const AccessLogEntry& e) {
+  const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
+  const LogField fields[] = {
+      {"method", e.method},
+      {"route", e.route},
+      {"status", e.status},
+      {"duration_ms", ms},
+      {"bytes", e.response_bytes},
+      {"request_bytes", e.request_bytes},
+      {"client", e.client},
+  };
+  Log(e.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "astraguard.http", "http_request",
+      std::span<const LogField>(fields), e.span);
+}
+
+void Logger::Detection(std::string_view logger, std::string_view satellite,
+                       std::string_view severity, std::string_view type, double confidence,
+                       std::initializer_list<LogField> extra) {
+  if (!Enabled(LogLevel::kInfo)) return;
+  constexpr std::size_t kMaxExtra = 16;
+  LogField fields[4 + kMaxExtra] = {
+      {"satellite", satellite},
+      {"severity", severity},
+      {"type", type},
+      {"confidence", std::round(confidence * 1000.0) / 1000.0},
+  };
+  std::size_t n = 4;
+  for (const auto& f : extra) {
+    if (n == 4 + kMaxExtra) break;
+    fields[n++] = f;
+  }
+  Log(LogLevel::kInfo, logger, "anomaly_detected", std::span<const LogField>(fields, n));
+}
+
+void Logger::Flush() {
+  const std::uint64_t target = accepted_.load(std::memory_order_acquire);
+  std::unique_lock<std::mutex> lock(mu_);
+  wake_.notify_one();
+  progress_.wait(lock, [&] { return written_.load(std::memory_order_acquire) >= target; });
+}
+
+void Logger::WriterLoop() {
+  std::string batch;
+  constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+  for (;;) {
+    batch.clear();
+    std::uint64_t n = 0;
+    while (batch.size() < kMaxBatchBytes) {
+      auto line = queue_.TryPop();
+      if (!line) break;
+      batch += *line;
+      ++n;
+      if (line->capacity() <= 4096) (void)free_buffers_.TryPush(*line);  // else freed here
+    }
+    if (n > 0) {
+      sink_->Write(batch);
+      written_.fetch_add(n, std::memory_order_release);
+      std::lock_guard<std::mutex> lock(mu_);
+      progress_.notify_all();
+      continue;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_.load(std::memory_order_acquire) && queue_.SizeApprox() == 0) break;
+    // A Flush() waiting for lines still being pushed must not sleep a full interval.
+    if (written_.load() < accepted_.load()) continue;
+    writer_waiting_.store(true, std::memory_order_relaxed);
+    wake_.wait_for(lock, config_.flush_interval);
+    writer_waiting_.store(false, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace astraguard::obs

@@ -1,0 +1,26 @@
+#pragma once
+// Encodes span batches as an OTLP ExportTraceServiceRequest
+// (opentelemetry/proto/collector/trace/v1/trace_service.proto), either as protobuf binary
+// (written by hand: no protobuf library needed) or as OTLP/JSON (hex ids, integer enums,
+// 64-bit integers as decimal strings). All strings are sanitised to valid UTF-8, which
+// protobuf `string` fields require (Jaeger's decoder rejects invalid UTF-8).
+// Thread-safety: pure functions.
+
+#include <string>
+#include <string_view>
+
+#include "astraguard/obs/span_data.hpp"
+
+namespace astraguard::obs {
+
+struct InstrumentationScope {
+  std::string name = "astraguard";
+  std::string version;
+};
+
+std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
+                               const SpanBatch& spans);
+std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
+                           const SpanBatch& spans);
+
+}  // namespace astraguard::obs

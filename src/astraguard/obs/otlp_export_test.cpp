@@ -1,0 +1,204 @@
+// Exports real spans through TracingPipeline (BatchSpanProcessor + OtlpHttpExporter + our
+// HTTP client) to tests/otlp-receiver, which decodes them with the pinned npm decoder.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "astraguard/obs/obs_config.hpp"
+#include "astraguard/obs/spans.hpp"
+#include "astraguard/obs/testing/otlp_receiver.hpp"
+#include "astraguard/obs/tracing_pipeline.hpp"
+
+namespace astraguard::obs {
+namespace {
+
+using testing::OtlpReceiver;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kIncoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+TracingConfig ConfigFor(const std::string& endpoint, EnvMap extra = {}) {
+  EnvMap env = {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint},
+                {"OTEL_SERVICE_NAME", "astra-guard-test"},
+                {"OTEL_RESOURCE_ATTRIBUTES", "team=ops"},
+                {"OTEL_BSP_SCHEDULE_DELAY", "50"},
+                {"OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=k1"}};
+  for (auto& [k, v] : extra) env[k] = v;
+  auto c = ParseObsConfig(env);
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return c->tracing;
+}
+
+const boost::json::object* FindByName(const std::vector<boost::json::object>& spans,
+                                      std::string_view name) {
+  for (const auto& s : spans)
+    if (s.at("name").as_string() == name) return &s;
+  return nullptr;
+}
+
+// Emits the request + detection spans a telemetry POST produces; returns the server trace id.
+void EmitRequest(Tracer& tracer, int status) {
+  HttpServerSpanInfo info;
+  info.method = "POST";
+  info.route = "/api/v1/telemetry";
+  info.path = "/api/v1/telemetry";
+  info.server_port = 8000;
+  info.client_address = "127.0.0.1";
+  info.user_agent = "it/1";
+  info.traceparent = kIncoming;
+  info.tracestate = "vendor=v1";
+  ScopedSpan server(StartHttpServerSpan(tracer, info));
+  {
+    ScopedSpan det(StartDetectionSpan(tracer, 1, "detector_v1"));
+    det->SetAttribute("hostile", std::string_view("q\"\n\xff"));
+  }
+  SetHttpServerSpanResult(server.span(), status);
+}
+
+void CheckDecoded(const OtlpReceiver& rx, std::string_view content_type) {
+  auto spans = rx.WaitForSpans(2, 10s);
+  ASSERT_EQ(spans.size(), 2u);
+  const auto* server = FindByName(spans, "POST /api/v1/telemetry");
+  const auto* det = FindByName(spans, "anomaly_detection");
+  ASSERT_NE(server, nullptr);
+  ASSERT_NE(det, nullptr);
+  // Trace id propagated from the incoming traceparent; parent/child links.
+  EXPECT_EQ(server->at("traceId").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(server->at("parentSpanId").as_string(), "00f067aa0ba902b7");
+  EXPECT_EQ(server->at("traceState").as_string(), "vendor=v1");
+  EXPECT_EQ(det->at("traceId").as_string(), server->at("traceId").as_string());
+  EXPECT_EQ(det->at("parentSpanId").as_string(), server->at("spanId").as_string());
+  EXPECT_NE(det->at("spanId").as_string(), server->at("spanId").as_string());
+  // Kinds, status, attributes.
+  EXPECT_EQ(server->at("kind").as_int64(), 2);  // SERVER
+  EXPECT_EQ(det->at("kind").as_int64(), 1);     // INTERNAL
+  EXPECT_EQ(server->at("status").at("code").as_int64(), 2);  // ERROR on 5xx
+  const auto& a = server->at("attributes").as_object();
+  EXPECT_EQ(a.at("http.request.method").as_string(), "POST");
+  EXPECT_EQ(a.at("http.route").as_string(), "/api/v1/telemetry");
+  EXPECT_EQ(a.at("url.path").as_string(), "/api/v1/telemetry");
+  EXPECT_EQ(a.at("http.response.status_code").to_number<int>(), 503);
+  EXPECT_EQ(a.at("server.port").to_number<int>(), 8000);
+  EXPECT_EQ(a.at("client.address").as_string(), "127.0.0.1");
+  EXPECT_EQ(a.at("user_agent.original").as_string(), "it/1");
+  const auto& d = det->at("attributes").as_object();
+  EXPECT_EQ(d.at("data.size").to_number<int>(), 1);
+  EXPECT_EQ(d.at("model").as_string(), "detector_v1");
+  EXPECT_EQ(d.at("hostile").as_string(), "q\"\n\xEF\xBF\xBD");
+  // Timing: child inside parent, non-zero duration.
+  auto ns = [](const boost::json::object& s, const char* k) {
+    return std::stoull(std::string(s.at(k).as_string()));
+  };
+  EXPECT_GE(ns(*det, "startTimeUnixNano"), ns(*server, "startTimeUnixNano"));
+  EXPECT_LE(ns(*det, "endTimeUnixNano"), ns(*server, "endTimeUnixNano"));
+  EXPECT_GT(ns(*server, "endTimeUnixNano"), ns(*server, "startTimeUnixNano"));
+  // Resource and headers.
+  const auto& r = server->at("resource").as_object();
+  EXPECT_EQ(r.at("service.name").as_string(), "astra-guard-test");
+  EXPECT_EQ(r.at("team").as_string(), "ops");
+  auto requests = rx.Lines("request");
+  ASSERT_FALSE(requests.empty());
+  EXPECT_EQ(requests[0].at("contentType").as_string(), content_type);
+  EXPECT_EQ(requests[0].at("headers").at("x-api-key").as_string(), "k1");
+  EXPECT_TRUE(rx.Lines("error").empty());
+}
+
+TEST(OtlpExportTest, ProtobufExportDecodesWithReferenceDecoder) {
+  OtlpReceiver rx;
+  ASSERT_TRUE(rx.started()) << "receiver did not start; run scripts/test-deps.sh";
+  SystemClock clock;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EmitRequest((*p)->tracer(), 503);
+  ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
+  CheckDecoded(rx, "application/x-protobuf");
+  EXPECT_EQ((*p)->stats().exporter.batches_ok, 1u);
+}
+
+TEST(OtlpExportTest, JsonExportDecodesWithReferenceDecoder) {
+  OtlpReceiver rx;
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  auto p = TracingPipeline::Create(
+      ConfigFor(rx.endpoint(), {{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}), clock);
+  ASSERT_TRUE(p.ok());
+  EmitRequest((*p)->tracer(), 503);
+  ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
+  CheckDecoded(rx, "application/json");
+}
+
+TEST(OtlpExportTest, ShutdownFlushesPendingSpans) {
+  OtlpReceiver rx;
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  auto p = TracingPipeline::Create(
+      ConfigFor(rx.endpoint(), {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}), clock);
+  ASSERT_TRUE(p.ok());
+  for (int i = 0; i < 5; ++i) { Span s = (*p)->tracer().StartSpan("pending"); }
+  (*p)->Shutdown(5s);
+  EXPECT_EQ(rx.WaitForSpans(5, 5s).size(), 5u);
+}
+
+TEST(OtlpExportTest, RetriesOn503HonouringRetryAfter) {
+  OtlpReceiver rx({"--respond", "503:1", "--retry-after", "1"});
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock);
+  ASSERT_TRUE(p.ok());
+  { Span s = (*p)->tracer().StartSpan("retried"); }
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);  // waited Retry-After: 1
+  auto requests = rx.Lines("request");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].at("status").as_int64(), 503);
+  EXPECT_EQ(requests[1].at("status").as_int64(), 200);
+  EXPECT_EQ(rx.Lines("span").size(), 1u);
+  auto st = (*p)->stats();
+  EXPECT_EQ(st.exporter.retries, 1u);
+  EXPECT_EQ(st.batch.exported, 1u);
+}
+
+TEST(OtlpExportTest, DoesNotRetryNonRetryableStatus) {
+  OtlpReceiver rx({"--respond", "400"});
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock);
+  ASSERT_TRUE(p.ok());
+  { Span s = (*p)->tracer().StartSpan("rejected"); }
+  ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
+  EXPECT_EQ(rx.Lines("request").size(), 1u);
+  auto st = (*p)->stats();
+  EXPECT_EQ(st.exporter.requests, 1u);
+  EXPECT_EQ(st.exporter.last_status, 400);
+  EXPECT_EQ(st.batch.export_failed, 1u);
+}
+
+TEST(OtlpExportTest, DeadReceiverNeverBlocksOrFailsCallers) {
+  SystemClock clock;
+  const std::string dead = "http://127.0.0.1:" + std::to_string(testing::DeadPort()) + "/v1/traces";
+  auto p = TracingPipeline::Create(
+      ConfigFor(dead, {{"OTEL_BSP_MAX_QUEUE_SIZE", "256"}, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"},
+                       {"OTEL_BSP_SCHEDULE_DELAY", "5"}}),
+      clock);
+  ASSERT_TRUE(p.ok());
+  Tracer& tracer = (*p)->tracer();
+  const auto start = std::chrono::steady_clock::now();
+  constexpr int kRequests = 20000;
+  for (int i = 0; i < kRequests; ++i) EmitRequest(tracer, 200);
+  const auto took = std::chrono::steady_clock::now() - start;
+  // 40k spans in well under a second of caller time: nothing waited for the network.
+  EXPECT_LT(took, 2s);
+  EXPECT_TRUE(tracer.ForceFlush(10s));
+  auto st = (*p)->stats();
+  EXPECT_EQ(st.exporter.batches_ok, 0u);
+  EXPECT_GT(st.exporter.batches_failed, 0u);
+  EXPECT_EQ(st.batch.queued + st.batch.dropped, 2u * kRequests);
+  EXPECT_EQ(st.batch.exported, 0u);
+  const auto shutdown_start = std::chrono::steady_clock::now();
+  (*p)->Shutdown(2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - shutdown_start, 3s);
+}
+
+}  // namespace
+}  // namespace astraguard::obs

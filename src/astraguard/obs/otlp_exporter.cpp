@@ -1,0 +1,76 @@
+#include "astraguard/obs/otlp_exporter.hpp"
+
+#include <random>
+#include <thread>
+
+namespace astraguard::obs {
+
+using SteadyClock = std::chrono::steady_clock;
+
+Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
+    const OtlpExporterConfig& config, Resource resource, InstrumentationScope scope) {
+  auto url = ParseHttpUrl(config.endpoint);
+  if (!url.ok()) return url.status();
+  return std::unique_ptr<OtlpHttpExporter>(
+      new OtlpHttpExporter(config, std::move(*url), std::move(resource), std::move(scope)));
+}
+
+OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url,
+                                   Resource resource, InstrumentationScope scope)
+    : config_(config), url_(std::move(url)), resource_(std::move(resource)), scope_(std::move(scope)) {}
+
+ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_point deadline) {
+  if (batch.empty()) return ExportResult::kSuccess;
+  if (shutdown_.load()) {
+    batches_failed_.fetch_add(1);
+    return ExportResult::kFailure;
+  }
+  const bool json = config_.protocol == OtlpProtocol::kHttpJson;
+  const std::string body = json ? EncodeOtlpJson(resource_, scope_, batch)
+                                : EncodeOtlpProtobuf(resource_, scope_, batch);
+  const std::string_view content_type = json ? "application/json" : "application/x-protobuf";
+  std::minstd_rand jitter(static_cast<unsigned>(SteadyClock::now().time_since_epoch().count()));
+  auto backoff = config_.initial_backoff;
+  for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
+    const auto attempt_deadline = std::min(deadline, SteadyClock::now() + config_.timeout);
+    requests_.fetch_add(1);
+    auto resp = HttpPost(url_, content_type, config_.headers, body, attempt_deadline, &shutdown_);
+    if (!resp.ok()) {
+      last_status_.store(0);
+      break;  // connection errors, timeouts: not retried
+    }
+    last_status_.store(resp->status);
+    if (resp->status >= 200 && resp->status < 300) {
+      batches_ok_.fetch_add(1);
+      return ExportResult::kSuccess;
+    }
+    if (!IsRetryableOtlpStatus(resp->status) || attempt == config_.max_attempts) break;
+    std::chrono::milliseconds wait;
+    if (resp->retry_after) {
+      wait = std::chrono::duration_cast<std::chrono::milliseconds>(*resp->retry_after);
+    } else {
+      // Full jitter in [backoff/2, backoff].
+      std::uniform_int_distribution<std::int64_t> d(backoff.count() / 2, backoff.count());
+      wait = std::chrono::milliseconds(d(jitter));
+      backoff = std::min(backoff * 2, config_.max_backoff);
+    }
+    if (SteadyClock::now() + wait >= deadline) break;  // cannot retry within the deadline
+    const auto until = SteadyClock::now() + wait;
+    while (SteadyClock::now() < until && !shutdown_.load())
+      std::this_thread::sleep_for(std::min<SteadyClock::duration>(until - SteadyClock::now(),
+                                                                  std::chrono::milliseconds(20)));
+    if (shutdown_.load()) break;
+    retries_.fetch_add(1);
+  }
+  batches_failed_.fetch_add(1);
+  return ExportResult::kFailure;
+}
+
+void OtlpHttpExporter::Shutdown() { shutdown_.store(true); }
+
+OtlpExporterStats OtlpHttpExporter::stats() const {
+  return OtlpExporterStats{requests_.load(), retries_.load(), batches_ok_.load(),
+                           batches_failed_.load(), last_status_.load()};
+}
+
+}  // namespace astraguard::obs

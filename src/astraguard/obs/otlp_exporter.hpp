@@ -1,0 +1,78 @@
+#pragma once
+// OtlpHttpExporter: sends span batches to an OTLP/HTTP traces endpoint (Jaeger >= 1.46 on
+// :4318, an OpenTelemetry Collector, ...) as protobuf or JSON.
+// Retries only on 429/502/503/504 (and only while the batch deadline allows), honouring
+// Retry-After seconds, otherwise exponential backoff with jitter. Connection errors and other
+// statuses fail the batch at once: the batch is dropped and counted, nothing propagates.
+// Thread-safety: Export is called from the processor's single worker thread; Shutdown and
+// stats() may be called from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "astraguard/common/status.hpp"
+#include "astraguard/obs/batch_span_processor.hpp"
+#include "astraguard/obs/http_post.hpp"
+#include "astraguard/obs/otlp_encoding.hpp"
+
+namespace astraguard::obs {
+
+enum class OtlpProtocol { kHttpProtobuf, kHttpJson };
+
+struct OtlpExporterConfig {
+  std::string endpoint = "http://localhost:4318/v1/traces";  // full traces URL
+  OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
+  HttpHeaders headers;                                       // OTEL_EXPORTER_OTLP_HEADERS
+  std::chrono::milliseconds timeout{10000};                  // per HTTP request
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+struct OtlpExporterStats {
+  std::uint64_t requests = 0;       // HTTP attempts made
+  std::uint64_t retries = 0;        // attempts after a retryable status
+  std::uint64_t batches_ok = 0;
+  std::uint64_t batches_failed = 0;
+  int last_status = 0;              // last HTTP status seen, 0 when the connection failed
+};
+
+class OtlpHttpExporter final : public SpanExporter {
+ public:
+  // Fails if the endpoint is not a valid http:// URL.
+  static Result<std::unique_ptr<OtlpHttpExporter>> Create(const OtlpExporterConfig& config,
+                                                          Resource resource,
+                                                          InstrumentationScope scope = {});
+
+  ExportResult Export(const SpanBatch& batch,
+                      std::chrono::steady_clock::time_point deadline) override;
+  void Shutdown() override;
+
+  OtlpExporterStats stats() const;
+
+ private:
+  OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
+                   InstrumentationScope scope);
+
+  const OtlpExporterConfig config_;
+  const HttpUrl url_;
+  const Resource resource_;
+  const InstrumentationScope scope_;
+  std::atomic<bool> shutdown_{false};
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> retries_{0};
+  std::atomic<std::uint64_t> batches_ok_{0};
+  std::atomic<std::uint64_t> batches_failed_{0};
+  std::atomic<int> last_status_{0};
+};
+
+// True for the statuses the OTLP specification calls retryable.
+inline bool IsRetryableOtlpStatus(int status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace astraguard::obs

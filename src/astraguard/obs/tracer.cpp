@@ -1,0 +1,253 @@
+#include "astraguard/obs/tracer.hpp"
+
+#include <cmath>
+#include <type_traits>
+
+namespace astraguard::obs {
+namespace {
+
+bool RatioSample(double ratio, const TraceId& id) {
+  if (ratio >= 1.0) return true;
+  if (ratio <= 0.0) return false;
+  // OpenTelemetry's TraceIdRatioBased: compare the low 64 bits against ratio * 2^64.
+  const auto bound = static_cast<std::uint64_t>(std::ldexp(ratio, 64));
+  return id.Low64() < bound;
+}
+
+std::uint64_t UnixNanos(std::chrono::system_clock::time_point tp) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count());
+}
+
+template <typename Key>
+void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
+  std::string_view k;
+  if constexpr (std::is_same_v<Key, StaticKey>)
+    k = key.str;
+  else
+    k = key;
+  for (auto& a : attrs) {
+    if (a.key() == k) {
+      a.value = std::move(v);
+      return;
+    }
+  }
+  if constexpr (std::is_same_v<Key, StaticKey>)
+    attrs.emplace_back(key, std::move(v));
+  else
+    attrs.emplace_back(std::string(key), std::move(v));
+}
+
+constexpr std::size_t kMaxAttributes = 128;
+constexpr std::size_t kMaxEvents = 128;
+
+}  // namespace
+
+bool ShouldSample(const SamplerConfig& c, const SpanContext* parent, const TraceId& trace_id) {
+  const bool has_parent = parent != nullptr && parent->IsValid();
+  switch (c.kind) {
+    case SamplerKind::kAlwaysOn: return true;
+    case SamplerKind::kAlwaysOff: return false;
+    case SamplerKind::kTraceIdRatio: return RatioSample(c.ratio, trace_id);
+    case SamplerKind::kParentBasedAlwaysOn: return has_parent ? parent->IsSampled() : true;
+    case SamplerKind::kParentBasedAlwaysOff: return has_parent ? parent->IsSampled() : false;
+    case SamplerKind::kParentBasedTraceIdRatio:
+      return has_parent ? parent->IsSampled() : RatioSample(c.ratio, trace_id);
+  }
+  return false;
+}
+
+// ---- Span ----
+
+Span::Span(Span&& o) noexcept
+    : tracer_(o.tracer_),
+      data_(std::move(o.data_)),
+      ctx_(std::move(o.ctx_)),
+      start_mono_(o.start_mono_),
+      ended_(o.ended_) {
+  o.tracer_ = nullptr;
+  o.ended_ = true;
+}
+
+Span& Span::operator=(Span&& o) noexcept {
+  if (this != &o) {
+    End();
+    tracer_ = o.tracer_;
+    data_ = std::move(o.data_);
+    ctx_ = std::move(o.ctx_);
+    start_mono_ = o.start_mono_;
+    ended_ = o.ended_;
+    o.tracer_ = nullptr;
+    o.ended_ = true;
+  }
+  return *this;
+}
+
+void Span::SetAttribute(std::string_view key, std::string_view value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes)
+    Upsert(data_->attributes, key, std::string(value));
+}
+void Span::SetAttribute(std::string_view key, std::int64_t value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+void Span::SetAttribute(std::string_view key, double value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+void Span::SetAttribute(std::string_view key, bool value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+
+void Span::SetAttribute(StaticKey key, std::string_view value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes)
+    Upsert(data_->attributes, key, std::string(value));
+}
+void Span::SetAttribute(StaticKey key, std::int64_t value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+void Span::SetAttribute(StaticKey key, double value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+void Span::SetAttribute(StaticKey key, bool value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+}
+
+void Span::SetStatus(SpanStatus status, std::string_view message) {
+  if (!data_) return;
+  // Ok is final; Unset never overrides (OpenTelemetry API rules).
+  if (data_->status == SpanStatus::kOk || status == SpanStatus::kUnset) return;
+  data_->status = status;
+  data_->status_message = status == SpanStatus::kError ? std::string(message) : std::string();
+}
+
+void Span::RecordException(std::string_view type, std::string_view message) {
+  if (!data_ || data_->events.size() >= kMaxEvents || tracer_ == nullptr) return;
+  SpanEvent ev;
+  ev.name = "exception";
+  ev.time_unix_nano = UnixNanos(tracer_->clock_.WallNow());
+  ev.attributes.emplace_back(StaticKey("exception.type"), std::string(type));
+  ev.attributes.emplace_back(StaticKey("exception.message"), std::string(message));
+  data_->events.push_back(std::move(ev));
+}
+
+void Span::UpdateName(std::string_view name) {
+  if (data_) data_->name = std::string(name);
+}
+
+void Span::End() {
+  if (ended_) return;
+  ended_ = true;
+  if (tracer_ != nullptr && data_) tracer_->Finish(*this);
+  data_.reset();
+}
+
+// ---- Tracer ----
+
+Tracer::Tracer(const SamplerConfig& sampler, std::unique_ptr<SpanProcessor> processor,
+               const Clock& clock)
+    : sampler_(sampler), processor_(std::move(processor)), clock_(clock) {}
+
+Tracer::~Tracer() { Shutdown(std::chrono::seconds(5)); }
+
+Span Tracer::StartSpan(std::string_view name, SpanKind kind) {
+  return StartSpanWithParent(name, kind, CurrentSpanContext());
+}
+
+Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const SpanContext* parent) {
+  Span span;
+  span.tracer_ = this;
+  const bool has_parent = parent != nullptr && parent->IsValid();
+  if (!enabled()) {
+    // No-op SDK: propagate the parent's identity unchanged.
+    if (has_parent) {
+      span.ctx_ = *parent;
+      span.ctx_.is_remote = false;
+    }
+    span.ended_ = true;
+    return span;
+  }
+  started_.fetch_add(1, std::memory_order_relaxed);
+  span.ctx_.trace_id = has_parent ? parent->trace_id : NewTraceId();
+  span.ctx_.span_id = NewSpanId();
+  if (has_parent) span.ctx_.trace_state = parent->trace_state;
+  const bool sampled = ShouldSample(sampler_, has_parent ? parent : nullptr, span.ctx_.trace_id);
+  span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
+  if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;
+  sampled_.fetch_add(1, std::memory_order_relaxed);
+  std::unique_ptr<SpanData> d = processor_->NewSpanData();
+  // Reset every field: `d` may be recycled (assign() and clear() keep capacity).
+  d->name.assign(name);
+  d->kind = kind;
+  d->trace_id = span.ctx_.trace_id;
+  d->span_id = span.ctx_.span_id;
+  d->parent_span_id = has_parent ? parent->span_id : SpanId{};
+  d->trace_state.assign(span.ctx_.trace_state);
+  d->trace_flags = span.ctx_.trace_flags;
+  d->start_unix_nano = UnixNanos(clock_.WallNow());
+  d->end_unix_nano = 0;
+  d->attributes.clear();
+  d->attributes.reserve(8);
+  d->events.clear();
+  d->status = SpanStatus::kUnset;
+  d->status_message.clear();
+  span.start_mono_ = clock_.Now();
+  span.data_ = std::move(d);
+  return span;
+}
+
+void Tracer::Finish(Span& span) {
+  const auto elapsed = clock_.Now() - span.start_mono_;
+  span.data_->end_unix_nano =
+      span.data_->start_unix_nano +
+      static_cast<std::uint64_t>(
+          std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  if (processor_ && !shut_down_.load(std::memory_order_relaxed))
+    processor_->OnEnd(std::move(span.data_));
+}
+
+bool Tracer::ForceFlush(std::chrono::milliseconds timeout) {
+  return processor_ ? processor_->ForceFlush(timeout) : true;
+}
+
+void Tracer::Shutdown(std::chrono::milliseconds timeout) {
+  if (shut_down_.exchange(true)) return;
+  if (processor_) processor_->Shutdown(timeout);
+}
+
+TracerStats Tracer::stats() const {
+  return TracerStats{started_.load(std::memory_order_relaxed),
+                     sampled_.load(std::memory_order_relaxed)};
+}
+
+// ---- HTTP server spans ----
+
+Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
+  std::optional<SpanContext> remote;
+  if (!info.traceparent.empty()) remote = ExtractW3C(info.traceparent, info.tracestate);
+  std::string name;
+  name.reserve(info.method.size() + 1 + info.route.size());
+  name.append(info.method);
+  name += ' ';
+  name.append(info.route);
+  Span span = tracer.StartSpanWithParent(name, SpanKind::kServer, remote ? &*remote : nullptr);
+  if (span.IsRecording()) {
+    span.SetAttribute(StaticKey("http.request.method"), info.method);
+    span.SetAttribute(StaticKey("http.route"), info.route);
+    span.SetAttribute(StaticKey("url.path"), info.path);
+    span.SetAttribute(StaticKey("url.scheme"), std::string_view("http"));
+    if (info.server_port > 0)
+      span.SetAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
+    if (!info.client_address.empty())
+      span.SetAttribute(StaticKey("client.address"), info.client_address);
+    if (!info.user_agent.empty())
+      span.SetAttribute(StaticKey("user_agent.original"), info.user_agent);
+  }
+  return span;
+}
+
+void SetHttpServerSpanResult(Span& span, int status_code) {
+  if (!span.IsRecording()) return;
+  span.SetAttribute(StaticKey("http.response.status_code"), static_cast<std::int64_t>(status_code));
+  if (status_code >= 500) span.SetStatus(SpanStatus::kError);
+}
+
+}  // namespace astraguard::obs
