@@ -254,5 +254,4 @@ std::string App::NextRequestId() {
   return fmt::format("{}-{:012x}", id_prefix_, next_id_.fetch_add(1));
 }
 
-
 }  // namespace astraguard::app

@@ -16,7 +16,6 @@
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/http/server.hpp"
-#include "astraguard/common/clock.hpp"
 #include "astraguard/mission/metrics.hpp"
 #include "astraguard/mission/policy.hpp"
 #include "astraguard/mission/service.hpp"
@@ -60,7 +59,7 @@ class App final {
   obs::MetricsAuth metrics_auth_;
   detect::LimitChecker limits_;
   // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
-  // history, and the service the telemetry and mission routes call.
+  // history, and the service the telemetry and mission routes call (clock_ above).
   Status policy_status_;
   mission::PolicySet policy_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;

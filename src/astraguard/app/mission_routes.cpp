@@ -16,6 +16,10 @@ namespace {
 
 namespace json = boost::json;
 
+static_assert(static_cast<int>(obs::Severity::kLow) == static_cast<int>(mission::Severity::kLow) &&
+              static_cast<int>(obs::Severity::kCritical) ==
+                  static_cast<int>(mission::Severity::kCritical));
+
 bool IsJsonContentType(std::string_view content_type) {
   std::string_view base = content_type.substr(0, content_type.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
@@ -74,9 +78,9 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
   if (rec.wheel_speed) in.readings.Set(mission::StdChannel::kWheelSpeed, *rec.wheel_speed);
   mission::Assessment a = service.Process(in, d);
   if (a.is_anomaly) {
-    const auto severity = static_cast<obs::Severity>(static_cast<int>(a.severity));
-    instr.CountAnomaly(severity);
-    instr.LogDetection(rec.satellite_id, severity, mission::FaultTypeName(a.type), a.confidence);
+    const obs::Severity sev = static_cast<obs::Severity>(static_cast<int>(a.severity));
+    instr.CountAnomaly(sev);
+    instr.LogDetection(rec.satellite_id, sev, mission::FaultTypeName(a.type), a.confidence);
   }
 
   json::array contributing;
@@ -107,9 +111,9 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
 void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
                            const detect::LimitChecker& limits, obs::Instrumentation& instr,
                            std::function<std::string()> next_request_id) {
-  obs::Instrumentation* ins = &instr;
   mission::Service* svc = &service;
   const detect::LimitChecker* lim = &limits;
+  obs::Instrumentation* ins = &instr;
 
   add("GET", "/api/v1/phase",
       [svc](const http::Request&, const http::PathParams&, http::Response& res) {
@@ -172,7 +176,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
 
   add("POST", "/api/v1/telemetry/batch",
       [svc, lim, ins, next_request_id](const http::Request& req, const http::PathParams&,
-                                  http::Response& res) {
+                                       http::Response& res) {
         if (!RequireJson(req, res)) return;
         auto parsed = ingest::ParseStrict(req.body);
         if (!parsed.ok()) return http::WriteProblem(parsed.status(), res);

@@ -20,7 +20,7 @@
 // when at least one item was processed; 422 (problem listing every item's errors) when none was.
 //
 // Thread-safety: handlers may run concurrently (the service is thread-safe). The service and
-// limit checker must outlive the router.
+// limit checker and instrumentation must outlive the router.
 
 #include <atomic>
 #include <boost/json/object.hpp>
@@ -42,8 +42,9 @@ using AddRoute = std::function<void(const char* method, const char* pattern, htt
 // The per-record pipeline shared by POST /api/v1/telemetry and the batch route: limit checks,
 // then the mission service (classification, policy, recovery action, history). Returns the
 // telemetry response object (detector fields + mission fields).
-// Observability per record: a child span "anomaly_detection", astra_detection_latency_seconds,
-// and for anomalies astra_anomalies_detected_total{severity} and the log_detection line.
+// Observability: a detection span and astra_detection_latency_seconds around the limit
+// checks; anomalies counted in astra_anomalies_detected_total{severity} and logged as
+// "anomaly_detected" with the mission's severity and fault type.
 boost::json::object AssessRecord(const ingest::TelemetryRecord& record,
                                  const detect::LimitChecker& limits, mission::Service& service,
                                  obs::Instrumentation& instr, std::string request_id);

@@ -16,6 +16,15 @@ std::string Fmt(double v) {
 }  // namespace
 
 SensorSignature SensorHealth::Update(const Readings& r) {
+  // An exact duplicate of the previous record (every channel equal) is a repeated delivery or a
+  // synthetic load, not evidence about any one sensor: it neither advances nor clears state.
+  if (has_last_ && r.present == last_present_) {
+    bool same = true;
+    for (int i = 0; i < kStdChannelCount && same; ++i) {
+      same = !r.present[i] || r.value[i] == last_[i];
+    }
+    if (same) return last_sig_;
+  }
   SensorSignature sig;
   for (int i = 0; i < kStdChannelCount; ++i) {
     if (!r.present[i]) {
@@ -63,6 +72,7 @@ SensorSignature SensorHealth::Update(const Readings& r) {
   }
   last_present_ = r.present;
   has_last_ = true;
+  last_sig_ = sig;
   return sig;
 }
 

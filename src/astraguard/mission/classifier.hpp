@@ -6,8 +6,10 @@
 // shows noise), or that reads exactly 0 right after a clearly non-zero value (ADC dropout; the
 // dropout stays flagged while the channel keeps reading 0); and a momentum-bias reaction wheel
 // spinning down below `wheel_spin_down_ratio` of its own slow baseline (friction, stall), which
-// generic limits without a low wheel-speed bound miss. Not thread-safe: one instance per
-// satellite, driven by whoever owns that satellite's state.
+// generic limits without a low wheel-speed bound miss. A record identical to the previous one in
+// every channel is treated as a duplicate delivery (or a synthetic load) and returns the previous
+// signature without advancing any state: a frozen whole frame is not a stuck sensor. Not
+// thread-safe: one instance per satellite, driven by whoever owns that satellite's state.
 //
 // ClassifyFault: maps a Detection's contributing channels and the sensor signature to a
 // FaultType. Deterministic, pure. Rules, first match wins:
@@ -67,6 +69,7 @@ class SensorHealth {
   std::array<int, kStdChannelCount> same_run_{};  // identical samples, counting the first
   std::array<bool, kStdChannelCount> dropout_active_{};
   double wheel_baseline_ = 0.0;  // 0 = not learned yet
+  SensorSignature last_sig_;     // returned again for an exact duplicate record
 };
 
 struct Classification {

@@ -51,6 +51,19 @@ TEST(SensorHealthTest, FlagsStuckChannelAfterConfiguredRun) {
   EXPECT_FALSE(h.Update(Nominal(0.5)).any());
 }
 
+TEST(SensorHealthTest, ExactDuplicateRecordsAreNotStuckSensors) {
+  SensorCheckConfig cfg;
+  cfg.stuck_samples = 3;
+  SensorHealth h(cfg);
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(h.Update(Nominal()).any()) << i;
+  // One channel frozen while the others move is still caught.
+  for (int i = 1; i <= 3; ++i) {
+    Readings r = Nominal(0.01 * i);
+    r.Set(StdChannel::kCurrent, 1.5);
+    EXPECT_EQ(h.Update(r).stuck, i >= 3) << i;
+  }
+}
+
 TEST(SensorHealthTest, StuckDisabledWithZero) {
   SensorCheckConfig cfg;
   cfg.stuck_samples = 0;

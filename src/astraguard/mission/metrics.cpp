@@ -25,11 +25,12 @@ MissionMetrics::MissionMetrics(prometheus::Registry& registry) {
           &classified.Add({{"type", std::string(FaultTypeName(static_cast<FaultType>(t)))},
                            {"severity", std::string(SeverityName(static_cast<Severity>(s)))}});
 
-  false_positives_ = &prometheus::BuildCounter()
-                          .Name("astra_false_positives_total")
-                          .Help("Anomalies labelled false_positive by operator feedback")
-                          .Register(registry)
-                          .Add({});
+  auto& fp = prometheus::BuildCounter()
+                 .Name("astra_false_positives_total")
+                 .Help("Detections later marked as false positives, by detector.")
+                 .Register(registry);
+  false_positives_[0] = &fp.Add({{"detector", "limits"}});
+  false_positives_[1] = &fp.Add({{"detector", "sensor_signature"}});
   auto& feedback = prometheus::BuildCounter()
                        .Name("astra_anomaly_feedback_total")
                        .Help("Operator feedback on anomalies, by label")

@@ -154,7 +154,7 @@ Result<FeedbackResult> Service::SubmitFeedback(std::string_view id, storage::Fee
   if (up->previous) adjust(*up->previous, -1);
   adjust(label, +1);
   if (label == storage::FeedbackLabel::kFalsePositive) {
-    metrics_.false_positives().Increment();
+    metrics_.false_positives(up->record.contributing.empty()).Increment();
     metrics_.feedback_false_positive().Increment();
   } else {
     metrics_.feedback_confirmed().Increment();

@@ -95,8 +95,8 @@ struct StatusView {
   storage::StoreStats store;
   int64_t records_total = 0, anomalies_total = 0, store_failures_total = 0;
   int64_t sensor_signatures_total = 0;
-  int64_t tracked_satellites = 0;     // with per-satellite sensor state
-  int64_t untracked_anomalies = 0;    // decided without recurrence/cooldown memory (cap reached)
+  int64_t tracked_satellites = 0;   // with per-satellite sensor state
+  int64_t untracked_anomalies = 0;  // decided without recurrence/cooldown memory (cap reached)
   int64_t confirmed = 0, false_positive = 0;
   double accuracy = 0.0;
   uint64_t actions_total = 0;

@@ -98,7 +98,8 @@ TEST_F(ServiceTest, FeedbackUpdatesCountsAccuracyAndMetrics) {
   f = service_->SubmitFeedback(b.anomaly_id, storage::FeedbackLabel::kConfirmed, "");
   EXPECT_EQ(f->false_positive, 0);
   EXPECT_DOUBLE_EQ(f->accuracy, 1.0);
-  EXPECT_EQ(metrics_.false_positives().Value(), 1);
+  EXPECT_EQ(metrics_.false_positives(false).Value(), 1);
+  EXPECT_EQ(metrics_.false_positives(true).Value(), 0);
   EXPECT_DOUBLE_EQ(metrics_.accuracy().Value(), 1.0);
   EXPECT_EQ(service_->GetAnomaly(b.anomaly_id)->feedback->label,
             storage::FeedbackLabel::kConfirmed);
