@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -37,6 +38,20 @@ constexpr const char* kNominal =
 // wheel_speed above its red-high limit: an anomaly with score 1.0 (CRITICAL).
 constexpr const char* kCritical =
     R"({"voltage":28,"temperature":20,"gyro":0,"wheel_speed":6100,"satellite_id":"sat-9"})";
+// The i-th record of a stream: values vary from record to record, as real telemetry does (a
+// reading repeated bit for bit is a stuck-sensor signature the mission layer reports).
+std::string NominalAt(int i) {
+  return fmt::format(
+      R"({{"voltage":{:.3f},"temperature":{:.2f},"gyro":{:.4f},"current":{:.2f},"wheel_speed":{},"satellite_id":"sat-1"}})",
+      28.1 + 0.01 * (i % 7), 21.5 + 0.1 * (i % 5), 0.001 * (i % 3), 3.2 + 0.01 * (i % 4),
+      2400 + i);
+}
+std::string CriticalAt(int i) {
+  return fmt::format(
+      R"({{"voltage":{:.2f},"temperature":{:.1f},"gyro":{:.4f},"wheel_speed":{},"satellite_id":"sat-9"}})",
+      28.0 + 0.01 * (i % 7), 20.0 + 0.1 * i, 0.001 * (i % 3), 6100 + i);
+}
+
 constexpr const char* kTraceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 std::vector<boost::json::object> JsonLines(const std::string& text, std::vector<std::string>* bad) {
@@ -153,7 +168,7 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
   http::HttpClient c("127.0.0.1", svc.api_port());
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 300; ++i) {
-    auto r = c.Send("POST", "/api/v1/telemetry", i % 10 == 0 ? kCritical : kNominal);
+    auto r = c.Send("POST", "/api/v1/telemetry", i % 10 == 0 ? CriticalAt(i) : NominalAt(i));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200);
   }
@@ -330,7 +345,7 @@ TEST(ObservabilityTest, RealPrometheusScrapesWithBasicAuthAndPromqlMatchesTraffi
   // Traffic over ~3 s so rate() has several samples: 60 nominal + 15 critical.
   http::HttpClient c("127.0.0.1", svc.api_port());
   for (int i = 0; i < 75; ++i) {
-    auto r = c.Send("POST", "/api/v1/telemetry", i % 5 == 4 ? kCritical : kNominal);
+    auto r = c.Send("POST", "/api/v1/telemetry", i % 5 == 4 ? CriticalAt(i) : NominalAt(i));
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200);
     std::this_thread::sleep_for(40ms);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "astraguard/app/mission_routes.hpp"
 #include "astraguard/http/json_response.hpp"
 #include "astraguard/http/problem.hpp"
 #include "astraguard/ingest/telemetry.hpp"
@@ -34,22 +35,6 @@ bool IsJson(std::string_view content_type) {
   return true;
 }
 
-const char* SeverityLevel(double score) {
-  if (score >= 0.9) return "CRITICAL";
-  if (score >= 0.7) return "HIGH";
-  if (score >= 0.4) return "MEDIUM";
-  return "LOW";
-}
-
-// The fault family a channel belongs to; the Mission-operations classifier refines this.
-const char* FaultType(std::string_view channel) {
-  if (channel == "voltage" || channel == "current") return "power_fault";
-  if (channel == "temperature") return "thermal_fault";
-  if (channel == "gyro") return "attitude_fault";
-  if (channel == "wheel_speed") return "wheel_fault";
-  return "unknown";
-}
-
 }  // namespace
 
 App::App(const config::Config& config)
@@ -66,6 +51,20 @@ App::App(const config::Config& config)
   instr_ = std::make_unique<obs::Instrumentation>(metrics_, tracing_->tracer(), *logger_);
   metrics_auth_ = obs::MetricsAuth(config_.obs.metrics_auth.user, config_.obs.metrics_auth.password);
   RegisterObsCallbacks();
+  auto policy = config.mission.policy_file.empty()
+                    ? mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>")
+                    : mission::LoadPolicyFile(config.mission.policy_file);
+  if (policy.ok()) {
+    policy_ = std::move(*policy);
+  } else {
+    policy_status_ = Status::Error(
+        Code::kInvalidArgument,
+        fmt::format("ASTRAGUARD_MISSION_POLICY: {}", policy.status().message()));
+    policy_ = *mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>");
+  }
+  anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
+  mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
+  mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
   RegisterRoutes();
   unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched");
   rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request");
@@ -77,6 +76,7 @@ App::App(const config::Config& config)
 App::~App() { server_->Stop(); }
 
 Status App::Start() {
+  if (!policy_status_.ok()) return policy_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
   ready_.store(true);
   const auto& t = config_.obs.tracing;
@@ -193,6 +193,10 @@ void App::RegisterRoutes() {
     components["detector"] = {{"status", "healthy"},
                               {"mode", "limits"},
                               {"channels_with_limits", limits_.config().channels.size()}};
+    const auto store = anomaly_store_->Stats();
+    components["anomaly_store"] = {{"status", store.healthy ? "healthy" : "degraded"},
+                                   {"backend", store.backend},
+                                   {"size", store.size}};
     std::string status = ready_.load() ? "healthy" : "unhealthy";
     json::object body;
     body["status"] = status;
@@ -241,51 +245,13 @@ void App::RegisterRoutes() {
           http::WriteProblem(rec.status(), res);
           return;
         }
-        detect::Detection d;
-        auto values = rec->Values();
-        {
-          auto detection_span = instr_->DetectionSpan(1, "limits");
-          const auto t0 = std::chrono::steady_clock::now();
-          limits_.Check(values, d);
-          instr_->ObserveDetectionLatency(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-          detection_span->SetAttribute("anomaly", d.is_anomaly);
-        }
-        json::array contributing;
-        for (const auto& c : d.contributing) {
-          contributing.push_back(
-              {{"channel", c.channel}, {"value", c.value}, {"score", c.score}, {"reason", c.reason}});
-        }
-        const double severity = d.is_anomaly ? d.anomaly_score : 0.0;
-        const char* type = d.is_anomaly ? FaultType(d.contributing.front().channel) : "normal";
-        if (d.is_anomaly) {
-          const obs::Severity sev = obs::ParseSeverity(SeverityLevel(severity)).value();
-          instr_->CountAnomaly(sev);
-          instr_->LogDetection(rec->satellite_id, sev, type, d.confidence);
-        }
-        std::string reasoning = d.contributing.empty()
-                                    ? "All telemetry parameters within limits"
-                                    : d.contributing.front().reason;
-        json::object body;
-        body["id"] = fmt::format("{}-{:012x}", id_prefix_, next_id_.fetch_add(1));
-        body["satellite_id"] = rec->satellite_id;
-        body["is_anomaly"] = d.is_anomaly;
-        body["anomaly_score"] = d.anomaly_score;
-        body["anomaly_type"] = type;
-        body["severity_score"] = severity;
-        body["severity_level"] = SeverityLevel(severity);
-        body["mission_phase"] = "NOMINAL_OPS";
-        body["recommended_action"] = d.is_anomaly ? "ALERT_OPERATORS" : "NO_ACTION";
-        body["confidence"] = d.confidence;
-        body["reasoning"] = reasoning;
-        body["detector"] = "limits";
-        body["timestamp"] = ingest::FormatRfc3339(
-            rec->timestamp ? *rec->timestamp
-                           : std::chrono::time_point_cast<std::chrono::microseconds>(
-                                 std::chrono::system_clock::now()));
-        body["contributing_channels"] = std::move(contributing);
-        http::WriteJson(body, res);
+        http::WriteJson(AssessRecord(*rec, limits_, *mission_, *instr_, NextRequestId()), res);
       });
+  RegisterMissionRoutes(add, *mission_, limits_, *instr_, [this] { return NextRequestId(); });
+}
+
+std::string App::NextRequestId() {
+  return fmt::format("{}-{:012x}", id_prefix_, next_id_.fetch_add(1));
 }
 
 }  // namespace astraguard::app

@@ -10,16 +10,20 @@
 #include <memory>
 #include <string>
 
+#include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/config/config.hpp"
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/http/server.hpp"
-#include "astraguard/common/clock.hpp"
+#include "astraguard/mission/metrics.hpp"
+#include "astraguard/mission/policy.hpp"
+#include "astraguard/mission/service.hpp"
 #include "astraguard/obs/instrumentation.hpp"
 #include "astraguard/obs/logger.hpp"
 #include "astraguard/obs/metrics.hpp"
 #include "astraguard/obs/tracing_pipeline.hpp"
+#include "astraguard/storage/anomaly_store.hpp"
 
 namespace astraguard::app {
 
@@ -41,6 +45,7 @@ class App final {
   void Dispatch(const http::Request& req, http::Response& res);
   void RegisterRoutes();
   void RegisterObsCallbacks();
+  std::string NextRequestId();
 
   const config::Config config_;
   const std::chrono::steady_clock::time_point started_;
@@ -53,6 +58,13 @@ class App final {
   std::unique_ptr<obs::Instrumentation> instr_;
   obs::MetricsAuth metrics_auth_;
   detect::LimitChecker limits_;
+  // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
+  // history, and the service the telemetry and mission routes call (clock_ above).
+  Status policy_status_;
+  mission::PolicySet policy_;
+  std::unique_ptr<storage::AnomalyStore> anomaly_store_;
+  std::unique_ptr<mission::MissionMetrics> mission_metrics_;
+  std::unique_ptr<mission::Service> mission_;
   http::Router router_;
   obs::RouteMetrics* unmatched_metrics_ = nullptr;
   obs::RouteMetrics* rejected_metrics_ = nullptr;

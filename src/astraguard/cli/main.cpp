@@ -8,9 +8,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "astraguard/cli/commands.hpp"
+#include "astraguard/cli/simulate.hpp"
 #include "astraguard/config/config.hpp"
+#include "astraguard/detect/evaluate.hpp"
+#include "astraguard/detect/train.hpp"
 
 #ifndef ASTRAGUARD_VERSION
 #define ASTRAGUARD_VERSION "0.0.0"
@@ -48,6 +52,38 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check-config", "Print the resolved configuration (secrets redacted) and exit.");
   auto* version = app.add_subcommand("version", "Print the version and exit.");
+  cli::SimulateArgs sim_args;
+  auto* simulate = cli::AddSimulateCommand(app, sim_args);
+
+  // Offline model work (no service): train a model file; evaluate on SMAP/MSL-style data.
+  detect::TrainOptions train_opts;
+  std::vector<std::string> train_params;
+  auto* train = app.add_subcommand(
+      "train", "Fit a model file from nominal history (SMAP/MSL train arrays, CSV or NDJSON).");
+  auto* train_data =
+      train->add_option("--data", train_opts.data, "Directory of *_train.npy.gz, or .csv/.ndjson");
+  train->add_option("--profile", train_opts.profile,
+                    "Train on a documented built-in profile instead: nominal")
+      ->excludes(train_data);
+  train->add_option("--out", train_opts.out, "Model file to write")->required();
+  train->add_option("--channels", train_opts.channels, "Only these channels (A,B,...)")
+      ->delimiter(',');
+  train->add_option("--param", train_params, "Detector setting key=value (repeatable)");
+
+  detect::EvaluateOptions eval_opts;
+  std::vector<std::string> eval_params;
+  auto* evaluate = app.add_subcommand(
+      "evaluate", "Score the detector on a SMAP/MSL-style folder under the causal protocol.");
+  evaluate
+      ->add_option("--data", eval_opts.data_dir, "Folder with SMAP/, MSL/, labeled_anomalies.csv")
+      ->required();
+  evaluate->add_option("--channels", eval_opts.channels, "Only these channels (A,B,...)")
+      ->delimiter(',');
+  evaluate->add_flag("--json", eval_opts.json, "Print one JSON object");
+  evaluate->add_option("--alarms", eval_opts.alarms_path,
+                       "Write the raised alarm intervals as JSON {\"<channel>\": [[start, end]]}");
+  evaluate->add_flag("--per-channel", eval_opts.per_channel, "Also print per-channel figures");
+  evaluate->add_option("--param", eval_params, "Detector setting key=value (repeatable)");
   for (auto* cmd : {serve, demo, check}) AddSettingFlags(cmd, flags);
 
   try {
@@ -57,10 +93,23 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (train->parsed() || evaluate->parsed()) {
+    auto& cfg = train->parsed() ? train_opts.detector : eval_opts.detector;
+    for (const auto& p : train->parsed() ? train_params : eval_params) {
+      Status st = detect::SetDetectorParam(cfg, p);
+      if (!st.ok()) {
+        std::cerr << "astraguard: --param: " << st.message() << "\n";
+        return 2;
+      }
+    }
+    return train->parsed() ? detect::RunTrain(train_opts, std::cout, std::cerr)
+                           : detect::RunEvaluate(eval_opts, std::cout, std::cerr);
+  }
   if (version->parsed()) {
     std::cout << "astraguard " << ASTRAGUARD_VERSION << "\n";
     return 0;
   }
+  if (simulate->parsed()) return cli::RunSimulate(sim_args, std::cout, std::cerr);
   auto loaded = config::Load(config::ProcessEnvironment(), flags, ASTRAGUARD_VERSION);
   if (!loaded.ok()) {
     std::cerr << "astraguard: configuration error: " << loaded.status().message() << "\n";

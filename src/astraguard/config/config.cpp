@@ -180,6 +180,23 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return RedactUserinfo(c.redis_url); }});
+  s.push_back({"ASTRAGUARD_MISSION_POLICY", "--mission-policy",
+               "Mission-phase policy YAML (empty: built-in, same as etc/mission_policies.yaml).",
+               false,
+               [](Config& c, std::string_view v) {
+                 c.mission.policy_file = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) {
+                 return c.mission.policy_file.empty() ? std::string("<built-in>")
+                                                      : c.mission.policy_file;
+               }});
+  s.push_back({"ASTRAGUARD_HISTORY_CAPACITY", "--history-capacity",
+               "Anomalies kept by the embedded in-memory history (oldest evicted).", false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<size_t>(v, 1, 10'000'000, c.mission.history_capacity);
+               },
+               [](const Config& c) { return std::to_string(c.mission.history_capacity); }});
   return s;
 }
 

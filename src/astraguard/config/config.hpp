@@ -41,6 +41,11 @@ struct LogConfig {
   bool json = false;           // default true when environment is "production"
 };
 
+struct MissionConfig {
+  std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
+  size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
+};
+
 struct Config {
   std::string environment = "development";
   std::string version;  // APP_VERSION; defaults to the build's version
@@ -48,6 +53,7 @@ struct Config {
   LogConfig log;
   detect::LimitsConfig limits = detect::DefaultLimits();
   std::string redis_url;  // empty: embedded in-memory state
+  MissionConfig mission;
   // Every OTEL_* / JAEGER_* variable as given; the tracing component parses them.
   std::map<std::string, std::string> tracing_env;
   // Logger/tracer/metrics-auth settings built by obs::ParseObsConfig from the same environment

@@ -5,6 +5,7 @@
 // it into a Detection: one combined score in [0, 1] and the channels that contributed, each
 // with a reason a person can read. Plain values; safe to copy between threads.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,15 +23,25 @@ struct ChannelValue {
 struct Contribution {
   std::string channel;
   double value = 0.0;
-  double score = 0.0;   // this channel's own score in [0, 1]
-  std::string reason;   // e.g. "wheel_speed 6100 RPM above red-high 6000"
+  double score = 0.0;  // this channel's own score in [0, 1]
+  std::string reason;  // e.g. "wheel_speed 6100 RPM above red-high 6000"
+};
+
+// An alarm interval of one channel changed state at this record. Steps count the records seen
+// for that (satellite, channel); `end` is -1 while the interval is open.
+struct AlarmEvent {
+  std::string channel;
+  bool opened = false;  // true: opened at `start`; false: closed, covering [start, end]
+  std::int64_t start = 0;
+  std::int64_t end = -1;
 };
 
 struct Detection {
   bool is_anomaly = false;
-  double anomaly_score = 0.0;  // combined score in [0, 1]
-  double confidence = 0.0;     // in [0, 1]
+  double anomaly_score = 0.0;              // combined score in [0, 1]
+  double confidence = 0.0;                 // in [0, 1]
   std::vector<Contribution> contributing;  // channels with a non-zero score, highest first
+  std::vector<AlarmEvent> alarms;          // alarm intervals opened or closed by this record
 };
 
 }  // namespace astraguard::detect

@@ -1,0 +1,437 @@
+#include "astraguard/detect/channel_model.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace astraguard::detect {
+namespace {
+
+// Solves (A) x = b for symmetric positive definite A (d x d, row-major) by Cholesky.
+bool SolveSpd(std::vector<double> a, std::vector<double> b, int d, std::vector<double>& x) {
+  for (int j = 0; j < d; ++j) {
+    double s = a[j * d + j];
+    for (int k = 0; k < j; ++k) s -= a[j * d + k] * a[j * d + k];
+    if (s <= 0) return false;
+    const double l = std::sqrt(s);
+    a[j * d + j] = l;
+    for (int i = j + 1; i < d; ++i) {
+      double t = a[i * d + j];
+      for (int k = 0; k < j; ++k) t -= a[i * d + k] * a[j * d + k];
+      a[i * d + j] = t / l;
+    }
+  }
+  for (int i = 0; i < d; ++i) {  // forward: L y = b
+    double t = b[i];
+    for (int k = 0; k < i; ++k) t -= a[i * d + k] * b[k];
+    b[i] = t / a[i * d + i];
+  }
+  for (int i = d - 1; i >= 0; --i) {  // backward: L' x = y
+    double t = b[i];
+    for (int k = i + 1; k < d; ++k) t -= a[k * d + i] * b[k];
+    b[i] = t / a[i * d + i];
+  }
+  x = std::move(b);
+  return true;
+}
+
+double Predict(const ChannelModel& m, const double* lags_newest_first, const double* inputs) {
+  const double* w = m.weights.data();
+  double p = w[m.lags + m.num_inputs];
+  for (int k = 0; k < m.lags; ++k) p += w[k] * lags_newest_first[k];
+  for (int k = 0; k < m.num_inputs; ++k) p += w[m.lags + k] * inputs[k];
+  return p;
+}
+
+}  // namespace
+
+namespace {
+
+struct Series {
+  std::span<const double> values;
+  std::span<const double> inputs;
+  int num_inputs_stride = 0;  // columns in `inputs`
+};
+
+// Ridge fit of `m`'s predictor on target steps [begin, end). Features and target are centred
+// first, so the penalty (ridge x the mean feature variance) does not depend on the offset of
+// the values; the bias is unpenalised.
+bool FitWeights(ChannelModel& m, const Series& s, std::size_t begin, std::size_t end,
+                double ridge) {
+  const int p = m.lags + m.num_inputs;  // features without the bias
+  const int d = p + 1;
+  std::vector<double> row(p);
+  auto fill = [&](std::size_t t) {
+    for (int k = 0; k < m.lags; ++k) row[k] = s.values[t - m.horizon - k];
+    for (int k = 0; k < m.num_inputs; ++k) row[m.lags + k] = s.inputs[t * s.num_inputs_stride + k];
+  };
+  const double n = static_cast<double>(end - begin);
+  std::vector<double> mean(p, 0.0);
+  double ymean = 0.0;
+  for (std::size_t t = begin; t < end; ++t) {
+    fill(t);
+    for (int i = 0; i < p; ++i) mean[i] += row[i];
+    ymean += s.values[t];
+  }
+  for (double& v : mean) v /= n;
+  ymean /= n;
+  std::vector<double> xtx(static_cast<std::size_t>(p) * p, 0.0);
+  std::vector<double> xty(p, 0.0);
+  for (std::size_t t = begin; t < end; ++t) {
+    fill(t);
+    for (int i = 0; i < p; ++i) row[i] -= mean[i];
+    const double y = s.values[t] - ymean;
+    for (int i = 0; i < p; ++i) {
+      if (row[i] == 0.0) continue;
+      const double ri = row[i];
+      for (int j = 0; j <= i; ++j) xtx[i * p + j] += ri * row[j];
+      xty[i] += ri * y;
+    }
+  }
+  double diag = 0.0;
+  for (int i = 0; i < p; ++i) {
+    for (int j = 0; j < i; ++j) xtx[j * p + i] = xtx[i * p + j];
+    diag += xtx[i * p + i];
+  }
+  const double lambda = std::max(1e-12 * n, ridge * diag / p);
+  for (int i = 0; i < p; ++i) xtx[i * p + i] += lambda;
+  std::vector<double> w;
+  if (!SolveSpd(xtx, xty, p, w)) return false;
+  m.weights.assign(d, 0.0);
+  double bias = ymean;
+  for (int i = 0; i < p; ++i) {
+    m.weights[i] = w[i];
+    bias -= w[i] * mean[i];
+  }
+  m.weights[p] = bias;
+  return true;
+}
+
+// Smoothed absolute errors of `m` on target steps [begin, end); also the residual sd.
+std::vector<float> SmoothedErrors(const ChannelModel& m, const Series& s, std::size_t begin,
+                                  std::size_t end, double alpha, double& residual_sd,
+                                  double& last) {
+  std::vector<float> out;
+  out.reserve(end - begin);
+  std::vector<double> lag(m.lags);
+  double sum = 0.0, sq = 0.0, ewma = 0.0;
+  bool first = true;
+  for (std::size_t t = begin; t < end; ++t) {
+    for (int k = 0; k < m.lags; ++k) lag[k] = s.values[t - m.horizon - k];
+    const double* in = m.num_inputs > 0 ? &s.inputs[t * s.num_inputs_stride] : nullptr;
+    const double r = s.values[t] - Predict(m, lag.data(), in);
+    sum += r;
+    sq += r * r;
+    const double e = std::abs(r);
+    ewma = first ? e : alpha * e + (1 - alpha) * ewma;
+    first = false;
+    out.push_back(static_cast<float>(ewma));
+  }
+  const double n = std::max<double>(1.0, static_cast<double>(out.size()));
+  residual_sd = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
+  last = ewma;
+  return out;
+}
+
+}  // namespace
+
+Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> values,
+                                     std::span<const double> inputs, int num_inputs,
+                                     const DetectorConfig& config) {
+  ChannelModel m;
+  m.name = std::move(name);
+  m.lags = std::clamp(config.lags, 1, 256);
+  m.horizon = std::max(1, config.horizon);
+  m.num_inputs = config.use_inputs ? num_inputs : 0;
+  const std::size_t span_back = static_cast<std::size_t>(m.lags + m.horizon - 1);
+  const std::size_t n = values.size();
+  if (n < span_back + 10) {
+    return Status::Error(Code::kInvalidArgument, m.name + ": " + std::to_string(n) +
+                                                     " training steps, need at least " +
+                                                     std::to_string(span_back + 10));
+  }
+  if (num_inputs > 0 && inputs.size() != n * static_cast<std::size_t>(num_inputs)) {
+    return Status::Error(Code::kInvalidArgument, m.name + ": inputs do not match values");
+  }
+  const auto [mn, mx] = std::minmax_element(values.begin(), values.end());
+  m.value_min = *mn;
+  m.value_max = *mx;
+  std::int64_t run = 1;
+  m.max_run = 1;
+  for (std::size_t t = 1; t < n; ++t) {
+    run = values[t] == values[t - 1] ? run + 1 : 1;
+    m.max_run = std::max(m.max_run, run);
+  }
+  const Series s{values, inputs, num_inputs};
+
+  // Prime errors: from a held-out tail (model fitted on the head) when asked, so that the
+  // threshold starts from honest out-of-sample error levels; otherwise in-sample.
+  std::vector<float> prime;
+  double sd = 0.0, last = 0.0;
+  const auto cut = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - config.holdout));
+  if (config.holdout > 0 && cut >= span_back + 10 && n - cut >= 10) {
+    if (!FitWeights(m, s, span_back, cut, config.ridge)) {
+      return Status::Error(Code::kInternal, m.name + ": singular normal equations");
+    }
+    prime = SmoothedErrors(m, s, cut, n, config.smoothing, sd, last);
+  }
+  if (!FitWeights(m, s, span_back, n, config.ridge)) {
+    return Status::Error(Code::kInternal, m.name + ": singular normal equations");
+  }
+  double in_sd = 0.0, in_last = 0.0;
+  std::vector<float> in_sample =
+      SmoothedErrors(m, s, span_back, n, config.smoothing, in_sd, in_last);
+  if (prime.empty()) {
+    prime = std::move(in_sample);
+    sd = in_sd;
+  }
+  m.residual_sd = sd;
+  m.last_smoothed = in_last;
+  m.method = config.method;
+  if (config.method == 1) {
+    const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
+    const std::size_t keep_ref =
+        std::min<std::size_t>(n, static_cast<std::size_t>(std::max<int>(config.max_reference, 0)));
+    m.reference.assign(values.end() - keep_ref, values.end());
+    const std::vector<double>& r = m.reference;
+    const std::size_t nr = r.size();
+    if (nr < 3 * len) {
+      return Status::Error(Code::kInvalidArgument, m.name + ": history too short for discords");
+    }
+    // Self-join: for each window end j, distance to the nearest window end i with |i-j| >= len,
+    // by the diagonal recurrence d(i,j) = d(i-1,j-1) + (r_i-r_j)^2 - (r_{i-len}-r_{j-len})^2.
+    std::vector<double> d(nr, 0.0), nd(nr, 0.0);
+    std::vector<float> errs;
+    double ewma = 0.0;
+    bool first = true;
+    for (std::size_t j = len - 1; j < nr; ++j) {
+      for (std::size_t i = len - 1; i < nr; ++i) {
+        if (j == len - 1 || i == len - 1) {
+          double acc = 0.0;
+          for (std::size_t k = 0; k < len; ++k) {
+            const double diff = r[i - k] - r[j - k];
+            acc += diff * diff;
+          }
+          nd[i] = acc;
+        } else {
+          const double a = r[i] - r[j];
+          const double b = r[i - len] - r[j - len];
+          nd[i] = d[i - 1] + a * a - b * b;
+        }
+      }
+      std::swap(d, nd);
+      double best = std::numeric_limits<double>::infinity();
+      for (std::size_t i = len - 1; i < nr; ++i) {
+        if (i + len <= j || i >= j + len) best = std::min(best, d[i]);
+      }
+      if (!std::isfinite(best)) continue;
+      const double e = std::sqrt(std::max(0.0, best) / double(len));
+      ewma = first ? e : config.smoothing * e + (1 - config.smoothing) * ewma;
+      first = false;
+      errs.push_back(static_cast<float>(ewma));
+    }
+    prime = std::move(errs);
+    m.last_smoothed = ewma;
+  }
+  const std::size_t keep = std::min<std::size_t>(prime.size(), std::max(0, config.prime));
+  m.prime_errors.assign(prime.end() - keep, prime.end());
+  m.tail.assign(values.end() - span_back, values.end());
+  return m;
+}
+
+ChannelDetector::ChannelDetector(const ChannelModel& model, const DetectorConfig& config)
+    : model_(model), config_(config), threshold_(config.threshold) {
+  const std::size_t h = static_cast<std::size_t>(model.lags + model.horizon - 1);
+  hist_.assign(h, model.tail.empty() ? 0.0 : model.tail.back());
+  for (std::size_t i = 0; i < model.tail.size() && i < h; ++i) {
+    hist_[i] = model.tail[model.tail.size() - std::min(h, model.tail.size()) + i];
+  }
+  smoothed_ = model.last_smoothed;
+  threshold_.Prime(model.prime_errors);
+  if (!model.tail.empty()) {
+    last_value_ = model.tail.back();
+    repeats_ = 0;  // a repetition across the train/live boundary is not counted
+  }
+  if (model.method == 1 && !model.reference.empty()) {
+    const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
+    win_.assign(model.reference.end() - len, model.reference.end());
+    win_head_ = 0;
+    dist_.assign(model.reference.size(), 0.0);
+    RefreshDistances();
+  }
+}
+
+void ChannelDetector::RefreshDistances() {
+  const auto& r = model_.reference;
+  const std::size_t len = win_.size();
+  for (std::size_t i = len - 1; i < r.size(); ++i) {
+    double acc = 0.0;
+    for (std::size_t k = 0; k < len; ++k) {
+      const double diff = win_[(win_head_ + len - 1 - k) % len] - r[i - k];
+      acc += diff * diff;
+    }
+    dist_[i] = acc;
+  }
+  since_refresh_ = 0;
+}
+
+double ChannelDetector::DiscordError(double value) {
+  const auto& r = model_.reference;
+  const std::size_t len = win_.size();
+  const double oldest = win_[win_head_];
+  for (std::size_t i = r.size() - 1; i >= len; --i) {
+    const double a = value - r[i];
+    const double b = oldest - r[i - len];
+    dist_[i] = dist_[i - 1] + a * a - b * b;
+  }
+  win_[win_head_] = value;
+  win_head_ = (win_head_ + 1) % len;
+  if (++since_refresh_ >= 1024) {
+    RefreshDistances();
+  } else {
+    double acc = 0.0;
+    for (std::size_t k = 0; k < len; ++k) {
+      const double diff = win_[(win_head_ + len - 1 - k) % len] - r[len - 1 - k];
+      acc += diff * diff;
+    }
+    dist_[len - 1] = acc;
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t i = len - 1; i < r.size(); ++i) best = std::min(best, dist_[i]);
+  return std::sqrt(std::max(0.0, best) / double(len));
+}
+
+std::size_t ChannelDetector::MemoryBytes() const {
+  return sizeof(*this) - sizeof(threshold_) + threshold_.MemoryBytes() +
+         (hist_.capacity() + win_.capacity() + dist_.capacity()) * sizeof(double);
+}
+
+ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) {
+  ChannelStep out;
+  const int lags = model_.lags;
+  const std::size_t h = hist_.size();
+  double lagbuf[256];
+  const int use = std::min(lags, 256);
+  // hist_ oldest at hist_head_; the k-th newest (k>=1) is at (head + h - k) % h.
+  for (int k = 0; k < use; ++k) {
+    lagbuf[k] = hist_[(hist_head_ + h - (model_.horizon + k)) % h];
+  }
+  const double* in = model_.num_inputs > 0 && inputs.size() >= std::size_t(model_.num_inputs)
+                         ? inputs.data()
+                         : nullptr;
+  double pred = model_.weights[lags + model_.num_inputs];
+  for (int k = 0; k < use; ++k) pred += model_.weights[k] * lagbuf[k];
+  if (in != nullptr) {
+    for (int k = 0; k < model_.num_inputs; ++k) pred += model_.weights[lags + k] * in[k];
+  }
+  if (!std::isfinite(value)) value = pred;  // a missing value neither alarms nor corrupts state
+  const double err =
+      model_.method == 1 && !win_.empty() ? DiscordError(value) : std::abs(value - pred);
+  smoothed_ = config_.smoothing * err + (1 - config_.smoothing) * smoothed_;
+
+  double eff = threshold_.epsilon();
+  eff = std::max(eff, (1 + config_.prune) * (config_.prune_mode == 1 ? threshold_.max_all()
+                                                                     : threshold_.max_below()));
+  eff = std::max(eff, config_.min_error * model_.Range());
+  out.prediction = pred;
+  out.error = smoothed_;
+  out.threshold = eff;
+  above_run_ = smoothed_ > eff ? above_run_ + 1 : 0;
+  repeats_ = value == last_value_ ? repeats_ + 1 : 1;
+  last_value_ = value;
+  out.repeats = repeats_;
+  out.stuck = config_.stuck_factor > 0 && model_.Range() > 0 &&
+              double(repeats_) > std::max(config_.stuck_factor * double(model_.max_run),
+                                          double(config_.stuck_min));
+  out.flagged = step_ >= config_.warmup && (above_run_ >= config_.min_run || out.stuck);
+  threshold_.Push(smoothed_);
+
+  if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {
+    out.closed = true;
+    out.closed_start = open_start_;
+    out.closed_end = last_flag_ + config_.hold;
+    open_start_ = -1;
+  }
+  if (out.flagged) {
+    if (open_start_ < 0) {
+      open_start_ = step_;
+      out.opened = true;
+    }
+    last_flag_ = step_;
+  }
+  out.in_alarm = open_start_ >= 0;
+  hist_[hist_head_] = value;
+  hist_head_ = (hist_head_ + 1) % h;
+  ++step_;
+  return out;
+}
+
+Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    return Status::Error(Code::kInvalidArgument, "expected key=value, got " + assignment);
+  }
+  const std::string key = assignment.substr(0, eq);
+  double v = 0;
+  const char* first = assignment.data() + eq + 1;
+  const char* last = assignment.data() + assignment.size();
+  const auto [ptr, ec] = std::from_chars(first, last, v);
+  if (ec != std::errc() || ptr != last || first == last || !std::isfinite(v) || std::abs(v) > 1e9) {
+    return Status::Error(Code::kInvalidArgument, "not a usable number: " + assignment);
+  }
+  const int i = static_cast<int>(v);
+  if (key == "lags")
+    c.lags = i;
+  else if (key == "horizon")
+    c.horizon = i;
+  else if (key == "use_inputs")
+    c.use_inputs = v != 0;
+  else if (key == "ridge")
+    c.ridge = v;
+  else if (key == "smoothing")
+    c.smoothing = v;
+  else if (key == "min_error")
+    c.min_error = v;
+  else if (key == "prune")
+    c.prune = v;
+  else if (key == "warmup")
+    c.warmup = i;
+  else if (key == "prune_mode")
+    c.prune_mode = i;
+  else if (key == "hold")
+    c.hold = i;
+  else if (key == "stuck_factor")
+    c.stuck_factor = v;
+  else if (key == "stuck_min")
+    c.stuck_min = i;
+  else if (key == "min_run")
+    c.min_run = i;
+  else if (key == "prime")
+    c.prime = i;
+  else if (key == "holdout")
+    c.holdout = v;
+  else if (key == "method")
+    c.method = i;
+  else if (key == "discord_length")
+    c.discord_length = i;
+  else if (key == "max_reference")
+    c.max_reference = i;
+  else if (key == "window")
+    c.threshold.window = i;
+  else if (key == "recompute_every")
+    c.threshold.recompute_every = i;
+  else if (key == "z_min")
+    c.threshold.z_min = v;
+  else if (key == "z_max")
+    c.threshold.z_max = v;
+  else if (key == "z_step")
+    c.threshold.z_step = v;
+  else if (key == "max_sequences")
+    c.threshold.max_sequences = i;
+  else
+    return Status::Error(Code::kInvalidArgument, "unknown detector parameter " + key);
+  return Status::Ok();
+}
+
+}  // namespace astraguard::detect

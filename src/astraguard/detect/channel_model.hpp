@@ -1,0 +1,136 @@
+#pragma once
+// ChannelModel: what is learned about one channel from its nominal history, and the streaming
+// ChannelDetector that uses it.
+//
+// The learned part is a ridge-regularised linear predictor of the value from its own recent
+// past (`lags` values ending `horizon` steps back) and the record's other inputs at the same
+// step (e.g. SMAP/MSL command flags). Its absolute prediction errors are EWMA-smoothed and
+// compared with a DynamicThreshold (Hundman et al. 2018, made incremental), whose window is
+// primed with out-of-sample training errors (a model fitted on the first 1 - holdout of the
+// history, errors on the rest) so that detection can start at the first live step. A value
+// repeated exactly for longer than twice the longest repetition in training is flagged as a
+// stuck sensor. Defaults are the configuration measured in EVALUATION.md.
+//
+// Thread-safety: ChannelModel is an immutable value once fitted (share it as
+// shared_ptr<const ...>). ChannelDetector is not thread-safe: one per (satellite, channel),
+// owned by one engine shard; it borrows its model, which must outlive it.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "astraguard/common/status.hpp"
+#include "astraguard/detect/dynamic_threshold.hpp"
+
+namespace astraguard::detect {
+
+// One global configuration for every channel (never tuned per channel with labels).
+struct DetectorConfig {
+  int lags = 10;              // own past values used by the predictor
+  int horizon = 1;            // predict the value `horizon` steps after the newest lag
+  bool use_inputs = true;     // feed the record's other inputs (command flags) to the predictor
+  double ridge = 1e-2;        // L2 penalty, relative to the mean variance of the features
+  double smoothing = 0.03;    // EWMA weight of the newest absolute error
+  ThresholdConfig threshold;  // dynamic threshold
+  double min_error = 0.03;    // errors below this fraction of the train range never alarm
+  double prune = 0.13;        // an error must exceed max(non-anomalous errors) * (1 + prune)
+  int prune_mode = 0;         // 0: max below eps; 1: max of the whole window
+  int warmup = 250;           // live steps before alarms may open
+  int hold = 100;             // steps an alarm stays open after the last flagged step
+  int min_run = 1;            // consecutive steps above threshold before a step is flagged
+  // Stuck sensor: a value repeated exactly for more than max(stuck_factor x the longest
+  // repetition seen in training, stuck_min) steps is flagged. stuck_factor 0 disables it.
+  double stuck_factor = 2.0;
+  int stuck_min = 20;
+  int prime = 2000;      // training errors kept to prime the threshold window
+  double holdout = 0.2;  // fraction of history held out to prime with honest errors
+  int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance
+                         // of the last `discord_length` values to the history (discord)
+  int discord_length = 32;
+  int max_reference = 4000;  // history values kept as reference for method 1
+};
+
+struct ChannelModel {
+  std::string name;
+  int lags = 0;
+  int horizon = 1;
+  int num_inputs = 0;           // extra inputs per step (command flags)
+  std::vector<double> weights;  // lags own-value weights (newest first), inputs, bias
+  double value_min = 0.0;       // training range
+  double value_max = 0.0;
+  double residual_sd = 0.0;         // training one-step residual standard deviation
+  std::vector<double> tail;         // last lags + horizon - 1 training values (oldest first)
+  std::vector<float> prime_errors;  // last smoothed training errors, oldest first
+  double last_smoothed = 0.0;       // EWMA state at the end of training
+  int method = 0;                   // as DetectorConfig::method
+  std::vector<double> reference;    // method 1: the last history values
+  std::int64_t max_run = 0;         // longest run of identical consecutive training values
+
+  double Range() const { return value_max - value_min; }
+};
+
+// Sets one DetectorConfig field from "key=value" (keys as in the struct; threshold fields as
+// "window", "recompute_every", "z_min", "z_max", "z_step", "max_sequences").
+Status SetDetectorParam(DetectorConfig& config, const std::string& assignment);
+
+// Fits a model on a nominal history: `values[t]` and, if num_inputs > 0, `inputs` row-major
+// with num_inputs per step. Fails on too little history (< lags + horizon + 10 steps).
+Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> values,
+                                     std::span<const double> inputs, int num_inputs,
+                                     const DetectorConfig& config);
+
+// Outcome of one streaming step for one channel.
+struct ChannelStep {
+  double prediction = 0.0;
+  double error = 0.0;        // smoothed absolute error
+  double threshold = 0.0;    // effective threshold the error was compared with
+  bool flagged = false;      // error above threshold, or stuck, at this step
+  bool stuck = false;        // the value has repeated for longer than training ever showed
+  std::int64_t repeats = 0;  // identical consecutive values up to this step
+  bool in_alarm = false;     // alarm interval open after this step
+  bool opened = false;       // an interval opened at this step
+  bool closed = false;       // an interval closed before this step (hold expired)
+  std::int64_t closed_start = -1;
+  std::int64_t closed_end = -1;
+  double Ratio() const { return threshold > 0 ? error / threshold : 0.0; }
+};
+
+class ChannelDetector final {
+ public:
+  ChannelDetector(const ChannelModel& model, const DetectorConfig& config);
+
+  // Processes the next value; `inputs` holds model.num_inputs values (may be empty if 0).
+  ChannelStep Step(double value, std::span<const double> inputs);
+
+  std::int64_t steps() const { return step_; }
+  bool in_alarm() const { return open_start_ >= 0; }
+  std::int64_t open_start() const { return open_start_; }
+  // End step of the open interval if nothing else is flagged.
+  std::int64_t open_until() const { return last_flag_ + config_.hold; }
+  std::size_t MemoryBytes() const;
+
+ private:
+  const ChannelModel& model_;
+  DetectorConfig config_;
+  std::vector<double> hist_;   // ring of the last lags + horizon - 1 values
+  std::size_t hist_head_ = 0;  // position of the oldest value
+  double smoothed_ = 0.0;
+  DynamicThreshold threshold_;
+  std::int64_t step_ = 0;
+  std::int64_t open_start_ = -1;
+  std::int64_t last_flag_ = -1;
+  int above_run_ = 0;
+  double last_value_ = 0.0;
+  std::int64_t repeats_ = 0;
+  // method 1 (discord): live window ring and squared distances to every reference window.
+  std::vector<double> win_;
+  std::size_t win_head_ = 0;
+  std::vector<double> dist_;
+  std::int64_t since_refresh_ = 0;
+  double DiscordError(double value);
+  void RefreshDistances();
+};
+
+}  // namespace astraguard::detect

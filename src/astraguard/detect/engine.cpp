@@ -1,0 +1,282 @@
+#include "astraguard/detect/engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <optional>
+
+namespace astraguard::detect {
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Score in [0, 1] from the ratio of a statistic to its threshold: 0.5 at the threshold.
+double RatioScore(double ratio) {
+  if (!(ratio > 0)) return 0.0;
+  return std::clamp(1.0 - std::exp2(-ratio), 0.0, 1.0);
+}
+
+enum class Source { kNone, kLearned, kRobust, kStuck };
+
+}  // namespace
+
+struct Engine::ChannelSlot {
+  std::string name;
+  std::unique_ptr<ChannelDetector> learned;  // when the model knows the channel
+  std::optional<RobustStats> robust;         // otherwise
+  double last_value = std::nan("");
+  double min_seen = 0.0;  // range seen, to tell a varying channel
+  double max_seen = 0.0;
+  std::int64_t repeats = 0;
+  std::int64_t step = 0;
+  std::int64_t open_start = -1;
+  std::int64_t last_flag = -1;
+};
+
+struct Engine::Satellite {
+  std::vector<ChannelSlot> channels;
+  std::list<std::string>::iterator lru;
+};
+
+struct Engine::Shard {
+  std::mutex mu;
+  std::unordered_map<std::string, Satellite, StringHash, std::equal_to<>> satellites;
+  std::list<std::string> lru;  // front: most recently used
+};
+
+struct Engine::Outcome {
+  Source source = Source::kNone;
+  bool flagged = false;
+  double score = 0.0;
+  double reliability = 0.0;  // how much this detector's verdict can be trusted, [0, 1]
+  double ratio = 0.0;
+  double error = 0.0;
+  double threshold = 0.0;
+  double sigma = 0.0;
+  double center = 0.0;
+  double drift = 0.0;  // robust CUSUM relative to its decision level
+};
+
+Engine::Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const Model> model)
+    : config_(std::move(config)), limits_(std::move(limits)), model_(std::move(model)) {
+  config_.shards = std::max<std::size_t>(1, config_.shards);
+  config_.max_satellites = std::max<std::size_t>(1, config_.max_satellites);
+  per_shard_cap_ = std::max<std::size_t>(1, config_.max_satellites / config_.shards);
+  shards_.reserve(config_.shards);
+  for (std::size_t i = 0; i < config_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+Engine::~Engine() = default;
+
+std::size_t Engine::tracked_satellites() const {
+  std::size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s->mu);
+    n += s->satellites.size();
+  }
+  return n;
+}
+
+std::size_t Engine::MemoryBytesPerChannel() const {
+  std::size_t learned = 0;
+  if (model_ != nullptr) {
+    for (const auto& [name, m] : model_->channels) {
+      ChannelDetector probe(m, model_->config);
+      learned = std::max(learned, probe.MemoryBytes());
+    }
+  }
+  return sizeof(ChannelSlot) + 64 /* name */ + std::max(learned, sizeof(RobustStats));
+}
+
+Engine::ChannelSlot& Engine::SlotFor(Satellite& sat, std::string_view name) {
+  for (auto& slot : sat.channels) {
+    if (slot.name == name) return slot;
+  }
+  ChannelSlot& slot = sat.channels.emplace_back();
+  slot.name = std::string(name);
+  const ChannelModel* m = model_ != nullptr ? model_->Find(name) : nullptr;
+  if (m != nullptr) {
+    DetectorConfig dc = model_->config;
+    slot.learned = std::make_unique<ChannelDetector>(*m, dc);
+  } else {
+    slot.robust.emplace(config_.robust);
+  }
+  return slot;
+}
+
+Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
+  Outcome o;
+  if (slot.learned) {
+    ChannelStep st = slot.learned->Step(value, {});
+    o.source = Source::kLearned;
+    o.flagged = st.flagged;
+    o.ratio = st.Ratio();
+    o.error = st.error;
+    o.threshold = st.threshold;
+    o.center = st.prediction;
+    const int warm = std::max(1, model_->config.warmup);
+    o.reliability = 0.9 * std::min(1.0, double(slot.step + 1) / warm);
+    o.score = RatioScore(o.ratio);
+    if (st.stuck && st.Ratio() <= 1.0) {  // stuck, and the residual alone would not flag
+      const ChannelModel* m = model_->Find(slot.name);
+      const double limit = std::max(model_->config.stuck_factor * double(m->max_run),
+                                    double(model_->config.stuck_min));
+      o.source = Source::kStuck;
+      o.ratio = double(st.repeats) / limit;
+      o.score = RatioScore(o.ratio);
+      o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
+    }
+  } else {
+    const double z = slot.robust->Update(value);
+    o.source = Source::kRobust;
+    o.ratio = z / slot.robust->threshold();
+    o.drift = slot.robust->cusum() / slot.robust->cusum_threshold();
+    if (o.drift > o.ratio) o.ratio = o.drift;
+    o.flagged = slot.robust->warm() && o.ratio > 1.0;
+    o.sigma = z;
+    o.center = slot.robust->median();
+    o.reliability = slot.robust->warm() ? 0.6 : 0.0;
+    o.score = slot.robust->warm() ? RatioScore(o.ratio) : 0.0;
+  }
+  // Stuck sensor: exact repeats on a channel that has been seen to vary.
+  if (std::isfinite(value)) {
+    if (slot.step == 0) {
+      slot.min_seen = slot.max_seen = value;
+    } else {
+      slot.min_seen = std::min(slot.min_seen, value);
+      slot.max_seen = std::max(slot.max_seen, value);
+    }
+    slot.repeats = value == slot.last_value ? slot.repeats + 1 : 0;
+    slot.last_value = value;
+  }
+  // Learned channels judge repetition against their training (ChannelDetector); channels on
+  // robust statistics against `stuck_steps` once they have been seen to vary.
+  const bool varies = !slot.learned && slot.max_seen > slot.min_seen;
+  if (config_.stuck_steps > 0 && varies && slot.repeats + 1 >= config_.stuck_steps && !o.flagged) {
+    o.source = Source::kStuck;
+    o.flagged = true;
+    o.ratio = double(slot.repeats + 1) / config_.stuck_steps;
+    o.score = RatioScore(o.ratio);
+    o.reliability = 0.8;
+  }
+  return o;
+}
+
+Detection Engine::Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values) {
+  Detection out;
+  limits_.Check(values, out);
+  bool limit_contrib = !out.contributing.empty();
+  double reliability_sum = 0.0;
+  double top_reliability = limit_contrib ? 1.0 : 0.0;
+  double top_score = out.anomaly_score;
+
+  Shard& shard = *shards_[std::hash<std::string_view>{}(satellite_id) % shards_.size()];
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.satellites.find(satellite_id);
+    if (it == shard.satellites.end()) {
+      if (shard.satellites.size() >= per_shard_cap_) {
+        shard.satellites.erase(shard.lru.back());
+        shard.lru.pop_back();
+        evictions_.fetch_add(1, std::memory_order_relaxed);
+      }
+      shard.lru.emplace_front(satellite_id);
+      it = shard.satellites.emplace(shard.lru.front(), Satellite{}).first;
+      it->second.lru = shard.lru.begin();
+    } else if (it->second.lru != shard.lru.begin()) {
+      shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
+    }
+    Satellite& sat = it->second;
+    for (const ChannelValue& cv : values) {
+      const bool known = std::any_of(sat.channels.begin(), sat.channels.end(),
+                                     [&](const ChannelSlot& s) { return s.name == cv.name; });
+      if (!known && sat.channels.size() >= config_.max_channels_per_satellite) continue;
+      ChannelSlot& slot = SlotFor(sat, cv.name);
+      Outcome o = StepSlot(slot, cv.value);
+      reliability_sum += o.reliability;
+
+      // Alarm interval of this channel.
+      if (slot.open_start >= 0 && slot.step > slot.last_flag + config_.hold) {
+        out.alarms.push_back({slot.name, false, slot.open_start, slot.last_flag + config_.hold});
+        slot.open_start = -1;
+      }
+      if (o.flagged) {
+        if (slot.open_start < 0) {
+          slot.open_start = slot.step;
+          out.alarms.push_back({slot.name, true, slot.step, -1});
+        }
+        slot.last_flag = slot.step;
+        out.is_anomaly = true;
+      }
+      ++slot.step;
+
+      if (o.flagged || o.ratio >= config_.report_ratio) {
+        Contribution c;
+        c.channel = slot.name;
+        c.value = cv.value;
+        c.score = o.score;
+        switch (o.source) {
+          case Source::kLearned: {
+            const double sd = slot.learned ? model_->Find(slot.name)->residual_sd : 0.0;
+            const double over = o.error - o.threshold;
+            if (sd > 0 && over > 0) {
+              c.reason = fmt::format("{} residual {:.1f} sigma above its dynamic threshold",
+                                     slot.name, over / sd);
+            } else {
+              c.reason = fmt::format(
+                  "{} residual at {:.0f}% of its dynamic threshold ({:.3g} vs "
+                  "{:.3g}; predicted {:.6g})",
+                  slot.name, 100 * o.ratio, o.error, o.threshold, o.center);
+            }
+            break;
+          }
+          case Source::kRobust:
+            if (o.drift >= o.sigma / slot.robust->threshold()) {
+              c.reason = fmt::format(
+                  "{} {:.6g} drifting from its running median {:.6g} "
+                  "(cumulative deviation {:.0f} sigma)",
+                  slot.name, cv.value, o.center, slot.robust->cusum());
+            } else {
+              c.reason = fmt::format("{} {:.6g} is {:.1f} sigma from its running median {:.6g}",
+                                     slot.name, cv.value, o.sigma, o.center);
+            }
+            break;
+          case Source::kStuck:
+            c.reason =
+                slot.learned
+                    ? fmt::format(
+                          "{} stuck at {:.6g} for {} samples (longest repeat in training: "
+                          "{})",
+                          slot.name, cv.value, slot.repeats + 1, model_->Find(slot.name)->max_run)
+                    : fmt::format("{} stuck at {:.6g} for {} samples", slot.name, cv.value,
+                                  slot.repeats + 1);
+            break;
+          case Source::kNone:
+            break;
+        }
+        if (o.score > top_score) {
+          top_score = o.score;
+          top_reliability = o.reliability;
+        }
+        out.contributing.push_back(std::move(c));
+      }
+    }
+  }
+  out.anomaly_score = std::clamp(std::max(out.anomaly_score, top_score), 0.0, 1.0);
+  if (out.anomaly_score > 0) {
+    out.confidence = top_reliability;
+  } else {
+    out.confidence = values.empty() ? 0.0 : reliability_sum / values.size();
+  }
+  out.confidence = std::clamp(out.confidence, 0.0, 1.0);
+  std::stable_sort(out.contributing.begin(), out.contributing.end(),
+                   [](const Contribution& a, const Contribution& b) { return a.score > b.score; });
+  return out;
+}
+
+}  // namespace astraguard::detect

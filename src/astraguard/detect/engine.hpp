@@ -1,0 +1,93 @@
+#pragma once
+// Engine: streaming anomaly detection per (satellite, channel). No I/O.
+//
+// Each record of a satellite passes three detectors, combined into one Detection:
+//   - red/yellow limit checks (LimitChecker, from configuration);
+//   - the learned model of the channel, if the Model has one: a linear predictor whose smoothed
+//     errors are compared with an incremental Hundman-style dynamic threshold (channel_model.hpp);
+//   - otherwise robust statistics (running median/MAD after a warm-up, robust_stats.hpp);
+//   - plus a stuck-sensor check: a value repeated exactly for more than twice the longest
+//     repetition in the channel's training history (learned channels, DetectorConfig::
+//     stuck_factor), or for `stuck_steps` records on a robust channel that has been seen to vary.
+// The record's anomaly_score is the maximum channel score; each contributing channel carries a
+// readable reason; per channel an alarm interval opens at the first flagged record and closes
+// `hold` records after the last one (Detection::alarms reports both events).
+//
+// State is sharded by a hash of the satellite id; each shard has its own mutex (no global lock)
+// and an LRU list capping the satellites it tracks (max_satellites / shards each). Memory per
+// tracked channel is bounded (MemoryBytesPerChannel) and channels per satellite are capped.
+// Evicting a satellite drops its state, open alarm intervals included (no close event).
+// Deterministic: the same records in the same order give the same detections.
+//
+// Thread-safety: all methods may be called concurrently. The Model is shared immutable state.
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "astraguard/detect/channel_model.hpp"
+#include "astraguard/detect/detection.hpp"
+#include "astraguard/detect/limits.hpp"
+#include "astraguard/detect/model.hpp"
+#include "astraguard/detect/robust_stats.hpp"
+
+namespace astraguard::detect {
+
+struct EngineConfig {
+  std::size_t shards = 16;
+  // LRU cap over all shards. Memory is about max_satellites x channels x
+  // MemoryBytesPerChannel(): 1,000 satellites x 5 learned channels x ~10.5 kB = ~52 MB.
+  std::size_t max_satellites = 1000;
+  std::size_t max_channels_per_satellite = 64;  // further channels are ignored (limits still apply)
+  int hold = 100;                               // records an alarm stays open after the last flag
+  int stuck_steps = 50;                         // identical repeats that count as a stuck sensor
+  double report_ratio = 0.8;                    // channels at >= this fraction of their threshold
+                                                // are listed as contributing
+  RobustConfig robust;                          // for channels without a model
+};
+
+class Engine final {
+ public:
+  // `model` may be null (missing or corrupt model file): the engine then runs limits and robust
+  // statistics only and reports degraded().
+  Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const Model> model);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Scores one record of `satellite_id`. Channel names are borrowed for the call only.
+  Detection Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values);
+
+  bool degraded() const { return model_ == nullptr; }
+  std::size_t tracked_satellites() const;
+  std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
+  // Upper bound of the state bytes of one tracked channel (the largest learned channel of the
+  // model, or robust statistics).
+  std::size_t MemoryBytesPerChannel() const;
+  const EngineConfig& config() const { return config_; }
+
+ private:
+  struct ChannelSlot;
+  struct Satellite;
+  struct Shard;
+  struct Outcome;
+
+  ChannelSlot& SlotFor(Satellite& sat, std::string_view name);
+  Outcome StepSlot(ChannelSlot& slot, double value);
+
+  EngineConfig config_;
+  LimitChecker limits_;
+  std::shared_ptr<const Model> model_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::size_t per_shard_cap_;
+  std::atomic<std::uint64_t> evictions_{0};
+};
+
+}  // namespace astraguard::detect

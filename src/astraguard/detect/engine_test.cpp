@@ -1,0 +1,299 @@
+#include "astraguard/detect/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <thread>
+
+#include "astraguard/detect/testing_util.hpp"
+#include "astraguard/detect/train.hpp"
+
+namespace astraguard::detect {
+namespace {
+
+constexpr std::size_t kTrain = 3000;
+
+// A model that knows "pressure" (no configured limits): nominal sinusoid + noise, range ~2.6.
+std::shared_ptr<const Model> PressureModel() {
+  auto m = std::make_shared<Model>();
+  auto v = testing::Nominal(kTrain, 101, 10.0, 1.0, 0.1);
+  auto fitted = FitChannelModel("pressure", v, {}, 0, m->config);
+  EXPECT_TRUE(fitted.ok());
+  m->channels.emplace("pressure", std::move(*fitted));
+  return m;
+}
+
+struct StreamRun {
+  int anomalous_records = 0;
+  std::int64_t first_anomaly = -1;
+  std::vector<Detection> detections;
+};
+
+// Streams `series` as channel `name` of satellite "sat-1"; live data continues the training
+// phase so that the predictor sees a continuous signal.
+StreamRun Stream(Engine& engine, const std::string& name, const std::vector<double>& series) {
+  StreamRun r;
+  for (std::size_t t = 0; t < series.size(); ++t) {
+    ChannelValue v{name, series[t]};
+    Detection d = engine.Evaluate("sat-1", std::span<const ChannelValue>(&v, 1));
+    if (d.is_anomaly) {
+      ++r.anomalous_records;
+      if (r.first_anomaly < 0) r.first_anomaly = static_cast<std::int64_t>(t);
+    }
+    r.detections.push_back(std::move(d));
+  }
+  return r;
+}
+
+std::vector<double> Live(std::size_t n = 4000) {
+  return testing::Nominal(n, 202, 10.0, 1.0, 0.1, 90.0, kTrain);
+}
+
+class EngineLearnedTest : public ::testing::Test {
+ protected:
+  Engine engine_{EngineConfig{}, LimitsConfig{}, PressureModel()};
+};
+
+TEST_F(EngineLearnedTest, PureNoiseRaisesNoAlarm) {
+  StreamRun r = Stream(engine_, "pressure", Live());
+  EXPECT_EQ(r.anomalous_records, 0);
+  EXPECT_FALSE(engine_.degraded());
+}
+
+TEST_F(EngineLearnedTest, SpikeIsDetectedWithReadableReason) {
+  auto s = Live();
+  s[3000] += 8.0;
+  StreamRun r = Stream(engine_, "pressure", s);
+  ASSERT_GE(r.first_anomaly, 3000);
+  EXPECT_LE(r.first_anomaly, 3002);
+  const Detection& d = r.detections[r.first_anomaly];
+  ASSERT_FALSE(d.contributing.empty());
+  EXPECT_EQ(d.contributing[0].channel, "pressure");
+  EXPECT_NE(d.contributing[0].reason.find("sigma above its dynamic threshold"), std::string::npos)
+      << d.contributing[0].reason;
+  EXPECT_GT(d.anomaly_score, 0.5);
+  ASSERT_FALSE(d.alarms.empty());
+  EXPECT_TRUE(d.alarms[0].opened);
+  EXPECT_EQ(d.alarms[0].start, r.first_anomaly);
+}
+
+TEST_F(EngineLearnedTest, AlarmIntervalClosesAfterHold) {
+  auto s = Live();
+  s[3000] += 8.0;
+  StreamRun r = Stream(engine_, "pressure", s);
+  int closes = 0;
+  for (const auto& d : r.detections) {
+    for (const auto& a : d.alarms) {
+      if (!a.opened) {
+        ++closes;
+        EXPECT_EQ(a.start, r.first_anomaly);
+        EXPECT_GE(a.end, a.start + engine_.config().hold);
+      }
+    }
+  }
+  EXPECT_EQ(closes, 1);
+}
+
+TEST_F(EngineLearnedTest, LevelShiftIsDetected) {
+  auto s = Live();
+  for (std::size_t t = 3000; t < s.size(); ++t) s[t] += 3.0;
+  StreamRun r = Stream(engine_, "pressure", s);
+  EXPECT_GE(r.first_anomaly, 3000);
+  EXPECT_LE(r.first_anomaly, 3020);
+}
+
+TEST_F(EngineLearnedTest, DriftIsDetected) {
+  auto s = Live();
+  for (std::size_t t = 3000; t < s.size(); ++t) s[t] += 0.005 * double(t - 3000);
+  StreamRun r = Stream(engine_, "pressure", s);
+  EXPECT_GE(r.first_anomaly, 3000);
+  EXPECT_LE(r.first_anomaly, 3800);
+}
+
+TEST_F(EngineLearnedTest, StuckSensorIsDetected) {
+  auto s = Live();
+  for (std::size_t t = 3000; t < 3200; ++t) s[t] = s[2999];
+  StreamRun r = Stream(engine_, "pressure", s);
+  ASSERT_GE(r.first_anomaly, 3000);
+  EXPECT_LE(r.first_anomaly, 3000 + EngineConfig{}.stuck_steps);
+  bool stuck_reason = false;
+  for (const auto& c : r.detections[r.first_anomaly].contributing) {
+    stuck_reason = stuck_reason || c.reason.find("stuck at") != std::string::npos;
+  }
+  EXPECT_TRUE(stuck_reason);
+}
+
+// Channels without a model use robust statistics.
+class EngineRobustTest : public ::testing::Test {
+ protected:
+  Engine engine_{EngineConfig{}, LimitsConfig{}, nullptr};
+};
+
+TEST_F(EngineRobustTest, PureNoiseRaisesNoAlarm) {
+  StreamRun r = Stream(engine_, "flow", Live(6000));
+  EXPECT_EQ(r.anomalous_records, 0);
+  EXPECT_TRUE(engine_.degraded());
+}
+
+TEST_F(EngineRobustTest, SpikeIsDetected) {
+  auto s = Live();
+  s[2500] += 8.0;
+  StreamRun r = Stream(engine_, "flow", s);
+  EXPECT_EQ(r.first_anomaly, 2500);
+  EXPECT_NE(r.detections[2500].contributing[0].reason.find("running median"), std::string::npos);
+}
+
+TEST_F(EngineRobustTest, LevelShiftIsDetected) {
+  auto s = Live();
+  for (std::size_t t = 2500; t < s.size(); ++t) s[t] += 6.0;
+  StreamRun r = Stream(engine_, "flow", s);
+  EXPECT_EQ(r.first_anomaly, 2500);
+}
+
+TEST_F(EngineRobustTest, DriftIsDetected) {
+  auto s = Live();
+  for (std::size_t t = 2500; t < s.size(); ++t) s[t] += 0.02 * double(t - 2500);
+  StreamRun r = Stream(engine_, "flow", s);
+  EXPECT_GE(r.first_anomaly, 2500);
+  EXPECT_LE(r.first_anomaly, 3500);
+}
+
+TEST_F(EngineRobustTest, StuckSensorIsDetected) {
+  auto s = Live();
+  for (std::size_t t = 2500; t < 2700; ++t) s[t] = s[2499];
+  StreamRun r = Stream(engine_, "flow", s);
+  EXPECT_GE(r.first_anomaly, 2500);
+  EXPECT_LE(r.first_anomaly, 2500 + EngineConfig{}.stuck_steps);
+}
+
+// The default model: trained on the documented nominal profile of the five standard channels.
+TEST(EngineTest, NominalProfileModelIsQuietOnNominalAndFlagsFaults) {
+  TrainOptions t;
+  t.profile = "nominal";
+  std::ostringstream log;
+  auto model = TrainModel(t, log);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_EQ(model->channels.size(), 5u);
+  Engine engine(EngineConfig{}, DefaultLimits(), std::make_shared<const Model>(std::move(*model)));
+  // Fresh nominal data (another seed) for three satellites: no anomaly.
+  auto live = NominalProfile(4000, 3, 7);
+  const char* names[] = {"voltage", "temperature", "gyro", "current", "wheel_speed"};
+  int anomalies = 0;
+  std::int64_t fault_detected_at = -1;
+  for (std::size_t t = 0; t < 4000; ++t) {
+    for (int s = 0; s < 3; ++s) {
+      std::vector<ChannelValue> rec;
+      for (const char* n : names) {
+        double v = live[n].segments[s][t];
+        // satellite 2: current steps up by 1 A (well inside its 8 A yellow limit) at t = 3000
+        if (s == 2 && t >= 3000 && std::string_view(n) == "current") v += 1.0;
+        rec.push_back({n, v});
+      }
+      Detection d = engine.Evaluate("sat-" + std::to_string(s), rec);
+      if (d.is_anomaly && !(s == 2 && t >= 3000)) ++anomalies;
+      if (d.is_anomaly && s == 2 && t >= 3000 && fault_detected_at < 0) {
+        fault_detected_at = static_cast<std::int64_t>(t);
+      }
+    }
+  }
+  EXPECT_EQ(anomalies, 0);
+  EXPECT_GE(fault_detected_at, 3000);
+  EXPECT_LE(fault_detected_at, 3030);  // EWMA-smoothed errors: ~20 records
+}
+
+TEST(EngineTest, NonFiniteValuesNeitherCrashNorPoisonState) {
+  Engine engine(EngineConfig{}, LimitsConfig{}, PressureModel());
+  auto s = Live(1500);
+  for (std::size_t t = 0; t < s.size(); ++t) {
+    double v = s[t];
+    if (t % 100 == 50) v = std::nan("");
+    if (t % 100 == 70) v = std::numeric_limits<double>::infinity();
+    std::vector<ChannelValue> rec{{"pressure", v}, {"flow", v}};
+    Detection d = engine.Evaluate("sat", rec);
+    EXPECT_TRUE(std::isfinite(d.anomaly_score)) << t;
+  }
+  // After the gaps the channels are still nominal and quiet.
+  std::vector<ChannelValue> rec{{"pressure", s.back()}, {"flow", s.back()}};
+  EXPECT_FALSE(engine.Evaluate("sat", rec).is_anomaly);
+}
+
+TEST(EngineTest, LimitsWorkWithoutAModel) {
+  Engine engine(EngineConfig{}, DefaultLimits(), nullptr);
+  std::vector<ChannelValue> rec{{"voltage", 28.0}, {"wheel_speed", 6100.0}};
+  Detection d = engine.Evaluate("sat-1", rec);
+  EXPECT_TRUE(d.is_anomaly);
+  EXPECT_EQ(d.anomaly_score, 1.0);
+  ASSERT_FALSE(d.contributing.empty());
+  EXPECT_EQ(d.contributing[0].reason, "wheel_speed 6100 RPM above red-high 6000 RPM");
+  EXPECT_EQ(d.confidence, 1.0);
+}
+
+TEST(EngineTest, EvictsLeastRecentlyUsedSatellite) {
+  EngineConfig c;
+  c.shards = 1;
+  c.max_satellites = 2;
+  Engine engine(c, LimitsConfig{}, nullptr);
+  ChannelValue v{"flow", 1.0};
+  std::span<const ChannelValue> rec(&v, 1);
+  engine.Evaluate("a", rec);
+  engine.Evaluate("b", rec);
+  engine.Evaluate("a", rec);  // a is now the most recent
+  engine.Evaluate("c", rec);  // evicts b
+  EXPECT_EQ(engine.tracked_satellites(), 2u);
+  EXPECT_EQ(engine.evictions(), 1u);
+  engine.Evaluate("a", rec);  // still tracked: no eviction
+  EXPECT_EQ(engine.evictions(), 1u);
+  engine.Evaluate("b", rec);  // b comes back, evicting c
+  EXPECT_EQ(engine.evictions(), 2u);
+}
+
+TEST(EngineTest, IsDeterministic) {
+  auto model = PressureModel();
+  Engine a(EngineConfig{}, DefaultLimits(), model);
+  Engine b(EngineConfig{}, DefaultLimits(), model);
+  auto s = Live(2000);
+  s[1500] += 8.0;
+  for (std::size_t t = 0; t < s.size(); ++t) {
+    std::vector<ChannelValue> rec{{"pressure", s[t]}, {"voltage", 28 + s[t] - 10}};
+    Detection x = a.Evaluate("sat", rec);
+    Detection y = b.Evaluate("sat", rec);
+    ASSERT_EQ(x.is_anomaly, y.is_anomaly);
+    ASSERT_EQ(x.anomaly_score, y.anomaly_score);
+    ASSERT_EQ(x.contributing.size(), y.contributing.size());
+  }
+}
+
+TEST(EngineTest, SatellitesAreIndependentAcrossThreads) {
+  Engine engine(EngineConfig{}, LimitsConfig{}, PressureModel());
+  auto s = Live(1500);
+  std::vector<int> anomalies(4, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string sat = "sat-" + std::to_string(i);
+      for (std::size_t t = 0; t < s.size(); ++t) {
+        double v = s[t] + (i == 3 && t == 1000 ? 8.0 : 0.0);
+        ChannelValue cv{"pressure", v};
+        if (engine.Evaluate(sat, std::span<const ChannelValue>(&cv, 1)).is_anomaly) ++anomalies[i];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(anomalies[0], 0);
+  EXPECT_EQ(anomalies[1], 0);
+  EXPECT_EQ(anomalies[2], 0);
+  EXPECT_GT(anomalies[3], 0);
+  EXPECT_EQ(engine.tracked_satellites(), 4u);
+}
+
+TEST(EngineTest, MemoryPerChannelIsBounded) {
+  Engine engine(EngineConfig{}, LimitsConfig{}, PressureModel());
+  const std::size_t bytes = engine.MemoryBytesPerChannel();
+  EXPECT_GT(bytes, 0u);
+  EXPECT_LT(bytes, 16u * 1024u);
+}
+
+}  // namespace
+}  // namespace astraguard::detect

@@ -1,0 +1,75 @@
+#pragma once
+// Evaluation on NASA SMAP/MSL-style data (Hundman et al., KDD 2018) under the protocol of
+// ../shared/data/nasa-smap-msl/README.md: per channel, fit on the train array, then stream the
+// test array one step at a time (strictly causal, alarm intervals start where raised, no labels
+// during detection, one global DetectorConfig), then score event-wise and point-wise.
+//
+// Thread-safety: free functions without shared state.
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "astraguard/common/status.hpp"
+#include "astraguard/detect/channel_model.hpp"
+
+namespace astraguard::detect {
+
+using Interval = std::pair<std::int64_t, std::int64_t>;  // inclusive [start, end] steps
+
+struct LabeledChannel {
+  std::string channel;
+  std::string spacecraft;
+  std::vector<Interval> sequences;  // merged, sorted (duplicate rows unioned)
+};
+
+// Reads labeled_anomalies.csv; rows for the same channel are unioned.
+Result<std::vector<LabeledChannel>> LoadLabels(const std::string& csv_path);
+
+// Event- and point-wise figures over a set of channels.
+struct Scores {
+  std::int64_t channels = 0;
+  std::int64_t steps = 0;
+  std::int64_t alarm_steps = 0;
+  std::int64_t labeled_steps = 0;
+  std::int64_t true_alarm_steps = 0;  // alarmed and labelled
+  std::int64_t sequences = 0;
+  std::int64_t detected = 0;         // true positives (sequences)
+  std::int64_t false_intervals = 0;  // alarm intervals overlapping no sequence
+  std::int64_t intervals = 0;
+  std::vector<double> latencies;  // per detected sequence, steps
+  double seconds = 0.0;           // streaming time
+
+  void Add(const Scores& other);
+  double Precision() const;
+  double Recall() const;
+  double F1() const;
+  double PointF1() const;
+  double LatencyQuantile(double q) const;  // NaN when nothing detected
+  double FalseAlarmsPer10k() const;
+  double AlarmFraction() const;
+  double StepsPerSecond() const;
+};
+
+// Scores one channel's alarm intervals against its labelled sequences (test length `steps`).
+Scores ScoreChannel(const std::vector<Interval>& alarms, const std::vector<Interval>& labels,
+                    std::int64_t steps);
+
+struct EvaluateOptions {
+  std::string data_dir;               // holds SMAP/, MSL/, labeled_anomalies.csv
+  std::vector<std::string> channels;  // empty: every labelled channel
+  bool json = false;
+  std::string alarms_path;   // if set: {"<chan>": [[start, end], ...]}
+  bool per_channel = false;  // also print one line per channel
+  DetectorConfig detector;
+  std::vector<DetectorConfig> extra_members;  // ensemble: alarms are the union of all members
+};
+
+// Runs the protocol and prints figures (text table or one JSON object) to `out`; errors to
+// `err`. Returns 0 on success, 1 on data errors, 2 on bad options.
+int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace astraguard::detect

@@ -1,0 +1,223 @@
+#include "astraguard/detect/model.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace astraguard::detect {
+namespace {
+
+constexpr std::string_view kMagic = "astraguard-model";
+
+std::string D(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+Status Corrupt(const std::string& why) {
+  return Status::Error(Code::kInvalidArgument, "model file: " + why);
+}
+
+// Whitespace tokenizer over one line.
+class Tokens {
+ public:
+  explicit Tokens(std::string_view line) : rest_(line) {}
+  bool Next(std::string_view& out) {
+    while (!rest_.empty() && rest_.front() == ' ') rest_.remove_prefix(1);
+    if (rest_.empty()) return false;
+    auto end = rest_.find(' ');
+    out = rest_.substr(0, end);
+    rest_ = end == std::string_view::npos ? std::string_view() : rest_.substr(end);
+    return true;
+  }
+  bool Number(double& v) {
+    std::string_view t;
+    if (!Next(t)) return false;
+    // from_chars for double is available in libstdc++ 11+
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc() && p == t.data() + t.size();
+  }
+  bool Int(int& v) {
+    double d = 0;
+    if (!Number(d) || d != std::floor(d) || std::abs(d) > 1e9) return false;
+    v = static_cast<int>(d);
+    return true;
+  }
+  bool Expect(std::string_view word) {
+    std::string_view t;
+    return Next(t) && t == word;
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+std::string ConfigLine(const DetectorConfig& c) {
+  std::ostringstream s;
+  s << "config lags=" << c.lags << " horizon=" << c.horizon
+    << " use_inputs=" << (c.use_inputs ? 1 : 0) << " ridge=" << D(c.ridge)
+    << " smoothing=" << D(c.smoothing) << " min_error=" << D(c.min_error) << " prune=" << D(c.prune)
+    << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup << " hold=" << c.hold
+    << " min_run=" << c.min_run << " stuck_factor=" << D(c.stuck_factor)
+    << " stuck_min=" << c.stuck_min << " prime=" << c.prime << " holdout=" << D(c.holdout)
+    << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
+    << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
+    << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
+    << " method=" << c.method << " discord_length=" << c.discord_length
+    << " max_reference=" << c.max_reference;
+  return s.str();
+}
+
+}  // namespace
+
+std::uint64_t Fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string Model::Serialize() const {
+  std::ostringstream body;
+  body << ConfigLine(config) << "\n";
+  for (const auto& [name, m] : channels) {
+    body << "channel " << name << " lags " << m.lags << " horizon " << m.horizon << " inputs "
+         << m.num_inputs << " min " << D(m.value_min) << " max " << D(m.value_max)
+         << " residual_sd " << D(m.residual_sd) << " last " << D(m.last_smoothed) << " method "
+         << m.method << " max_run " << m.max_run << "\n";
+    body << "weights";
+    for (double w : m.weights) body << " " << D(w);
+    body << "\ntail";
+    for (double v : m.tail) body << " " << D(v);
+    body << "\nprime " << m.prime_errors.size();
+    for (float e : m.prime_errors) body << " " << D(e);
+    body << "\nreference " << m.reference.size();
+    for (double v : m.reference) body << " " << D(v);
+    body << "\n";
+  }
+  const std::string b = body.str();
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(b)));
+  return std::string(kMagic) + " " + std::to_string(kVersion) + "\nchecksum fnv1a64 " + sum + "\n" +
+         b;
+}
+
+Result<Model> Model::Parse(std::string_view text) {
+  auto next_line = [&text](std::string_view& line) {
+    if (text.empty()) return false;
+    auto nl = text.find('\n');
+    line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    return true;
+  };
+  std::string_view line;
+  if (!next_line(line)) return Corrupt("empty");
+  {
+    Tokens t(line);
+    int version = 0;
+    if (!t.Expect(kMagic)) return Corrupt("not an astraguard model (bad magic)");
+    if (!t.Int(version)) return Corrupt("unreadable version");
+    if (version != kVersion) {
+      return Corrupt("version " + std::to_string(version) + " unsupported (expected " +
+                     std::to_string(kVersion) + ")");
+    }
+  }
+  if (!next_line(line)) return Corrupt("missing checksum line");
+  {
+    Tokens t(line);
+    std::string_view hex;
+    if (!t.Expect("checksum") || !t.Expect("fnv1a64") || !t.Next(hex) || hex.size() != 16) {
+      return Corrupt("bad checksum line");
+    }
+    std::uint64_t want = 0;
+    auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), want, 16);
+    if (ec != std::errc() || p != hex.data() + hex.size()) return Corrupt("bad checksum digits");
+    if (Fnv1a64(text) != want) return Corrupt("checksum mismatch (file truncated or modified)");
+  }
+  Model model;
+  if (!next_line(line) || line.substr(0, 7) != "config ") return Corrupt("missing config line");
+  {
+    Tokens t(line.substr(7));
+    std::string_view kv;
+    while (t.Next(kv)) {
+      Status st = SetDetectorParam(model.config, std::string(kv));
+      if (!st.ok()) return Corrupt(st.message());
+    }
+  }
+  while (next_line(line)) {
+    if (line.empty()) continue;
+    ChannelModel m;
+    Tokens h(line);
+    std::string_view name;
+    if (!h.Expect("channel") || !h.Next(name)) return Corrupt("expected a channel line");
+    double max_run = 0;
+    m.name = std::string(name);
+    if (!h.Expect("lags") || !h.Int(m.lags) || !h.Expect("horizon") || !h.Int(m.horizon) ||
+        !h.Expect("inputs") || !h.Int(m.num_inputs) || !h.Expect("min") || !h.Number(m.value_min) ||
+        !h.Expect("max") || !h.Number(m.value_max) || !h.Expect("residual_sd") ||
+        !h.Number(m.residual_sd) || !h.Expect("last") || !h.Number(m.last_smoothed) ||
+        !h.Expect("method") || !h.Int(m.method) || !h.Expect("max_run") || !h.Number(max_run) ||
+        max_run < 0) {
+      return Corrupt("bad header of channel " + m.name);
+    }
+    m.max_run = static_cast<std::int64_t>(max_run);
+    if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > 256 || m.horizon < 1 ||
+        m.horizon > 100000 || m.num_inputs < 0 || m.num_inputs > 100000) {
+      return Corrupt("channel " + m.name + " has out-of-range dimensions");
+    }
+    auto read_vec = [&](std::string_view word, std::size_t count, auto& out) -> bool {
+      std::string_view l;
+      if (!next_line(l)) return false;
+      Tokens t(l);
+      if (!t.Expect(word)) return false;
+      if (word == "prime" || word == "reference") {
+        int n = 0;
+        if (!t.Int(n) || n < 0 || n > 10'000'000) return false;
+        count = static_cast<std::size_t>(n);
+      }
+      out.resize(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        double v = 0;
+        if (!t.Number(v) || !std::isfinite(v)) return false;
+        out[i] = static_cast<std::decay_t<decltype(out[i])>>(v);
+      }
+      std::string_view extra;
+      return !t.Next(extra);
+    };
+    if (!read_vec("weights", static_cast<std::size_t>(m.lags + m.num_inputs + 1), m.weights) ||
+        !read_vec("tail", static_cast<std::size_t>(m.lags + m.horizon - 1), m.tail) ||
+        !read_vec("prime", 0, m.prime_errors) || !read_vec("reference", 0, m.reference)) {
+      return Corrupt("bad vectors of channel " + m.name);
+    }
+    model.channels.emplace(m.name, std::move(m));
+  }
+  return model;
+}
+
+Status Model::Save(const std::string& path) const {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) return Status::Error(Code::kUnavailable, "cannot write " + path);
+  f << Serialize();
+  f.close();
+  if (!f) return Status::Error(Code::kUnavailable, "write failed: " + path);
+  return Status::Ok();
+}
+
+Result<Model> Model::Load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::Error(Code::kNotFound, "model file " + path + " not found");
+  std::ostringstream s;
+  s << f.rdbuf();
+  auto parsed = Parse(s.str());
+  if (!parsed.ok()) {
+    return Status::Error(parsed.status().code(), path + ": " + parsed.status().message());
+  }
+  return parsed;
+}
+
+}  // namespace astraguard::detect

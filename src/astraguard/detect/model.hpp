@@ -1,0 +1,52 @@
+#pragma once
+// Model: the learned per-channel behaviour of a fleet (one ChannelModel per channel name) plus
+// the DetectorConfig it was trained with, stored as a versioned text file with a checksum.
+//
+// File format (version 1), UTF-8 text:
+//   astraguard-model 1
+//   checksum fnv1a64 <16 hex digits over every byte after this line>
+//   config <key>=<value> ...
+//   channel <name> lags <L> horizon <H> inputs <K> min <v> max <v> residual_sd <v> last <v>
+//           method <0|1>
+//   weights <L + K + 1 numbers>
+//   tail <L + H - 1 numbers>
+//   prime <n> <n numbers>
+//   reference <n> <n numbers>        (history kept by method 1, else 0)
+//   (channel block repeated)
+// A missing, truncated, tampered or unknown-version file is an error value, never a crash: the
+// engine then runs limits and robust statistics only and reports itself degraded.
+//
+// Thread-safety: a loaded Model is immutable; share it as shared_ptr<const Model>.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "astraguard/common/status.hpp"
+#include "astraguard/detect/channel_model.hpp"
+
+namespace astraguard::detect {
+
+struct Model {
+  static constexpr int kVersion = 1;
+
+  DetectorConfig config;
+  std::map<std::string, ChannelModel, std::less<>> channels;
+
+  const ChannelModel* Find(std::string_view name) const {
+    auto it = channels.find(name);
+    return it == channels.end() ? nullptr : &it->second;
+  }
+
+  // Text image with header and checksum.
+  std::string Serialize() const;
+  static Result<Model> Parse(std::string_view text);
+
+  Status Save(const std::string& path) const;
+  static Result<Model> Load(const std::string& path);
+};
+
+// FNV-1a 64-bit hash (the file checksum).
+std::uint64_t Fnv1a64(std::string_view bytes);
+
+}  // namespace astraguard::detect

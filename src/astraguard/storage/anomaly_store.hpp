@@ -1,0 +1,137 @@
+#pragma once
+// AnomalyStore: the anomaly history. Every stored anomaly gets an id from the store; the history
+// can be queried with filters and cursor pagination (newest first), read by id, and corrected by
+// operator feedback. InMemoryAnomalyStore is the embedded, bounded default; a Redis
+// implementation (shared, durable) implements the same interface.
+//
+// Thread-safety: implementations must allow all methods to be called concurrently.
+// Errors are values: kNotFound (unknown or evicted id), kInvalidArgument (bad cursor or limit),
+// kUnavailable (a backend is down; the caller degrades, it is not a bug).
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "astraguard/common/status.hpp"
+
+namespace astraguard::storage {
+
+inline constexpr int kMaxQueryLimit = 1000;
+
+enum class FeedbackLabel { kFalsePositive, kConfirmed };
+std::string_view FeedbackLabelName(FeedbackLabel l);  // "false_positive" | "confirmed"
+std::optional<FeedbackLabel> ParseFeedbackLabel(std::string_view s);
+
+struct Feedback {
+  FeedbackLabel label = FeedbackLabel::kConfirmed;
+  std::string note;
+  int64_t at_ms = 0;  // Unix ms when given
+};
+
+struct StoredContribution {
+  std::string channel;
+  double value = 0.0;
+  double score = 0.0;
+  std::string reason;
+};
+
+struct AnomalyRecord {
+  std::string id;  // assigned by Append; ignored on input
+  std::string satellite_id;
+  int64_t timestamp_ms = 0;     // telemetry timestamp (Unix ms)
+  int64_t recorded_ms = 0;      // when the service processed it (Unix ms)
+  double anomaly_score = 0.0;   // detector score [0, 1]
+  double severity_score = 0.0;  // after the phase's threshold multiplier [0, 1]
+  int severity_rank = 0;        // 0 LOW, 1 MEDIUM, 2 HIGH, 3 CRITICAL
+  std::string severity_level;   // "LOW" ... "CRITICAL"
+  double confidence = 0.0;
+  std::string anomaly_type;  // "power_fault" ...
+  std::string classification_reason;
+  std::string mission_phase;
+  std::string recommended_action;
+  std::string action_status;  // "recommended" | "executed" | "suppressed" | "failed"
+  bool escalated = false;
+  int recurrence_count = 0;
+  std::string reasoning;
+  std::vector<std::pair<std::string, double>> values;  // the record's channel values
+  std::vector<StoredContribution> contributing;
+  std::optional<Feedback> feedback;
+};
+
+struct AnomalyQuery {
+  std::optional<std::string> satellite_id;
+  std::optional<int64_t> from_ms, to_ms;     // inclusive, on timestamp_ms
+  std::optional<int> severity_rank_min;      // 0..3
+  std::optional<double> severity_score_min;  // [0, 1]
+  std::optional<std::string> anomaly_type;
+  int limit = 100;                    // 1..kMaxQueryLimit
+  std::optional<std::string> cursor;  // next_cursor of a previous page
+};
+
+struct AnomalyPage {
+  std::vector<AnomalyRecord> items;        // newest first
+  std::optional<std::string> next_cursor;  // set when more matching items may follow
+};
+
+struct FeedbackUpdate {
+  AnomalyRecord record;                   // after the update
+  std::optional<FeedbackLabel> previous;  // label it replaced, if any
+};
+
+struct StoreStats {
+  std::string backend;  // "memory", "redis"
+  bool healthy = true;
+  int64_t size = 0;
+  int64_t capacity = 0;  // 0 = unbounded
+  int64_t appended_total = 0;
+  int64_t evicted_total = 0;
+};
+
+class AnomalyStore {
+ public:
+  virtual ~AnomalyStore() = default;
+  // Stores a copy with a fresh id and returns the id.
+  virtual Result<std::string> Append(AnomalyRecord record) = 0;
+  virtual Result<AnomalyRecord> Get(std::string_view id) const = 0;
+  virtual Result<AnomalyPage> Query(const AnomalyQuery& query) const = 0;
+  // Sets (or replaces) the feedback of an anomaly.
+  virtual Result<FeedbackUpdate> SetFeedback(std::string_view id, Feedback feedback) = 0;
+  virtual StoreStats Stats() const = 0;
+};
+
+// Bounded in-memory store: keeps the newest `capacity` anomalies (older ones are evicted).
+// Ids are "an-<decimal sequence>", cursors "c<sequence>". Queries scan newest to oldest, so
+// their cost is bounded by the capacity. Thread-safe (shared mutex: concurrent readers).
+class InMemoryAnomalyStore final : public AnomalyStore {
+ public:
+  explicit InMemoryAnomalyStore(size_t capacity = 100'000);
+
+  Result<std::string> Append(AnomalyRecord record) override;
+  Result<AnomalyRecord> Get(std::string_view id) const override;
+  Result<AnomalyPage> Query(const AnomalyQuery& query) const override;
+  Result<FeedbackUpdate> SetFeedback(std::string_view id, Feedback feedback) override;
+  StoreStats Stats() const override;
+
+ private:
+  // Index of sequence `seq` in items_, or -1 if evicted / not yet assigned.
+  int64_t IndexOf(uint64_t seq) const;
+
+  const size_t capacity_;
+  mutable std::shared_mutex mu_;
+  std::deque<AnomalyRecord> items_;  // oldest first; items_[i] has sequence first_seq_ + i
+  uint64_t first_seq_ = 1;
+  uint64_t next_seq_ = 1;
+  int64_t evicted_ = 0;
+};
+
+// Validates a query's own fields (limit range, severity bounds, from <= to). Shared by all
+// implementations and by the HTTP mapping.
+Status ValidateQuery(const AnomalyQuery& q);
+
+}  // namespace astraguard::storage
