@@ -22,8 +22,8 @@ BatchSpanProcessor::~BatchSpanProcessor() { Shutdown(std::chrono::seconds(5)); }
 
 void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) {
   // The queue is a power of two >= max_queue_size; enforce the configured bound exactly.
-  if (stopping_.load(std::memory_order_relaxed) ||
-      queue_.SizeApprox() >= config_.max_queue_size || !queue_.TryPush(span)) {
+  if (stopping_.load(std::memory_order_relaxed) || queue_.SizeApprox() >= config_.max_queue_size ||
+      !queue_.TryPush(span)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }

@@ -13,7 +13,7 @@
 namespace astraguard::obs {
 namespace {
 
-constexpr std::string_view kReserved[] = {"timestamp", "level",   "logger",  "event",   "service",
+constexpr std::string_view kReserved[] = {"timestamp",   "level",   "logger",   "event",  "service",
                                           "environment", "version", "trace_id", "span_id"};
 
 bool IsReserved(std::string_view key) {
@@ -58,7 +58,6 @@ void AppendValueConsole(std::string& out, const LogField::Value& v) {
   AppendValueJson(out, v);
 }
 
-
 void AppendHex(std::string& out, const std::uint8_t* b, std::size_t n) {
   constexpr char kHex[] = "0123456789abcdef";
   const std::size_t at = out.size();
@@ -100,11 +99,16 @@ void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp)
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
-    case LogLevel::kCritical: return "critical";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kCritical:
+      return "critical";
   }
   return "info";
 }
@@ -116,10 +120,10 @@ std::string FormatRfc3339Utc(std::chrono::system_clock::time_point tp) {
   const year_month_day ymd{day};
   const hh_mm_ss<microseconds> tod{us - day};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
+                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
                 static_cast<long long>(tod.subseconds().count()));
   return buf;
 }
@@ -264,9 +268,8 @@ void Logger::Access(const AccessLogEntry& e) {
   const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
   if (config_.format != LogFormat::kJson) {
     const LogField fields[] = {
-        {"method", e.method},          {"route", e.route},
-        {"status", e.status},          {"duration_ms", ms},
-        {"bytes", e.response_bytes},   {"request_bytes", e.request_bytes},
+        {"method", e.method}, {"route", e.route},          {"status", e.status},
+        {"duration_ms", ms},  {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
         {"client", e.client},
     };
     Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields), e.span);

@@ -7,17 +7,21 @@ namespace astraguard::obs {
 
 using SteadyClock = std::chrono::steady_clock;
 
-Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
-    const OtlpExporterConfig& config, Resource resource, InstrumentationScope scope) {
+Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(const OtlpExporterConfig& config,
+                                                                   Resource resource,
+                                                                   InstrumentationScope scope) {
   auto url = ParseHttpUrl(config.endpoint);
   if (!url.ok()) return url.status();
   return std::unique_ptr<OtlpHttpExporter>(
       new OtlpHttpExporter(config, std::move(*url), std::move(resource), std::move(scope)));
 }
 
-OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url,
-                                   Resource resource, InstrumentationScope scope)
-    : config_(config), url_(std::move(url)), resource_(std::move(resource)), scope_(std::move(scope)) {}
+OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
+                                   InstrumentationScope scope)
+    : config_(config),
+      url_(std::move(url)),
+      resource_(std::move(resource)),
+      scope_(std::move(scope)) {}
 
 ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_point deadline) {
   if (batch.empty()) return ExportResult::kSuccess;

@@ -26,19 +26,19 @@ enum class OtlpProtocol { kHttpProtobuf, kHttpJson };
 struct OtlpExporterConfig {
   std::string endpoint = "http://localhost:4318/v1/traces";  // full traces URL
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
-  HttpHeaders headers;                                       // OTEL_EXPORTER_OTLP_HEADERS
-  std::chrono::milliseconds timeout{10000};                  // per HTTP request
+  HttpHeaders headers;                       // OTEL_EXPORTER_OTLP_HEADERS
+  std::chrono::milliseconds timeout{10000};  // per HTTP request
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{5000};
 };
 
 struct OtlpExporterStats {
-  std::uint64_t requests = 0;       // HTTP attempts made
-  std::uint64_t retries = 0;        // attempts after a retryable status
+  std::uint64_t requests = 0;  // HTTP attempts made
+  std::uint64_t retries = 0;   // attempts after a retryable status
   std::uint64_t batches_ok = 0;
   std::uint64_t batches_failed = 0;
-  int last_status = 0;              // last HTTP status seen, 0 when the connection failed
+  int last_status = 0;  // last HTTP status seen, 0 when the connection failed
 };
 
 class OtlpHttpExporter final : public SpanExporter {

@@ -34,7 +34,7 @@ struct Attribute {
   std::string_view key() const { return static_key.data() != nullptr ? static_key : owned_key; }
 
   std::string_view static_key;  // set for StaticKey keys
-  std::string owned_key;             // otherwise
+  std::string owned_key;        // otherwise
   AttributeValue value;
 };
 

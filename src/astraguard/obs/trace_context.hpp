@@ -18,16 +18,16 @@ namespace astraguard::obs {
 
 struct TraceId {
   std::array<std::uint8_t, 16> bytes{};
-  bool IsValid() const;                // not all zero
-  std::string Hex() const;             // 32 lowercase hex digits
-  std::uint64_t Low64() const;         // bytes 8..15 read big-endian (used by traceidratio)
+  bool IsValid() const;         // not all zero
+  std::string Hex() const;      // 32 lowercase hex digits
+  std::uint64_t Low64() const;  // bytes 8..15 read big-endian (used by traceidratio)
   friend bool operator==(const TraceId&, const TraceId&) = default;
 };
 
 struct SpanId {
   std::array<std::uint8_t, 8> bytes{};
   bool IsValid() const;
-  std::string Hex() const;             // 16 lowercase hex digits
+  std::string Hex() const;  // 16 lowercase hex digits
   friend bool operator==(const SpanId&, const SpanId&) = default;
 };
 

@@ -46,11 +46,16 @@ constexpr std::size_t kMaxEvents = 128;
 bool ShouldSample(const SamplerConfig& c, const SpanContext* parent, const TraceId& trace_id) {
   const bool has_parent = parent != nullptr && parent->IsValid();
   switch (c.kind) {
-    case SamplerKind::kAlwaysOn: return true;
-    case SamplerKind::kAlwaysOff: return false;
-    case SamplerKind::kTraceIdRatio: return RatioSample(c.ratio, trace_id);
-    case SamplerKind::kParentBasedAlwaysOn: return has_parent ? parent->IsSampled() : true;
-    case SamplerKind::kParentBasedAlwaysOff: return has_parent ? parent->IsSampled() : false;
+    case SamplerKind::kAlwaysOn:
+      return true;
+    case SamplerKind::kAlwaysOff:
+      return false;
+    case SamplerKind::kTraceIdRatio:
+      return RatioSample(c.ratio, trace_id);
+    case SamplerKind::kParentBasedAlwaysOn:
+      return has_parent ? parent->IsSampled() : true;
+    case SamplerKind::kParentBasedAlwaysOff:
+      return has_parent ? parent->IsSampled() : false;
     case SamplerKind::kParentBasedTraceIdRatio:
       return has_parent ? parent->IsSampled() : RatioSample(c.ratio, trace_id);
   }
@@ -203,8 +208,8 @@ void Tracer::Finish(Span& span) {
   const auto elapsed = clock_.Now() - span.start_mono_;
   span.data_->end_unix_nano =
       span.data_->start_unix_nano +
-      static_cast<std::uint64_t>(
-          std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+      static_cast<std::uint64_t>(std::max<std::int64_t>(
+          0, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
   if (processor_ && !shut_down_.load(std::memory_order_relaxed))
     processor_->OnEnd(std::move(span.data_));
 }

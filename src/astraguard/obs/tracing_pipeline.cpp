@@ -13,8 +13,8 @@ Result<std::unique_ptr<TracingPipeline>> TracingPipeline::Create(const TracingCo
   std::string version;
   for (const auto& a : config.resource.attributes)
     if (a.key() == "service.version") version = std::get<std::string>(a.value);
-  auto exporter =
-      OtlpHttpExporter::Create(config.exporter, config.resource, InstrumentationScope{"astraguard", version});
+  auto exporter = OtlpHttpExporter::Create(config.exporter, config.resource,
+                                           InstrumentationScope{"astraguard", version});
   if (!exporter.ok()) return exporter.status();
   p->exporter_ = exporter->get();
   auto processor = std::make_unique<BatchSpanProcessor>(config.batch, std::move(*exporter));
