@@ -186,6 +186,21 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
   EXPECT_GT(value("astra_trace_spans_export_failed_total"), 0) << scrape->body;
   EXPECT_EQ(value("astra_trace_spans_exported_total"), 0);
   EXPECT_EQ(value("astra_log_lines_dropped_total"), 0);
+  // The failure is reported in the log too, rate-limited to one line a minute.
+  svc.Signal(SIGTERM);
+  ASSERT_EQ(svc.Wait(), 0);
+  std::vector<std::string> bad;
+  int warnings = 0;
+  for (const auto& l : JsonLines(svc.output(), &bad)) {
+    if (l.contains("event") && l.at("event") == "trace_export_failed") {
+      ++warnings;
+      EXPECT_EQ(l.at("level").as_string(), "warning");
+      EXPECT_EQ(l.at("http_status").as_int64(), 0);
+      EXPECT_NE(l.at("error").as_string().find("connect"), boost::json::string::npos);
+    }
+  }
+  EXPECT_EQ(warnings, 1) << svc.output();
+  EXPECT_TRUE(bad.empty());
 }
 
 // ---- promtool + Prometheus ----

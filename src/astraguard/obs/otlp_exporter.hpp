@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,12 +42,18 @@ struct OtlpExporterStats {
   int last_status = 0;  // last HTTP status seen, 0 when the connection failed
 };
 
+// Called on the export thread when a batch is given up: `error` says why ("HTTP 400",
+// "connect: Connection refused", ...), `http_status` is 0 when no response arrived.
+using ExportFailureHandler =
+    std::function<void(std::string_view error, int http_status, std::size_t spans)>;
+
 class OtlpHttpExporter final : public SpanExporter {
  public:
-  // Fails if the endpoint is not a valid http:// URL.
+  // Fails if the endpoint is not a valid http:// URL. `on_failure` may be empty.
   static Result<std::unique_ptr<OtlpHttpExporter>> Create(const OtlpExporterConfig& config,
                                                           Resource resource,
-                                                          InstrumentationScope scope = {});
+                                                          InstrumentationScope scope = {},
+                                                          ExportFailureHandler on_failure = {});
 
   ExportResult Export(const SpanBatch& batch,
                       std::chrono::steady_clock::time_point deadline) override;
@@ -56,12 +63,13 @@ class OtlpHttpExporter final : public SpanExporter {
 
  private:
   OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
-                   InstrumentationScope scope);
+                   InstrumentationScope scope, ExportFailureHandler on_failure);
 
   const OtlpExporterConfig config_;
   const HttpUrl url_;
   const Resource resource_;
   const InstrumentationScope scope_;
+  const ExportFailureHandler on_failure_;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> retries_{0};
