@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -33,6 +34,15 @@ void AddSettingFlags(CLI::App* cmd, std::map<std::string, std::string>& flags) {
         std::string(s.flag), [&flags, env](const std::string& v) { flags[env] = v; },
         fmt::format("{} (env {})", s.help, s.env));
   }
+}
+
+// models/default.model in the directory of the running binary (built by the default_model
+// target from nominal simulator data).
+std::string DefaultModelPath(const char* argv0) {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = std::filesystem::absolute(argv0, ec);
+  return (exe.parent_path() / "models" / "default.model").string();
 }
 
 }  // namespace
@@ -114,6 +124,9 @@ int main(int argc, char** argv) {
   if (!loaded.ok()) {
     std::cerr << "astraguard: configuration error: " << loaded.status().message() << "\n";
     return 2;
+  }
+  if (loaded->config.model_path.empty()) {
+    loaded->config.model_path = DefaultModelPath(argv[0]);
   }
   if (check->parsed()) {
     std::cout << config::Describe(*loaded);
