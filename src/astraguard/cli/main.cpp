@@ -120,7 +120,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (simulate->parsed()) return cli::RunSimulate(sim_args, std::cout, std::cerr);
-  auto loaded = config::Load(config::ProcessEnvironment(), flags, ASTRAGUARD_VERSION);
+  auto env = config::ProcessEnvironment();
+  // The demo shows one line per anomaly; per-request logs would bury them unless asked for.
+  if (demo->parsed() && !env.contains("LOG_LEVEL") && !flags.contains("LOG_LEVEL")) {
+    flags["LOG_LEVEL"] = "WARNING";
+  }
+  auto loaded = config::Load(env, flags, ASTRAGUARD_VERSION);
   if (!loaded.ok()) {
     std::cerr << "astraguard: configuration error: " << loaded.status().message() << "\n";
     return 2;
