@@ -120,7 +120,7 @@ TEST(ObservabilityTest, TracesAndJsonLogsShareTheIncomingTraceId) {
   EXPECT_EQ(a.at("user_agent.original").as_string(), "e2e/1");
   EXPECT_EQ(detection->at("traceId").as_string(), server->at("traceId").as_string());
   EXPECT_EQ(detection->at("parentSpanId").as_string(), server_span_id);
-  EXPECT_EQ(detection->at("attributes").at("model").as_string(), "limits");
+  EXPECT_EQ(detection->at("attributes").at("model").as_string(), "default");
   EXPECT_EQ(detection->at("attributes").at("data.size").to_number<int>(), 1);
   EXPECT_NE(unmatched->at("traceId").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(unmatched->at("parentSpanId").as_string(), "");

@@ -41,7 +41,7 @@ App::App(const config::Config& config)
     : config_(config),
       started_(std::chrono::steady_clock::now()),
       metrics_({config.version, config.environment}),
-      limits_(config.limits),
+      detector_(config, metrics_),
       id_prefix_(RandomPrefix()) {
   logger_ = std::make_unique<obs::Logger>(config_.obs.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
@@ -79,6 +79,15 @@ Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
   ready_.store(true);
+  if (detector_.degraded()) {
+    logger_->Warning("astraguard.app", "model_unavailable",
+                     {{"model_path", std::string_view(config_.model_path)},
+                      {"error", std::string_view(detector_.model_error())},
+                      {"mode", std::string_view(detector_.mode())}});
+  } else {
+    logger_->Info("astraguard.app", "model_loaded",
+                  {{"model_path", std::string_view(config_.model_path)}});
+  }
   const auto& t = config_.obs.tracing;
   logger_->Info("astraguard.app", "observability_initialized",
                 {{"tracing", t.enabled},
@@ -190,14 +199,17 @@ void App::RegisterRoutes() {
     json::object components;
     components["http"] = {{"status", ready_.load() ? "healthy" : "unhealthy"},
                           {"draining", server_->draining()}};
-    components["detector"] = {{"status", "healthy"},
-                              {"mode", "limits"},
-                              {"channels_with_limits", limits_.config().channels.size()}};
+    components["detector"] = detector_.Health();
     const auto store = anomaly_store_->Stats();
     components["anomaly_store"] = {{"status", store.healthy ? "healthy" : "degraded"},
                                    {"backend", store.backend},
                                    {"size", store.size}};
-    std::string status = ready_.load() ? "healthy" : "unhealthy";
+    // Unhealthy when not serving; degraded when any component runs in a fallback mode.
+    std::string status = "healthy";
+    for (const auto& c : components) {
+      if (c.value().at("status") == "degraded") status = "degraded";
+    }
+    if (!ready_.load()) status = "unhealthy";
     json::object body;
     body["status"] = status;
     body["version"] = config_.version;
@@ -245,9 +257,9 @@ void App::RegisterRoutes() {
           http::WriteProblem(rec.status(), res);
           return;
         }
-        http::WriteJson(AssessRecord(*rec, limits_, *mission_, *instr_, NextRequestId()), res);
+        http::WriteJson(AssessRecord(*rec, detector_, *mission_, *instr_, NextRequestId()), res);
       });
-  RegisterMissionRoutes(add, *mission_, limits_, *instr_, [this] { return NextRequestId(); });
+  RegisterMissionRoutes(add, *mission_, detector_, *instr_, [this] { return NextRequestId(); });
 }
 
 std::string App::NextRequestId() {

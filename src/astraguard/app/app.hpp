@@ -13,7 +13,7 @@
 #include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/config/config.hpp"
-#include "astraguard/detect/limits.hpp"
+#include "astraguard/app/detector.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/http/server.hpp"
 #include "astraguard/mission/metrics.hpp"
@@ -57,7 +57,7 @@ class App final {
   std::unique_ptr<obs::TracingPipeline> tracing_;
   std::unique_ptr<obs::Instrumentation> instr_;
   obs::MetricsAuth metrics_auth_;
-  detect::LimitChecker limits_;
+  Detector detector_;
   // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
   // history, and the service the telemetry and mission routes call (clock_ above).
   Status policy_status_;

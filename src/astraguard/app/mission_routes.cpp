@@ -50,15 +50,15 @@ int64_t NowMs() {
 
 }  // namespace
 
-json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::LimitChecker& limits,
+json::object AssessRecord(const ingest::TelemetryRecord& rec, Detector& detector,
                           mission::Service& service, obs::Instrumentation& instr,
                           std::string request_id) {
   detect::Detection d;
   auto values = rec.Values();
   {
-    auto detection_span = instr.DetectionSpan(1, "limits");
+    auto detection_span = instr.DetectionSpan(1, detector.mode());
     const auto t0 = std::chrono::steady_clock::now();
-    limits.Check(values, d);
+    d = detector.Evaluate(rec.satellite_id, values);
     instr.ObserveDetectionLatency(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     detection_span->SetAttribute("anomaly", d.is_anomaly);
@@ -99,7 +99,7 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
                             ? std::string("All telemetry parameters within limits")
                             : d.contributing.front().reason;
   }
-  body["detector"] = "limits";
+  body["detector"] = detector.mode();
   body["timestamp"] =
       ingest::FormatRfc3339(rec.timestamp ? *rec.timestamp
                                           : std::chrono::time_point_cast<std::chrono::microseconds>(
@@ -109,10 +109,10 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, const detect::Limi
 }
 
 void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
-                           const detect::LimitChecker& limits, obs::Instrumentation& instr,
+                           Detector& detector, obs::Instrumentation& instr,
                            std::function<std::string()> next_request_id) {
   mission::Service* svc = &service;
-  const detect::LimitChecker* lim = &limits;
+  Detector* det = &detector;
   obs::Instrumentation* ins = &instr;
 
   add("GET", "/api/v1/phase",
@@ -175,7 +175,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
       });
 
   add("POST", "/api/v1/telemetry/batch",
-      [svc, lim, ins, next_request_id](const http::Request& req, const http::PathParams&,
+      [svc, det, ins, next_request_id](const http::Request& req, const http::PathParams&,
                                        http::Response& res) {
         if (!RequireJson(req, res)) return;
         auto parsed = ingest::ParseStrict(req.body);
@@ -230,7 +230,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
             results.push_back({{"index", i}, {"ok", false}, {"errors", std::move(errs)}});
             continue;
           }
-          json::object r = AssessRecord(*rec, *lim, *svc, *ins, next_request_id());
+          json::object r = AssessRecord(*rec, *det, *svc, *ins, next_request_id());
           anomalies += r["is_anomaly"].as_bool();
           r["index"] = i;
           r["ok"] = true;

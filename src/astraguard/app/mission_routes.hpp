@@ -27,7 +27,7 @@
 #include <functional>
 #include <string>
 
-#include "astraguard/detect/limits.hpp"
+#include "astraguard/app/detector.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/ingest/telemetry.hpp"
 #include "astraguard/mission/service.hpp"
@@ -46,11 +46,11 @@ using AddRoute = std::function<void(const char* method, const char* pattern, htt
 // checks; anomalies counted in astra_anomalies_detected_total{severity} and logged as
 // "anomaly_detected" with the mission's severity and fault type.
 boost::json::object AssessRecord(const ingest::TelemetryRecord& record,
-                                 const detect::LimitChecker& limits, mission::Service& service,
+                                 Detector& detector, mission::Service& service,
                                  obs::Instrumentation& instr, std::string request_id);
 
 void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
-                           const detect::LimitChecker& limits, obs::Instrumentation& instr,
+                           Detector& detector, obs::Instrumentation& instr,
                            std::function<std::string()> next_request_id);
 
 }  // namespace astraguard::app

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -33,6 +34,15 @@ void AddSettingFlags(CLI::App* cmd, std::map<std::string, std::string>& flags) {
         std::string(s.flag), [&flags, env](const std::string& v) { flags[env] = v; },
         fmt::format("{} (env {})", s.help, s.env));
   }
+}
+
+// models/default.model in the directory of the running binary (built by the default_model
+// target from nominal simulator data).
+std::string DefaultModelPath(const char* argv0) {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = std::filesystem::absolute(argv0, ec);
+  return (exe.parent_path() / "models" / "default.model").string();
 }
 
 }  // namespace
@@ -110,10 +120,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (simulate->parsed()) return cli::RunSimulate(sim_args, std::cout, std::cerr);
-  auto loaded = config::Load(config::ProcessEnvironment(), flags, ASTRAGUARD_VERSION);
+  auto env = config::ProcessEnvironment();
+  // The demo shows one line per anomaly; per-request logs would bury them unless asked for.
+  if (demo->parsed() && !env.contains("LOG_LEVEL") && !flags.contains("LOG_LEVEL")) {
+    flags["LOG_LEVEL"] = "WARNING";
+  }
+  auto loaded = config::Load(env, flags, ASTRAGUARD_VERSION);
   if (!loaded.ok()) {
     std::cerr << "astraguard: configuration error: " << loaded.status().message() << "\n";
     return 2;
+  }
+  if (loaded->config.model_path.empty()) {
+    loaded->config.model_path = DefaultModelPath(argv[0]);
   }
   if (check->parsed()) {
     std::cout << config::Describe(*loaded);

@@ -141,6 +141,16 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return LimitsSpec(c.limits); }});
+  s.push_back({"ASTRAGUARD_MODEL", "--model",
+               "Learned model file; a missing or corrupt file means limits-only detection "
+               "(health: degraded). Default: models/default.model next to the binary.",
+               false,
+               [](Config& c, std::string_view v) {
+                 if (v.empty()) return Invalid("must not be empty");
+                 c.model_path = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.model_path; }});
   s.push_back({"LOG_LEVEL", "--log-level", "DEBUG, INFO, WARNING or ERROR.", false,
                [](Config& c, std::string_view v) {
                  std::string u(v);

@@ -53,6 +53,9 @@ struct Config {
   LogConfig log;
   detect::LimitsConfig limits = detect::DefaultLimits();
   std::string redis_url;  // empty: embedded in-memory state
+  // Learned model file (ASTRAGUARD_MODEL). Empty: the default model built next to the binary
+  // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
+  std::string model_path;
   MissionConfig mission;
   // Every OTEL_* / JAEGER_* variable as given; the tracing component parses them.
   std::map<std::string, std::string> tracing_env;

@@ -40,9 +40,10 @@ struct TrainingSeries {
   std::vector<std::vector<double>> segments;
 };
 
-// The documented nominal profile of the five standard channels, used to train the default model
-// until a simulator provides nominal history. It mirrors the fault-free behaviour of the demo
-// generator (cli/demo.cpp): per satellite s (0-based), step t, orbit phase p = 2 pi (t mod 90)/90:
+// A small synthetic nominal profile of the five standard channels (`train --profile nominal`,
+// and the engine's unit tests). The shipped default model is trained from the satellite
+// simulator instead (src/astraguard/cli/CMakeLists.txt). Per satellite s (0-based), step t,
+// orbit phase p = 2 pi (t mod 90)/90:
 //   voltage     = 28.0 + 0.8 sin(p) + N(0, 0.05) V
 //   temperature = 20.0 + 15.0 sin(p + s) + N(0, 0.3) C
 //   gyro        = N(0, 0.002) rad/s
