@@ -38,6 +38,16 @@ void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
     attrs.emplace_back(std::string(key), std::move(v));
 }
 
+// Wall time of `mono` on the trace's time base.
+std::uint64_t AnchoredNanos(const SpanContext& ctx, std::chrono::steady_clock::time_point mono) {
+  const auto delta =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(mono - ctx.anchor_mono).count();
+  return delta >= 0
+             ? ctx.anchor_wall_ns + static_cast<std::uint64_t>(delta)
+             : ctx.anchor_wall_ns -
+                   std::min<std::uint64_t>(ctx.anchor_wall_ns, static_cast<std::uint64_t>(-delta));
+}
+
 constexpr std::size_t kMaxAttributes = 128;
 constexpr std::size_t kMaxEvents = 128;
 
@@ -133,7 +143,7 @@ void Span::RecordException(std::string_view type, std::string_view message) {
   if (!data_ || data_->events.size() >= kMaxEvents || tracer_ == nullptr) return;
   SpanEvent ev;
   ev.name = "exception";
-  ev.time_unix_nano = UnixNanos(tracer_->clock_.WallNow());
+  ev.time_unix_nano = AnchoredNanos(ctx_, tracer_->clock_.Now());
   ev.attributes.emplace_back(StaticKey("exception.type"), std::string(type));
   ev.attributes.emplace_back(StaticKey("exception.message"), std::string(message));
   data_->events.push_back(std::move(ev));
@@ -179,6 +189,13 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   span.ctx_.trace_id = has_parent ? parent->trace_id : NewTraceId();
   span.ctx_.span_id = NewSpanId();
   if (has_parent) span.ctx_.trace_state = parent->trace_state;
+  if (has_parent && !parent->is_remote && parent->anchor_wall_ns != 0) {
+    span.ctx_.anchor_wall_ns = parent->anchor_wall_ns;
+    span.ctx_.anchor_mono = parent->anchor_mono;
+  } else {
+    span.ctx_.anchor_wall_ns = UnixNanos(clock_.WallNow());
+    span.ctx_.anchor_mono = clock_.Now();
+  }
   const bool sampled = ShouldSample(sampler_, has_parent ? parent : nullptr, span.ctx_.trace_id);
   span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
   if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;
@@ -192,24 +209,21 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   d->parent_span_id = has_parent ? parent->span_id : SpanId{};
   d->trace_state.assign(span.ctx_.trace_state);
   d->trace_flags = span.ctx_.trace_flags;
-  d->start_unix_nano = UnixNanos(clock_.WallNow());
+  span.start_mono_ = clock_.Now();
+  d->start_unix_nano = AnchoredNanos(span.ctx_, span.start_mono_);
   d->end_unix_nano = 0;
   d->attributes.clear();
   d->attributes.reserve(8);
   d->events.clear();
   d->status = SpanStatus::kUnset;
   d->status_message.clear();
-  span.start_mono_ = clock_.Now();
   span.data_ = std::move(d);
   return span;
 }
 
 void Tracer::Finish(Span& span) {
-  const auto elapsed = clock_.Now() - span.start_mono_;
   span.data_->end_unix_nano =
-      span.data_->start_unix_nano +
-      static_cast<std::uint64_t>(std::max<std::int64_t>(
-          0, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+      std::max(span.data_->start_unix_nano, AnchoredNanos(span.ctx_, clock_.Now()));
   if (processor_ && !shut_down_.load(std::memory_order_relaxed))
     processor_->OnEnd(std::move(span.data_));
 }
