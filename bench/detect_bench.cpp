@@ -8,7 +8,7 @@
 //   BM_EngineFiveChannels         Engine::Evaluate, five-channel record (voltage, temperature,
 //                                 gyro, current, wheel_speed), all learned, limits on
 //   BM_EngineFiveChannelsLatency  same, timing each record: p50/p99 in microseconds
-//   BM_EvaluateSmapMsl            RunEvaluate on $ASTRAGUARD_EVAL_DATA (skipped when unset)
+//   BM_EvaluateSmapMsl            RunEvaluate on $BENCH_EVAL_DATA (skipped when unset)
 
 #include <benchmark/benchmark.h>
 
@@ -165,9 +165,9 @@ void BM_EngineFiveChannelsLatency(benchmark::State& state) {
 BENCHMARK(BM_EngineFiveChannelsLatency);
 
 void BM_EvaluateSmapMsl(benchmark::State& state) {
-  const char* dir = std::getenv("ASTRAGUARD_EVAL_DATA");
+  const char* dir = std::getenv("BENCH_EVAL_DATA");
   if (dir == nullptr) {
-    state.SkipWithError("set ASTRAGUARD_EVAL_DATA to the SMAP/MSL folder");
+    state.SkipWithError("set BENCH_EVAL_DATA to the SMAP/MSL folder");
     return;
   }
   double sps = 0;

@@ -7,6 +7,11 @@ BUILD=${1:-build}
 SECS=${BENCH_SECONDS:-5}
 cd "$(dirname "$0")/.."
 
+# The detection benchmark also streams the NASA SMAP/MSL development split when it is present.
+if [ -z "${BENCH_EVAL_DATA:-}" ] && [ -d ../shared/data/nasa-smap-msl ]; then
+  export BENCH_EVAL_DATA=$(cd ../shared/data/nasa-smap-msl && pwd)
+fi
+
 echo "== micro-benchmarks =="
 for b in "$BUILD"/bench/*_bench "$BUILD"/src/astraguard/*/*_bench; do
   [ -x "$b" ] || continue
@@ -30,7 +35,10 @@ wait_port() {  # file -> port from "api_port=N" or "api_port":N
 # One io thread for the servers, one thread for wrk: each gets one of the two cores.
 THREADS=${BENCH_SERVER_THREADS:-1}
 LOG=$(mktemp -d)
-"$BUILD"/astraguard serve --host 127.0.0.1 --port 0 --metrics-port 0 --io-threads "$THREADS" \
+# The HTTP and detection path as served, with logs and traces off: their cost is measured on its
+# own by bench/obs_overhead.sh below.
+OTEL_SDK_DISABLED=true LOG_LEVEL=WARNING \
+  "$BUILD"/astraguard serve --host 127.0.0.1 --port 0 --metrics-port 0 --io-threads "$THREADS" \
   >"$LOG/service" 2>&1 &
 PIDS+=($!)
 "$BUILD"/bench/ceiling_server 0 "$THREADS" >"$LOG/ceiling" 2>&1 &
@@ -51,7 +59,7 @@ run() {
 }
 
 echo
-echo "== wrk: ${SECS}s per run, 1 server io thread, wrk -t1, 127.0.0.1 =="
+echo "== wrk: ${SECS}s per run, 1 server io thread, wrk -t1, 127.0.0.1 (logs and traces off) =="
 printf "%-28s %5s %10s %9s %9s %8s\n" target conns req/s p50_ms p99_ms ratio
 for c in 1 16 64; do
   read -r crps cp50 cp99 < <(run "$CEIL" /api/v1/telemetry "$c" bench/post_telemetry.lua)
@@ -63,3 +71,7 @@ for c in 1 16 64; do
   printf "%-28s %5s %10s %9s %9s %8.2f\n" "GET /health" "$c" "$rps" "$p50" "$p99" \
     "$(echo "$rps / $crps" | bc -l)"
 done
+
+echo
+echo "== observability overhead (bench/obs_overhead.sh) =="
+bash bench/obs_overhead.sh "$BUILD"
