@@ -3,6 +3,8 @@
 // by a real Prometheus whose PromQL answers must match the traffic sent.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -10,14 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -43,8 +42,7 @@ constexpr const char* kCritical =
 std::string NominalAt(int i) {
   return fmt::format(
       R"({{"voltage":{:.3f},"temperature":{:.2f},"gyro":{:.4f},"current":{:.2f},"wheel_speed":{},"satellite_id":"sat-1"}})",
-      28.1 + 0.01 * (i % 7), 21.5 + 0.1 * (i % 5), 0.001 * (i % 3), 3.2 + 0.01 * (i % 4),
-      2400 + i);
+      28.1 + 0.01 * (i % 7), 21.5 + 0.1 * (i % 5), 0.001 * (i % 3), 3.2 + 0.01 * (i % 4), 2400 + i);
 }
 std::string CriticalAt(int i) {
   return fmt::format(
@@ -80,15 +78,16 @@ const boost::json::object* SpanNamed(const std::vector<boost::json::object>& spa
 TEST(ObservabilityTest, TracesAndJsonLogsShareTheIncomingTraceId) {
   OtlpReceiver rx;
   ASSERT_TRUE(rx.started()) << "OTLP receiver did not start (scripts/test-deps.sh)";
-  ServiceProcess svc({"serve"}, {{"OTEL_EXPORTER_OTLP_ENDPOINT",
-                                  "http://127.0.0.1:" + std::to_string(rx.port())},
-                                 {"OTEL_BSP_SCHEDULE_DELAY", "100"},
-                                 {"OTEL_SERVICE_NAME", "astra-guard-e2e"},
-                                 {"ENABLE_JSON_LOGGING", "true"}});
+  ServiceProcess svc(
+      {"serve"}, {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(rx.port())},
+                  {"OTEL_BSP_SCHEDULE_DELAY", "100"},
+                  {"OTEL_SERVICE_NAME", "astra-guard-e2e"},
+                  {"ENABLE_JSON_LOGGING", "true"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   http::HttpClient c("127.0.0.1", svc.api_port());
-  auto r = c.Send("POST", "/api/v1/telemetry", kCritical, "application/json",
-                  {{"traceparent", kTraceparent}, {"tracestate", "ops=1"}, {"User-Agent", "e2e/1"}});
+  auto r =
+      c.Send("POST", "/api/v1/telemetry", kCritical, "application/json",
+             {{"traceparent", kTraceparent}, {"tracestate", "ops=1"}, {"User-Agent", "e2e/1"}});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->status, 200);
   // The response carries our SERVER span's context in the caller's trace.
@@ -160,10 +159,10 @@ TEST(ObservabilityTest, TracesAndJsonLogsShareTheIncomingTraceId) {
 
 TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
   const int dead = obs::testing::DeadPort();
-  ServiceProcess svc({"serve"}, {{"OTEL_EXPORTER_OTLP_ENDPOINT",
-                                  "http://127.0.0.1:" + std::to_string(dead)},
-                                 {"OTEL_BSP_SCHEDULE_DELAY", "20"},
-                                 {"ENABLE_JSON_LOGGING", "true"}});
+  ServiceProcess svc({"serve"},
+                     {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
+                      {"OTEL_BSP_SCHEDULE_DELAY", "20"},
+                      {"ENABLE_JSON_LOGGING", "true"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   http::HttpClient c("127.0.0.1", svc.api_port());
   const auto start = std::chrono::steady_clock::now();
@@ -180,12 +179,28 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
   auto value = [&](std::string_view name) {
     std::istringstream in(scrape->body);
     for (std::string line; std::getline(in, line);)
-      if (line.rfind(std::string(name) + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+      if (line.rfind(std::string(name) + " ", 0) == 0)
+        return std::stod(line.substr(name.size() + 1));
     return -1.0;
   };
   EXPECT_GT(value("astra_trace_spans_export_failed_total"), 0) << scrape->body;
   EXPECT_EQ(value("astra_trace_spans_exported_total"), 0);
   EXPECT_EQ(value("astra_log_lines_dropped_total"), 0);
+  // The failure is reported in the log too, rate-limited to one line a minute.
+  svc.Signal(SIGTERM);
+  ASSERT_EQ(svc.Wait(), 0);
+  std::vector<std::string> bad;
+  int warnings = 0;
+  for (const auto& l : JsonLines(svc.output(), &bad)) {
+    if (l.contains("event") && l.at("event") == "trace_export_failed") {
+      ++warnings;
+      EXPECT_EQ(l.at("level").as_string(), "warning");
+      EXPECT_EQ(l.at("http_status").as_int64(), 0);
+      EXPECT_NE(l.at("error").as_string().find("connect"), boost::json::string::npos);
+    }
+  }
+  EXPECT_EQ(warnings, 1) << svc.output();
+  EXPECT_TRUE(bad.empty());
 }
 
 // ---- promtool + Prometheus ----
@@ -248,11 +263,10 @@ class Prometheus {
         << "    basic_auth:\n      username: " << user << "\n      password: " << password << "\n"
         << "    static_configs:\n      - targets: ['127.0.0.1:" << target_port << "']\n";
     cfg.close();
-    std::vector<std::string> args = {"prometheus",
-                                      "--config.file=" + dir_ + "/prometheus.yml",
-                                      "--storage.tsdb.path=" + dir_ + "/data",
-                                      "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                      "--log.level=warn"};
+    std::vector<std::string> args = {"prometheus", "--config.file=" + dir_ + "/prometheus.yml",
+                                     "--storage.tsdb.path=" + dir_ + "/data",
+                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                     "--log.level=warn"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -326,9 +340,9 @@ class Prometheus {
 };
 
 TEST(ObservabilityTest, RealPrometheusScrapesWithBasicAuthAndPromqlMatchesTraffic) {
-  ServiceProcess svc({"serve"}, {{"OTEL_SDK_DISABLED", "true"},
-                                 {"METRICS_USER", "prom"},
-                                 {"METRICS_PASSWORD", "s3cret"}});
+  ServiceProcess svc(
+      {"serve"},
+      {{"OTEL_SDK_DISABLED", "true"}, {"METRICS_USER", "prom"}, {"METRICS_PASSWORD", "s3cret"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   {
     http::HttpClient m("127.0.0.1", svc.metrics_port());
@@ -339,7 +353,9 @@ TEST(ObservabilityTest, RealPrometheusScrapesWithBasicAuthAndPromqlMatchesTraffi
   }
   Prometheus prom(svc.metrics_port(), "prom", "s3cret");
   ASSERT_TRUE(prom.WaitReady(30s)) << prom.log();
-  ASSERT_EQ(prom.WaitValue("up{job=\"astraguard\"}", [](double v) { return v == 1; }, 20s), 1)
+  ASSERT_EQ(prom.WaitValue(
+                "up{job=\"astraguard\"}", [](double v) { return v == 1; }, 20s),
+            1)
       << prom.log();
 
   // Traffic over ~3 s so rate() has several samples: 60 nominal + 15 critical.
@@ -351,13 +367,18 @@ TEST(ObservabilityTest, RealPrometheusScrapesWithBasicAuthAndPromqlMatchesTraffi
     std::this_thread::sleep_for(40ms);
   }
   const std::string total =
-      "sum(astra_http_requests_total{endpoint=\"/api/v1/telemetry\",method=\"POST\",status=\"200\"})";
-  EXPECT_EQ(prom.WaitValue(total, [](double v) { return v == 75; }, 15s), 75);
-  EXPECT_EQ(prom.WaitValue("sum(astra_anomalies_detected_total{severity=\"critical\"})",
-                           [](double v) { return v == 15; }, 10s),
+      "sum(astra_http_requests_total{endpoint=\"/api/v1/"
+      "telemetry\",method=\"POST\",status=\"200\"})";
+  EXPECT_EQ(prom.WaitValue(
+                total, [](double v) { return v == 75; }, 15s),
+            75);
+  EXPECT_EQ(prom.WaitValue(
+                "sum(astra_anomalies_detected_total{severity=\"critical\"})",
+                [](double v) { return v == 15; }, 10s),
             15);
-  EXPECT_EQ(prom.WaitValue("sum(astra_anomalies_detected_total{severity=~\"low|medium|high\"})",
-                           [](double v) { return v == 0; }, 10s),
+  EXPECT_EQ(prom.WaitValue(
+                "sum(astra_anomalies_detected_total{severity=~\"low|medium|high\"})",
+                [](double v) { return v == 0; }, 10s),
             0);
   // Request rate over the traffic window: 75 requests in ~3 s.
   const double rate = prom.WaitValue(

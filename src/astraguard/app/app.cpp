@@ -45,7 +45,7 @@ App::App(const config::Config& config)
       id_prefix_(RandomPrefix()) {
   logger_ = std::make_unique<obs::Logger>(config_.obs.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
-  auto tracing = obs::TracingPipeline::Create(config_.obs.tracing, clock_);
+  auto tracing = obs::TracingPipeline::Create(config_.obs.tracing, clock_, logger_.get());
   if (!tracing.ok()) throw std::runtime_error("tracing: " + tracing.status().message());
   tracing_ = std::move(*tracing);
   instr_ = std::make_unique<obs::Instrumentation>(metrics_, tracing_->tracer(), *logger_);

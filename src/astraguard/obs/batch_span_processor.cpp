@@ -22,8 +22,8 @@ BatchSpanProcessor::~BatchSpanProcessor() { Shutdown(std::chrono::seconds(5)); }
 
 void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) {
   // The queue is a power of two >= max_queue_size; enforce the configured bound exactly.
-  if (stopping_.load(std::memory_order_relaxed) ||
-      queue_.SizeApprox() >= config_.max_queue_size || !queue_.TryPush(span)) {
+  if (stopping_.load(std::memory_order_relaxed) || queue_.SizeApprox() >= config_.max_queue_size ||
+      !queue_.TryPush(span)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -68,21 +68,34 @@ std::size_t BatchSpanProcessor::ExportOnce(SteadyClock::time_point deadline) {
 
 void BatchSpanProcessor::Worker() {
   std::uint64_t flushes_seen = 0;
+  auto next_timer = SteadyClock::now() + config_.schedule_delay;
   for (;;) {
+    bool flush = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       worker_waiting_.store(true, std::memory_order_release);
-      wake_.wait_for(lock, config_.schedule_delay, [&] {
+      wake_.wait_until(lock, next_timer, [&] {
         return stopping_.load() || queue_.SizeApprox() >= config_.max_export_batch_size ||
                flush_requested_.load() != flushes_seen;
       });
       worker_waiting_.store(false, std::memory_order_release);
+      flush = flush_requested_.load() != flushes_seen;
       flushes_seen = flush_requested_.load();
     }
     if (stopping_.load()) break;
-    // Export everything present now, batch by batch.
-    while (ExportOnce(SteadyClock::now() + config_.export_timeout) > 0) {
-      if (stopping_.load()) break;
+    const bool timer = SteadyClock::now() >= next_timer;
+    if (timer || flush) {
+      // Schedule delay elapsed (or ForceFlush): export everything queued, batch by batch.
+      while (ExportOnce(SteadyClock::now() + config_.export_timeout) > 0) {
+        if (stopping_.load()) break;
+      }
+      next_timer = SteadyClock::now() + config_.schedule_delay;
+    } else {
+      // Woken because a full batch is waiting: send full batches only, so a busy service
+      // sends few large requests instead of many small ones.
+      while (queue_.SizeApprox() >= config_.max_export_batch_size && !stopping_.load()) {
+        ExportOnce(SteadyClock::now() + config_.export_timeout);
+      }
     }
   }
   // Final flush, bounded by the shutdown deadline.

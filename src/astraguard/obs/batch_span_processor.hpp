@@ -38,10 +38,10 @@ struct BatchConfig {
 };
 
 struct BatchStats {
-  std::uint64_t queued = 0;            // spans accepted
-  std::uint64_t dropped = 0;           // spans dropped because the queue was full / shut down
-  std::uint64_t exported = 0;          // spans in batches the exporter accepted
-  std::uint64_t export_failed = 0;     // spans in batches that failed
+  std::uint64_t queued = 0;         // spans accepted
+  std::uint64_t dropped = 0;        // spans dropped because the queue was full / shut down
+  std::uint64_t exported = 0;       // spans in batches the exporter accepted
+  std::uint64_t export_failed = 0;  // spans in batches that failed
 };
 
 class BatchSpanProcessor final : public SpanProcessor {

@@ -8,8 +8,8 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 #include <random>
+#include <sstream>
 
 #include "astraguard/common/clock.hpp"
 #include "astraguard/obs/instrumentation.hpp"
@@ -73,8 +73,8 @@ int main() {
     instr.ObserveDetectionLatency(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (anomaly) {
-      const auto sev = r.voltage < 6.5 || r.voltage > 9.5 ? obs::Severity::kCritical
-                                                          : obs::Severity::kHigh;
+      const auto sev =
+          r.voltage < 6.5 || r.voltage > 9.5 ? obs::Severity::kCritical : obs::Severity::kHigh;
       instr.CountAnomaly(sev);
       instr.LogDetection(r.satellite, sev, "power_fault", 0.95);
     }

@@ -62,7 +62,8 @@ bool IEquals(std::string_view a, std::string_view b) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -87,7 +88,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   if (authority.front() == '[') {
     std::size_t close = authority.find(']');
     if (close == std::string_view::npos)
-      return Status::Error(Code::kInvalidArgument, "bad IPv6 literal in '" + std::string(url) + "'");
+      return Status::Error(Code::kInvalidArgument,
+                           "bad IPv6 literal in '" + std::string(url) + "'");
     host = authority.substr(1, close - 1);
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -99,7 +101,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (host.empty()) return Status::Error(Code::kInvalidArgument, "empty host in '" + std::string(url) + "'");
+  if (host.empty())
+    return Status::Error(Code::kInvalidArgument, "empty host in '" + std::string(url) + "'");
   if (!port.empty()) {
     unsigned p = 0;
     auto r = std::from_chars(port.data(), port.data() + port.size(), p);
@@ -127,7 +130,8 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
   std::string last_error = "no address";
   int connected = -1;
   for (addrinfo* ai = res; ai != nullptr && connected < 0; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
       connected = fd;
@@ -214,23 +218,25 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
             return Status::Error(Code::kInternal, "malformed HTTP response");
           std::size_t sp = head.find(' ');
           int code = 0;
-          auto r = std::from_chars(head.data() + sp + 1, head.data() + std::min(head.size(), sp + 4), code);
+          auto r = std::from_chars(head.data() + sp + 1,
+                                   head.data() + std::min(head.size(), sp + 4), code);
           if (r.ec != std::errc()) return Status::Error(Code::kInternal, "malformed status line");
           resp.status = code;
           std::size_t line_start = head.find("\r\n");
           while (line_start != std::string_view::npos && line_start < head.size()) {
             line_start += 2;
             std::size_t line_end = head.find("\r\n", line_start);
-            std::string_view line = head.substr(line_start, line_end == std::string_view::npos
-                                                                ? std::string_view::npos
-                                                                : line_end - line_start);
+            std::string_view line =
+                head.substr(line_start, line_end == std::string_view::npos ? std::string_view::npos
+                                                                           : line_end - line_start);
             std::size_t colon = line.find(':');
             if (colon != std::string_view::npos) {
               std::string_view name = Trim(line.substr(0, colon));
               std::string_view value = Trim(line.substr(colon + 1));
               if (IEquals(name, "content-length")) {
                 std::size_t cl = 0;
-                if (std::from_chars(value.data(), value.data() + value.size(), cl).ec == std::errc())
+                if (std::from_chars(value.data(), value.data() + value.size(), cl).ec ==
+                    std::errc())
                   content_length = cl;
               } else if (IEquals(name, "transfer-encoding")) {
                 chunked = value.find("chunked") != std::string_view::npos;

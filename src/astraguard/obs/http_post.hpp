@@ -19,9 +19,9 @@
 namespace astraguard::obs {
 
 struct HttpUrl {
-  std::string host;      // name or IPv4/IPv6 literal without brackets
+  std::string host;  // name or IPv4/IPv6 literal without brackets
   std::uint16_t port = 80;
-  std::string path = "/";  // path and query
+  std::string path = "/";   // path and query
   std::string host_header;  // "host:port" as sent in Host
 };
 

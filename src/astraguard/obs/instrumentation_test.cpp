@@ -49,7 +49,8 @@ TEST(InstrumentationTest, GuideFlowUpdatesAllThreePillars) {
   EXPECT_EQ(recorder->spans[2]->status, SpanStatus::kError);
 
   const std::string text = metrics.Serialize();
-  EXPECT_NE(text.find("astra_anomalies_detected_total{severity=\"critical\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("astra_anomalies_detected_total{severity=\"critical\"} 1"),
+            std::string::npos);
   EXPECT_NE(text.find("astra_http_requests_total{endpoint=\"custom_operation\",method=\"internal\","
                       "status=\"200\"} 1"),
             std::string::npos)

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace astraguard::obs {
 namespace {
@@ -24,13 +25,28 @@ std::size_t ValidUtf8Length(std::string_view s, std::size_t i) {
   if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
     return left >= 3 && cont(i + 1) && cont(i + 2) ? 3 : 0;
   if (c == 0xED) return left >= 3 && cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;
-  if (c == 0xF0)
-    return left >= 4 && cont(i + 1, 0x90, 0xBF) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3)
-    return left >= 4 && cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  if (c == 0xF4)
-    return left >= 4 && cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c == 0xF0) return left >= 4 && cont(i + 1, 0x90, 0xBF) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return left >= 4 && cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  if (c == 0xF4) return left >= 4 && cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
   return 0;
+}
+
+constexpr std::uint64_t kOnes = ~std::uint64_t{0} / 255;  // 0x0101...01
+constexpr std::uint64_t kHighs = kOnes * 0x80;            // 0x8080...80
+
+std::uint64_t Load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+// SWAR tests on 8 bytes at once (Bit Twiddling Hacks, "determine if a word has a byte ...").
+bool HasZeroByte(std::uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; }
+bool HasByte(std::uint64_t v, unsigned char b) { return HasZeroByte(v ^ (kOnes * b)); }
+bool HasByteLess(std::uint64_t v, unsigned char n) { return ((v - kOnes * n) & ~v & kHighs) != 0; }
+// True when all 8 bytes are printable ASCII that JSON leaves unescaped.
+bool PlainAscii8(std::uint64_t v) {
+  return (v & kHighs) == 0 && !HasByteLess(v, 0x20) && !HasByte(v, '"') && !HasByte(v, '\\') &&
+         !HasByte(v, 0x7f);
 }
 
 }  // namespace
@@ -40,6 +56,7 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   while (i < s.size()) {
     // Fast path: copy a run of plain printable ASCII.
     std::size_t j = i;
+    while (j + 8 <= s.size() && PlainAscii8(Load8(s.data() + j))) j += 8;
     while (j < s.size()) {
       const unsigned char c = static_cast<unsigned char>(s[j]);
       if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
@@ -51,13 +68,27 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         default:
           out += "\\u00";
           out += kHex[c >> 4];
@@ -108,6 +139,8 @@ void AppendJsonNumber(std::string& out, std::uint64_t v) {
 bool IsValidUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    while (i + 8 <= s.size() && (Load8(s.data() + i) & kHighs) == 0) i += 8;
+    if (i >= s.size()) break;
     if (static_cast<unsigned char>(s[i]) < 0x80) {
       ++i;
       continue;

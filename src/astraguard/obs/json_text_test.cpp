@@ -48,6 +48,28 @@ TEST(JsonTextTest, EveryByteStringParsesAsJson) {
   }
 }
 
+TEST(JsonTextTest, SpecialByteAtEveryPositionOfLongStringsIsHandled) {
+  // Exercises the 8-bytes-at-a-time fast paths: one special byte at each position.
+  const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' ', '~'};
+  for (std::size_t len : {8u, 9u, 16u, 23u, 40u}) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (char sp : specials) {
+        std::string in(len, 'a');
+        in[pos] = sp;
+        auto v = boost::json::parse(Quoted(in));
+        EXPECT_EQ(v.as_string(), in) << "len " << len << " pos " << pos << " byte " << int(sp);
+      }
+      std::string bad(len, 'b');
+      bad[pos] = '\xff';
+      std::string expected = bad.substr(0, pos) + "\xEF\xBF\xBD" + bad.substr(pos + 1);
+      EXPECT_EQ(boost::json::parse(Quoted(bad)).as_string(), expected);
+      EXPECT_FALSE(IsValidUtf8(bad));
+      EXPECT_EQ(SanitizeUtf8(bad), expected);
+    }
+  }
+  EXPECT_TRUE(IsValidUtf8("plain ascii text, long enough \xC3\xA9 and more ascii"));
+}
+
 TEST(JsonTextTest, NonFiniteNumbersBecomeNull) {
   std::string out;
   AppendJsonNumber(out, std::numeric_limits<double>::quiet_NaN());

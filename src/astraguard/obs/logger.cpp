@@ -13,7 +13,7 @@
 namespace astraguard::obs {
 namespace {
 
-constexpr std::string_view kReserved[] = {"timestamp", "level",   "logger",  "event",   "service",
+constexpr std::string_view kReserved[] = {"timestamp",   "level",   "logger",   "event",  "service",
                                           "environment", "version", "trace_id", "span_id"};
 
 bool IsReserved(std::string_view key) {
@@ -58,6 +58,15 @@ void AppendValueConsole(std::string& out, const LogField::Value& v) {
   AppendValueJson(out, v);
 }
 
+void AppendHex(std::string& out, const std::uint8_t* b, std::size_t n) {
+  constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t at = out.size();
+  out.resize(at + 2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[at + 2 * i] = kHex[b[i] >> 4];
+    out[at + 2 * i + 1] = kHex[b[i] & 0xf];
+  }
+}
 
 // Appends RFC 3339 UTC with microseconds; the "YYYY-MM-DDTHH:MM:SS" part is cached per thread
 // and recomputed only when the second changes.
@@ -90,11 +99,16 @@ void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp)
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
-    case LogLevel::kCritical: return "critical";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kCritical:
+      return "critical";
   }
   return "info";
 }
@@ -106,10 +120,10 @@ std::string FormatRfc3339Utc(std::chrono::system_clock::time_point tp) {
   const year_month_day ymd{day};
   const hh_mm_ss<microseconds> tod{us - day};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
+                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
                 static_cast<long long>(tod.subseconds().count()));
   return buf;
 }
@@ -145,6 +159,12 @@ Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clo
       clock_(clock),
       queue_(config.queue_capacity),
       free_buffers_(config.queue_capacity) {
+  identity_json_ = ",\"service\":";
+  AppendJsonString(identity_json_, config_.service);
+  identity_json_ += ",\"environment\":";
+  AppendJsonString(identity_json_, config_.environment);
+  identity_json_ += ",\"version\":";
+  AppendJsonString(identity_json_, config_.version);
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ag-log-writer");
     WriterLoop();
@@ -171,17 +191,12 @@ void Logger::FormatJson(std::string& out, LogLevel level, std::string_view logge
   AppendJsonString(out, logger);
   out += ",\"event\":";
   AppendJsonString(out, event);
-  out += ",\"service\":";
-  AppendJsonString(out, config_.service);
-  out += ",\"environment\":";
-  AppendJsonString(out, config_.environment);
-  out += ",\"version\":";
-  AppendJsonString(out, config_.version);
+  out += identity_json_;  // ,"service":...,"environment":...,"version":... (pre-escaped)
   if (span != nullptr && span->IsValid()) {
     out += ",\"trace_id\":\"";
-    out += span->trace_id.Hex();
+    AppendHex(out, span->trace_id.bytes.data(), span->trace_id.bytes.size());
     out += "\",\"span_id\":\"";
-    out += span->span_id.Hex();
+    AppendHex(out, span->span_id.bytes.data(), span->span_id.bytes.size());
     out += '"';
   }
   for (const auto& f : fields) {
@@ -215,9 +230,9 @@ void Logger::FormatConsole(std::string& out, LogLevel level, std::string_view lo
   }
   if (span != nullptr && span->IsValid()) {
     out += " trace_id=";
-    out += span->trace_id.Hex();
+    AppendHex(out, span->trace_id.bytes.data(), span->trace_id.bytes.size());
     out += " span_id=";
-    out += span->span_id.Hex();
+    AppendHex(out, span->span_id.bytes.data(), span->span_id.bytes.size());
   }
   out += '\n';
 }
@@ -226,13 +241,7 @@ void Logger::Log(LogLevel level, std::string_view logger, std::string_view event
                  std::span<const LogField> fields, const SpanContext* span) {
   if (!Enabled(level)) return;
   if (span == nullptr) span = CurrentSpanContext();
-  std::string line;
-  if (auto recycled = free_buffers_.TryPop()) {
-    line = std::move(*recycled);
-    line.clear();
-  } else {
-    line.reserve(512);
-  }
+  std::string line = AcquireBuffer();
   if (config_.format == LogFormat::kJson)
     FormatJson(line, level, logger, event, fields, span);
   else
@@ -254,18 +263,62 @@ void Logger::Enqueue(std::string line) {
 }
 
 void Logger::Access(const AccessLogEntry& e) {
+  const LogLevel level = e.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+  if (!Enabled(level)) return;
   const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
-  const LogField fields[] = {
-      {"method", e.method},
-      {"route", e.route},
-      {"status", e.status},
-      {"duration_ms", ms},
-      {"bytes", e.response_bytes},
-      {"request_bytes", e.request_bytes},
-      {"client", e.client},
-  };
-  Log(e.status >= 500 ? LogLevel::kError : LogLevel::kInfo, "astraguard.http", "http_request",
-      std::span<const LogField>(fields), e.span);
+  if (config_.format != LogFormat::kJson) {
+    const LogField fields[] = {
+        {"method", e.method}, {"route", e.route},          {"status", e.status},
+        {"duration_ms", ms},  {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
+        {"client", e.client},
+    };
+    Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields), e.span);
+    return;
+  }
+  // One line per request: a dedicated JSON formatter with the same output as Log() (fields in
+  // the same order), minus the generic field dispatch.
+  const SpanContext* span = e.span != nullptr ? e.span : CurrentSpanContext();
+  std::string line = AcquireBuffer();
+  line += "{\"timestamp\":\"";
+  AppendTimestamp(line, clock_.WallNow());
+  line += "\",\"level\":\"";
+  line += LogLevelName(level);
+  line += "\",\"logger\":\"astraguard.http\",\"event\":\"http_request\"";
+  line += identity_json_;
+  if (span != nullptr && span->IsValid()) {
+    line += ",\"trace_id\":\"";
+    AppendHex(line, span->trace_id.bytes.data(), span->trace_id.bytes.size());
+    line += "\",\"span_id\":\"";
+    AppendHex(line, span->span_id.bytes.data(), span->span_id.bytes.size());
+    line += '"';
+  }
+  line += ",\"method\":";
+  AppendJsonString(line, e.method);
+  line += ",\"route\":";
+  AppendJsonString(line, e.route);
+  line += ",\"status\":";
+  AppendJsonNumber(line, static_cast<std::int64_t>(e.status));
+  line += ",\"duration_ms\":";
+  AppendJsonNumber(line, ms);
+  line += ",\"bytes\":";
+  AppendJsonNumber(line, static_cast<std::uint64_t>(e.response_bytes));
+  line += ",\"request_bytes\":";
+  AppendJsonNumber(line, static_cast<std::uint64_t>(e.request_bytes));
+  line += ",\"client\":";
+  AppendJsonString(line, e.client);
+  line += "}\n";
+  Enqueue(std::move(line));
+}
+
+std::string Logger::AcquireBuffer() {
+  std::string line;
+  if (auto recycled = free_buffers_.TryPop()) {
+    line = std::move(*recycled);
+    line.clear();
+  } else {
+    line.reserve(512);
+  }
+  return line;
 }
 
 void Logger::Detection(std::string_view logger, std::string_view satellite,

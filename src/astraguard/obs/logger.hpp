@@ -38,12 +38,12 @@ enum class LogFormat { kJson, kConsole };
 std::string_view LogLevelName(LogLevel level);
 
 struct LogConfig {
-  LogLevel level = LogLevel::kInfo;        // LOG_LEVEL
-  LogFormat format = LogFormat::kJson;     // ENABLE_JSON_LOGGING
-  std::string service = "astra-guard";     // OTEL_SERVICE_NAME / SERVICE_NAME
-  std::string environment = "development"; // ENVIRONMENT
-  std::string version = "1.0.0";           // APP_VERSION
-  std::size_t queue_capacity = 8192;       // lines buffered before drops (power of two)
+  LogLevel level = LogLevel::kInfo;              // LOG_LEVEL
+  LogFormat format = LogFormat::kJson;           // ENABLE_JSON_LOGGING
+  std::string service = "astra-guard";           // OTEL_SERVICE_NAME / SERVICE_NAME
+  std::string environment = "development";       // ENVIRONMENT
+  std::string version = "1.0.0";                 // APP_VERSION
+  std::size_t queue_capacity = 8192;             // lines buffered before drops (power of two)
   std::chrono::milliseconds flush_interval{20};  // writer wake-up period when idle
 };
 
@@ -61,8 +61,8 @@ struct LogField {
   LogField(std::string_view k, double v) : key(k), value(v) {}
   LogField(std::string_view k, float v) : key(k), value(static_cast<double>(v)) {}
   template <typename I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  LogField(std::string_view k, I v) : key(k) {
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) LogField(std::string_view k, I v)
+      : key(k) {
     if constexpr (std::is_signed_v<I>)
       value = static_cast<std::int64_t>(v);
     else
@@ -103,7 +103,7 @@ class MemoryLogSink final : public LogSink {
 // One access-log line per HTTP request (event "http_request", logger "astraguard.http").
 struct AccessLogEntry {
   std::string_view method;
-  std::string_view route;   // route template, e.g. "/api/v1/telemetry"
+  std::string_view route;  // route template, e.g. "/api/v1/telemetry"
   int status = 0;
   double duration_ms = 0.0;
   std::uint64_t request_bytes = 0;
@@ -129,17 +129,20 @@ class Logger final {
            std::initializer_list<LogField> fields = {}, const SpanContext* span = nullptr) {
     Log(level, logger, event, std::span<const LogField>(fields.begin(), fields.size()), span);
   }
-  void Debug(std::string_view logger, std::string_view event, std::initializer_list<LogField> f = {}) {
+  void Debug(std::string_view logger, std::string_view event,
+             std::initializer_list<LogField> f = {}) {
     Log(LogLevel::kDebug, logger, event, f);
   }
-  void Info(std::string_view logger, std::string_view event, std::initializer_list<LogField> f = {}) {
+  void Info(std::string_view logger, std::string_view event,
+            std::initializer_list<LogField> f = {}) {
     Log(LogLevel::kInfo, logger, event, f);
   }
   void Warning(std::string_view logger, std::string_view event,
                std::initializer_list<LogField> f = {}) {
     Log(LogLevel::kWarning, logger, event, f);
   }
-  void Error(std::string_view logger, std::string_view event, std::initializer_list<LogField> f = {}) {
+  void Error(std::string_view logger, std::string_view event,
+             std::initializer_list<LogField> f = {}) {
     Log(LogLevel::kError, logger, event, f);
   }
 
@@ -162,10 +165,10 @@ class Logger final {
 
  private:
   void Enqueue(std::string line);
+  std::string AcquireBuffer();  // a recycled line buffer, or a new one
   void WriterLoop();
-  void FormatJson(std::string& out, LogLevel level, std::string_view logger,
-                  std::string_view event, std::span<const LogField> fields,
-                  const SpanContext* span) const;
+  void FormatJson(std::string& out, LogLevel level, std::string_view logger, std::string_view event,
+                  std::span<const LogField> fields, const SpanContext* span) const;
   void FormatConsole(std::string& out, LogLevel level, std::string_view logger,
                      std::string_view event, std::span<const LogField> fields,
                      const SpanContext* span) const;
@@ -174,6 +177,7 @@ class Logger final {
   const LogLevel min_level_;
   std::unique_ptr<LogSink> sink_;
   const Clock& clock_;
+  std::string identity_json_;  // the service/environment/version fields, rendered once
   BoundedQueue<std::string> queue_;
   // Written lines' buffers go back to producers, so steady-state logging allocates nothing
   // and no buffer is freed on a thread other than the one that allocated it.

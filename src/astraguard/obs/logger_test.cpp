@@ -136,9 +136,14 @@ TEST(LoggerTest, AccessAndDetectionLines) {
   SpanContext ctx;
   ctx.trace_id = NewTraceId();
   ctx.span_id = NewSpanId();
-  f.logger->Access({.method = "POST", .route = "/api/v1/telemetry", .status = 503,
-                    .duration_ms = 1.23456, .request_bytes = 80, .response_bytes = 420,
-                    .client = "127.0.0.1", .span = &ctx});
+  f.logger->Access({.method = "POST",
+                    .route = "/api/v1/telemetry",
+                    .status = 503,
+                    .duration_ms = 1.23456,
+                    .request_bytes = 80,
+                    .response_bytes = 420,
+                    .client = "127.0.0.1",
+                    .span = &ctx});
   f.logger->Detection("astraguard.detect", "SAT-7", "CRITICAL", "power_fault", 0.95123,
                       {{"channel", "voltage"}});
   f.logger->Flush();
@@ -161,6 +166,37 @@ TEST(LoggerTest, AccessAndDetectionLines) {
   EXPECT_EQ(d.at("type").as_string(), "power_fault");
   EXPECT_DOUBLE_EQ(d.at("confidence").as_double(), 0.951);
   EXPECT_EQ(d.at("channel").as_string(), "voltage");
+}
+
+TEST(LoggerTest, AccessLineMatchesTheGenericFormatter) {
+  Fixture f;
+  SpanContext ctx;
+  ctx.trace_id = NewTraceId();
+  ctx.span_id = NewSpanId();
+  const std::string_view hostile = "a\"b\n\xff";
+  f.logger->Access({.method = hostile,
+                    .route = "/x",
+                    .status = 201,
+                    .duration_ms = 0.5,
+                    .request_bytes = 1,
+                    .response_bytes = 2,
+                    .client = hostile,
+                    .span = &ctx});
+  f.logger->Log(LogLevel::kInfo, "astraguard.http", "http_request",
+                {{"method", hostile},
+                 {"route", "/x"},
+                 {"status", 201},
+                 {"duration_ms", 0.5},
+                 {"bytes", std::uint64_t{2}},
+                 {"request_bytes", std::uint64_t{1}},
+                 {"client", hostile}},
+                &ctx);
+  f.logger->Flush();
+  const std::string text = f.sink->Contents();
+  const auto nl = text.find('\n');
+  ASSERT_NE(nl, std::string::npos);
+  EXPECT_EQ(text.substr(0, nl + 1), text.substr(nl + 1)) << text;
+  EXPECT_EQ(ParseLines(text).size(), 2u);
 }
 
 // A sink that blocks until released, to fill the queue deterministically.

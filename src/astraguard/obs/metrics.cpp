@@ -1,16 +1,15 @@
 #include "astraguard/obs/metrics.hpp"
 
+#include <dirent.h>
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
-#include <chrono>
-#include <fstream>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 
@@ -18,8 +17,8 @@ namespace astraguard::obs {
 namespace {
 
 const prometheus::Histogram::BucketBoundaries& SizeBuckets() {
-  static const prometheus::Histogram::BucketBoundaries b = {64,    256,    1024,   4096,
-                                                           16384, 65536, 262144, 1048576};
+  static const prometheus::Histogram::BucketBoundaries b = {64,    256,   1024,   4096,
+                                                            16384, 65536, 262144, 1048576};
   return b;
 }
 
@@ -44,9 +43,8 @@ prometheus::MetricFamily Single(std::string name, std::string help, prometheus::
 class ProcessCollector final : public prometheus::Collectable {
  public:
   ProcessCollector() {
-    start_time_ = std::chrono::duration<double>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    start_time_ =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
@@ -83,8 +81,8 @@ class ProcessCollector final : public prometheus::Collectable {
       closedir(d);
       fds -= 1;  // the directory stream itself
     }
-    out.push_back(Single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
-                         fds));
+    out.push_back(
+        Single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, fds));
     out.push_back(Single("process_max_fds", "Maximum number of open file descriptors.",
                          MetricType::Gauge, static_cast<double>(sysconf(_SC_OPEN_MAX))));
     out.push_back(Single("process_start_time_seconds",
@@ -125,7 +123,7 @@ class CallbackCollector final : public prometheus::Collectable {
 
 const prometheus::Histogram::BucketBoundaries& RetryBuckets() {
   static const prometheus::Histogram::BucketBoundaries b = {0.001, 0.005, 0.01, 0.05, 0.1, 0.25,
-                                                           0.5,   1,     2.5,  5,    10,  30};
+                                                            0.5,   1,     2.5,  5,    10,  30};
   return b;
 }
 
@@ -135,8 +133,8 @@ const prometheus::Histogram::BucketBoundaries& RecoveryBuckets() {
 }
 
 const prometheus::Histogram::BucketBoundaries& ResolutionBuckets() {
-  static const prometheus::Histogram::BucketBoundaries b = {0.01, 0.1, 1, 5, 10, 30, 60, 300, 900,
-                                                           3600};
+  static const prometheus::Histogram::BucketBoundaries b = {0.01, 0.1, 1,   5,   10,
+                                                            30,   60,  300, 900, 3600};
   return b;
 }
 
@@ -144,10 +142,14 @@ const prometheus::Histogram::BucketBoundaries& ResolutionBuckets() {
 
 std::string_view SeverityLabel(Severity s) {
   switch (s) {
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "low";
 }
@@ -164,9 +166,12 @@ std::optional<Severity> ParseSeverity(std::string_view s) {
 
 std::string_view BreakerStateLabel(BreakerState s) {
   switch (s) {
-    case BreakerState::kClosed: return "closed";
-    case BreakerState::kOpen: return "open";
-    case BreakerState::kHalfOpen: return "half_open";
+    case BreakerState::kClosed:
+      return "closed";
+    case BreakerState::kOpen:
+      return "open";
+    case BreakerState::kHalfOpen:
+      return "half_open";
   }
   return "closed";
 }
@@ -189,7 +194,9 @@ void RouteMetrics::Observe(int status, double seconds, size_t request_bytes,
   while (i < kStatuses.size() && kStatuses[i] != status) ++i;
   requests_[i]->Increment();
   if (status >= 500) {
-    (status == 503 ? error_unavailable_ : status == 504 ? error_timeout_ : error_internal_)
+    (status == 503   ? error_unavailable_
+     : status == 504 ? error_timeout_
+                     : error_internal_)
         ->Increment();
   }
   duration_->Observe(seconds);
@@ -224,9 +231,9 @@ Metrics::Metrics(const MetricsConfig& config)
                              .Register(*registry_)
                              .Add({});
   errors_total_ = &BuildCounter()
-                      .Name("astra_errors_total")
-                      .Help("Application errors by type and route template or operation.")
-                      .Register(*registry_);
+                       .Name("astra_errors_total")
+                       .Help("Application errors by type and route template or operation.")
+                       .Register(*registry_);
   error_resolution_ = &BuildHistogram()
                            .Name("astra_error_resolution_time_seconds")
                            .Help("Time from the first error of a kind until service recovered.")
@@ -316,7 +323,8 @@ RouteMetrics& Metrics::ForRoute(std::string_view method, std::string_view route)
     rm->requests_[i] = &requests_total_->Add(
         {{"method", m}, {"endpoint", r}, {"status", std::to_string(RouteMetrics::kStatuses[i])}});
   }
-  rm->requests_.back() = &requests_total_->Add({{"method", m}, {"endpoint", r}, {"status", "other"}});
+  rm->requests_.back() =
+      &requests_total_->Add({{"method", m}, {"endpoint", r}, {"status", "other"}});
   rm->duration_ = &request_duration_->Add({{"endpoint", r}}, LatencyBuckets());
   rm->request_size_ = &request_size_->Add({{"endpoint", r}}, SizeBuckets());
   rm->response_size_ = &response_size_->Add({{"endpoint", r}}, SizeBuckets());
@@ -445,7 +453,8 @@ std::string Base64(std::string_view in) {
   }
   if (i < in.size()) {
     std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 1 < in.size())
+      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
     out += kAlphabet[n >> 18 & 63];
     out += kAlphabet[n >> 12 & 63];
     out += i + 1 < in.size() ? kAlphabet[n >> 6 & 63] : '=';

@@ -1,7 +1,6 @@
 #include "astraguard/obs/metrics.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,13 +17,15 @@ TEST(MetricsTest, RouteObservationsAppearUnderTheRouteTemplate) {
   route.Observe(200, 0.0002, 0, 300);
   route.Observe(299, 0.0002, 0, 300);
   std::string text = metrics.Serialize();
-  EXPECT_NE(text.find("astra_http_requests_total{endpoint=\"/api/v1/anomalies/{id}\",method=\"GET\","
-                      "status=\"404\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("astra_http_requests_total{endpoint=\"/api/v1/anomalies/{id}\",method=\"GET\","
+                "status=\"404\"} 1"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("status=\"other\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("astra_http_request_duration_seconds_count{endpoint=\"/api/v1/anomalies/{id}\"} 3"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("astra_http_request_duration_seconds_count{endpoint=\"/api/v1/anomalies/{id}\"} 3"),
+      std::string::npos);
   EXPECT_NE(text.find("le=\"0.0005\""), std::string::npos);
 }
 
@@ -38,7 +39,6 @@ TEST(MetricsTest, ExposesProcessAndBuildInfo) {
   EXPECT_NE(text.find("astra_build_info{environment=\"test\",version=\"1.2.3\"} 1"),
             std::string::npos);
 }
-
 
 bool Has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
@@ -54,7 +54,8 @@ TEST(MetricsTest, ServerErrorsCountIntoErrorsTotalByType) {
   std::string text = metrics.Serialize();
   EXPECT_TRUE(Has(text, "astra_errors_total{endpoint=\"/api/v1/telemetry\",type=\"internal\"} 1"))
       << text;
-  EXPECT_TRUE(Has(text, "astra_errors_total{endpoint=\"/api/v1/telemetry\",type=\"unavailable\"} 2"));
+  EXPECT_TRUE(
+      Has(text, "astra_errors_total{endpoint=\"/api/v1/telemetry\",type=\"unavailable\"} 2"));
 }
 
 TEST(MetricsTest, DetectionFamilies) {
@@ -95,7 +96,9 @@ TEST(MetricsTest, ResilienceFamilies) {
   s.SetSizeBytes(4096);
   std::string text = metrics.Serialize();
   EXPECT_TRUE(Has(text, "astra_circuit_breaker_state{name=\"redis\"} 2"));
-  EXPECT_TRUE(Has(text, "astra_circuit_breaker_transitions_total{from_state=\"closed\",name=\"redis\",to_state=\"open\"} 1"))
+  EXPECT_TRUE(Has(text,
+                  "astra_circuit_breaker_transitions_total{from_state=\"closed\",name=\"redis\",to_"
+                  "state=\"open\"} 1"))
       << text;
   EXPECT_TRUE(Has(text, "astra_retry_attempts_total{endpoint=\"redis\",outcome=\"retry\"} 1"));
   EXPECT_TRUE(Has(text, "astra_retry_latency_seconds_count{endpoint=\"redis\"} 1"));
@@ -103,7 +106,8 @@ TEST(MetricsTest, ResilienceFamilies) {
   EXPECT_TRUE(Has(text, "astra_chaos_recovery_time_seconds_sum{type=\"latency\"} 3"));
   EXPECT_TRUE(Has(text, "astra_recovery_actions_total{status=\"skipped\",type=\"cache_purge\"} 1"));
   EXPECT_TRUE(Has(text, "astra_health_check_failures_total{service=\"redis\"} 1"));
-  EXPECT_TRUE(Has(text, "astra_error_resolution_time_seconds_count{error_type=\"dependency_unavailable\"} 1"));
+  EXPECT_TRUE(Has(
+      text, "astra_error_resolution_time_seconds_count{error_type=\"dependency_unavailable\"} 1"));
   EXPECT_TRUE(Has(text, "astra_memory_engine_hits_total{store_type=\"redis\"} 1"));
   EXPECT_TRUE(Has(text, "astra_memory_engine_misses_total{store_type=\"redis\"} 1"));
   EXPECT_TRUE(Has(text, "astra_memory_engine_size_bytes{store_type=\"redis\"} 4096"));
@@ -130,7 +134,6 @@ TEST(MetricsAuthTest, BasicAuthComparesWholeHeader) {
   EXPECT_FALSE(auth.Allows("Basic cHJvbTp3cm9uZw=="));
 }
 
-
 // Every family with at least one sample, linted by the real promtool.
 TEST(MetricsTest, EveryFamilyPassesPromtool) {
   Metrics metrics({"1.0.0", "test"});
@@ -153,18 +156,30 @@ TEST(MetricsTest, EveryFamilyPassesPromtool) {
   metrics.AddCallback("astra_log_lines_dropped_total", "Log lines dropped.",
                       prometheus::MetricType::Counter, [] { return 0.0; });
   const std::string text = metrics.Serialize();
-  for (const char* family :
-       {"astra_http_requests_total", "astra_http_request_duration_seconds",
-        "astra_active_connections", "astra_http_request_size_bytes",
-        "astra_http_response_size_bytes", "astra_circuit_breaker_state",
-        "astra_circuit_breaker_transitions_total", "astra_retry_attempts_total",
-        "astra_retry_latency_seconds", "astra_chaos_injections_total",
-        "astra_chaos_recovery_time_seconds", "astra_recovery_actions_total",
-        "astra_health_check_failures_total", "astra_anomalies_detected_total",
-        "astra_detection_latency_seconds", "astra_detection_accuracy",
-        "astra_false_positives_total", "astra_memory_engine_hits_total",
-        "astra_memory_engine_misses_total", "astra_memory_engine_size_bytes", "astra_errors_total",
-        "astra_error_resolution_time_seconds", "astra_build_info", "process_cpu_seconds_total"}) {
+  for (const char* family : {"astra_http_requests_total",
+                             "astra_http_request_duration_seconds",
+                             "astra_active_connections",
+                             "astra_http_request_size_bytes",
+                             "astra_http_response_size_bytes",
+                             "astra_circuit_breaker_state",
+                             "astra_circuit_breaker_transitions_total",
+                             "astra_retry_attempts_total",
+                             "astra_retry_latency_seconds",
+                             "astra_chaos_injections_total",
+                             "astra_chaos_recovery_time_seconds",
+                             "astra_recovery_actions_total",
+                             "astra_health_check_failures_total",
+                             "astra_anomalies_detected_total",
+                             "astra_detection_latency_seconds",
+                             "astra_detection_accuracy",
+                             "astra_false_positives_total",
+                             "astra_memory_engine_hits_total",
+                             "astra_memory_engine_misses_total",
+                             "astra_memory_engine_size_bytes",
+                             "astra_errors_total",
+                             "astra_error_resolution_time_seconds",
+                             "astra_build_info",
+                             "process_cpu_seconds_total"}) {
     EXPECT_TRUE(Has(text, std::string("\n") + family)) << family;
   }
   char path[] = "/tmp/ag-metrics-XXXXXX";

@@ -122,16 +122,23 @@ Status ParseLogging(const EnvMap& env, const std::string& environment, LogConfig
 Status ParseSampler(const EnvMap& env, SamplerConfig& s) {
   if (const auto* v = Get(env, "OTEL_TRACES_SAMPLER")) {
     std::string k = Lower(Trim(*v));
-    if (k == "always_on") s.kind = SamplerKind::kAlwaysOn;
-    else if (k == "always_off") s.kind = SamplerKind::kAlwaysOff;
-    else if (k == "traceidratio") s.kind = SamplerKind::kTraceIdRatio;
-    else if (k == "parentbased_always_on") s.kind = SamplerKind::kParentBasedAlwaysOn;
-    else if (k == "parentbased_always_off") s.kind = SamplerKind::kParentBasedAlwaysOff;
-    else if (k == "parentbased_traceidratio") s.kind = SamplerKind::kParentBasedTraceIdRatio;
+    if (k == "always_on")
+      s.kind = SamplerKind::kAlwaysOn;
+    else if (k == "always_off")
+      s.kind = SamplerKind::kAlwaysOff;
+    else if (k == "traceidratio")
+      s.kind = SamplerKind::kTraceIdRatio;
+    else if (k == "parentbased_always_on")
+      s.kind = SamplerKind::kParentBasedAlwaysOn;
+    else if (k == "parentbased_always_off")
+      s.kind = SamplerKind::kParentBasedAlwaysOff;
+    else if (k == "parentbased_traceidratio")
+      s.kind = SamplerKind::kParentBasedTraceIdRatio;
     else
       return Bad("OTEL_TRACES_SAMPLER",
                  "expected always_on, always_off, traceidratio, parentbased_always_on, "
-                 "parentbased_always_off or parentbased_traceidratio, got '" + *v + "'");
+                 "parentbased_always_off or parentbased_traceidratio, got '" +
+                     *v + "'");
   }
   if (const auto* v = Get(env, "OTEL_TRACES_SAMPLER_ARG")) {
     if (s.kind == SamplerKind::kTraceIdRatio || s.kind == SamplerKind::kParentBasedTraceIdRatio) {
@@ -231,10 +238,13 @@ Status ParseExporter(const EnvMap& env, TracingConfig& t) {
   }
   if (proto != nullptr) {
     std::string p = Lower(Trim(*proto));
-    if (p == "http/protobuf") e.protocol = OtlpProtocol::kHttpProtobuf;
-    else if (p == "http/json") e.protocol = OtlpProtocol::kHttpJson;
+    if (p == "http/protobuf")
+      e.protocol = OtlpProtocol::kHttpProtobuf;
+    else if (p == "http/json")
+      e.protocol = OtlpProtocol::kHttpJson;
     else
-      return Bad(proto_var, "supported: http/protobuf, http/json (grpc is not), got '" + *proto + "'");
+      return Bad(proto_var,
+                 "supported: http/protobuf, http/json (grpc is not), got '" + *proto + "'");
   }
 
   for (const char* var : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
@@ -278,8 +288,9 @@ Result<LogLevel> ParseLogLevel(std::string_view value) {
   if (l == "warning" || l == "warn") return LogLevel::kWarning;
   if (l == "error") return LogLevel::kError;
   if (l == "critical") return LogLevel::kCritical;
-  return Status::Error(Code::kInvalidArgument, "expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got '" +
-                                                   std::string(value) + "'");
+  return Status::Error(
+      Code::kInvalidArgument,
+      "expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got '" + std::string(value) + "'");
 }
 
 Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_version) {
@@ -298,7 +309,8 @@ Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_ver
   }
   if (const auto* v = Get(env, "OTEL_TRACES_EXPORTER")) {
     std::string x = Lower(Trim(*v));
-    if (x == "none") t.enabled = false;
+    if (x == "none")
+      t.enabled = false;
     else if (x != "otlp")
       return Bad("OTEL_TRACES_EXPORTER",
                  "supported: otlp, none (Jaeger >= 1.46 accepts OTLP), got '" + *v + "'");
@@ -310,9 +322,13 @@ Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_ver
       std::size_t comma = rest.find(',');
       std::string item = Lower(Trim(rest.substr(0, comma)));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      if (item == "tracecontext") t.propagate_w3c = true;
-      else if (item == "baggage" || item == "none" || item.empty()) continue;
-      else return Bad("OTEL_PROPAGATORS", "supported: tracecontext, baggage, none; got '" + item + "'");
+      if (item == "tracecontext")
+        t.propagate_w3c = true;
+      else if (item == "baggage" || item == "none" || item.empty())
+        continue;
+      else
+        return Bad("OTEL_PROPAGATORS",
+                   "supported: tracecontext, baggage, none; got '" + item + "'");
     }
   }
   if (Status s = ParseSampler(env, t.sampler); !s.ok()) return s;

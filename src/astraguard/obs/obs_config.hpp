@@ -38,8 +38,8 @@ namespace astraguard::obs {
 using EnvMap = std::map<std::string, std::string>;
 
 struct TracingConfig {
-  bool enabled = true;          // false: OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none
-  bool propagate_w3c = true;    // extract/inject traceparent (OTEL_PROPAGATORS)
+  bool enabled = true;        // false: OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none
+  bool propagate_w3c = true;  // extract/inject traceparent (OTEL_PROPAGATORS)
   SamplerConfig sampler;
   BatchConfig batch;
   OtlpExporterConfig exporter;

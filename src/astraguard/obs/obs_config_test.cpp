@@ -126,15 +126,16 @@ TEST(ObsConfigTest, MalformedValuesFailNamingTheVariable) {
   for (const auto& k : cases) {
     auto c = ParseObsConfig({{k.var, k.value}});
     ASSERT_FALSE(c.ok()) << k.var << "=" << k.value;
-    EXPECT_NE(c.status().message().find(k.var == std::string("METRICS_USER") ? "METRICS_PASSWORD" : k.var),
+    EXPECT_NE(c.status().message().find(k.var == std::string("METRICS_USER") ? "METRICS_PASSWORD"
+                                                                             : k.var),
               std::string::npos)
         << c.status().message();
   }
-  auto sampler_arg = ParseObsConfig({{"OTEL_TRACES_SAMPLER", "traceidratio"},
-                                     {"OTEL_TRACES_SAMPLER_ARG", "1.5"}});
+  auto sampler_arg =
+      ParseObsConfig({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "1.5"}});
   EXPECT_FALSE(sampler_arg.ok());
-  auto batch = ParseObsConfig({{"OTEL_BSP_MAX_QUEUE_SIZE", "10"},
-                               {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20"}});
+  auto batch =
+      ParseObsConfig({{"OTEL_BSP_MAX_QUEUE_SIZE", "10"}, {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20"}});
   EXPECT_FALSE(batch.ok());
 }
 

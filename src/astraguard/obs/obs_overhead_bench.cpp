@@ -33,7 +33,8 @@ void BM_RequestInstrumentationOff(benchmark::State& state) {
   RouteMetrics& rm = metrics.ForRoute("POST", "/api/v1/telemetry");
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rm.Observe(200, s, 100, 400);
   }
 }
@@ -60,14 +61,20 @@ void BM_RequestInstrumentationOn(benchmark::State& state) {
                                                  .client_address = "127.0.0.1",
                                                  .user_agent = "wrk",
                                                  .traceparent = with_parent ? kTraceparent : ""}));
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rm.Observe(200, s, 100, 400);
     SetHttpServerSpanResult(span.span(), 200);
     std::string tp = FormatTraceparent(span.span().context());
     benchmark::DoNotOptimize(tp);
-    logger.Access({.method = "POST", .route = "/api/v1/telemetry", .status = 200,
-                   .duration_ms = s * 1000, .request_bytes = 100, .response_bytes = 400,
-                   .client = "127.0.0.1", .span = &span.span().context()});
+    logger.Access({.method = "POST",
+                   .route = "/api/v1/telemetry",
+                   .status = 200,
+                   .duration_ms = s * 1000,
+                   .request_bytes = 100,
+                   .response_bytes = 400,
+                   .client = "127.0.0.1",
+                   .span = &span.span().context()});
   }
   state.counters["log_dropped"] = static_cast<double>(logger.dropped());
 }
@@ -99,9 +106,12 @@ void BM_EncodeProtobufPerSpan(benchmark::State& state) {
   CollectingProcessor* p = proc.get();
   Tracer tracer({SamplerKind::kAlwaysOn, 1.0}, std::move(proc), clock);
   for (int i = 0; i < 512; ++i) {
-    Span s = StartHttpServerSpan(tracer, {.method = "POST", .route = "/api/v1/telemetry",
-                                          .path = "/api/v1/telemetry", .server_port = 8000,
-                                          .client_address = "127.0.0.1", .user_agent = "wrk"});
+    Span s = StartHttpServerSpan(tracer, {.method = "POST",
+                                          .route = "/api/v1/telemetry",
+                                          .path = "/api/v1/telemetry",
+                                          .server_port = 8000,
+                                          .client_address = "127.0.0.1",
+                                          .user_agent = "wrk"});
     SetHttpServerSpanResult(s, 200);
   }
   Resource r{{Attribute{"service.name", std::string("astra-guard")}}};

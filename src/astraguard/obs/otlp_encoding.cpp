@@ -10,7 +10,11 @@ namespace {
 // ---- protobuf wire format ----
 enum WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
 
-void PutVarint(std::string& out, std::uint64_t v) {
+inline void PutVarint(std::string& out, std::uint64_t v) {
+  if (v < 0x80) {
+    out.push_back(static_cast<char>(v));
+    return;
+  }
   while (v >= 0x80) {
     out += static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
     v >>= 7;
@@ -83,7 +87,11 @@ void PutAnyValue(std::string& out, std::uint32_t field, const AttributeValue& v)
 // KeyValue { key=1; value=2 }
 void PutKeyValue(std::string& out, std::uint32_t field, const Attribute& a) {
   const std::size_t m = BeginMessage(out, field);
-  PutString(out, 1, a.key());
+  if (a.static_key.data() != nullptr) {
+    PutBytes(out, 1, a.static_key);  // a literal from our code: valid UTF-8, no check needed
+  } else {
+    PutString(out, 1, a.key());
+  }
   PutAnyValue(out, 2, a.value);
   EndMessage(out, m);
 }
@@ -214,8 +222,18 @@ void JsonSpan(std::string& out, const SpanData& s) {
 
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
+  std::size_t estimate = 256;
+  for (const auto& a : resource.attributes) estimate += 16 + a.key().size() + 64;
+  for (const auto& sp : spans) {
+    estimate += 96 + sp->name.size() + sp->trace_state.size() + sp->status_message.size();
+    for (const auto& a : sp->attributes) {
+      estimate += 16 + a.key().size();
+      if (const auto* v = std::get_if<std::string>(&a.value)) estimate += v->size();
+    }
+    for (const auto& e : sp->events) estimate += 128 + e.name.size();
+  }
   std::string out;
-  out.reserve(256 + spans.size() * 400);
+  out.reserve(estimate);
   // ExportTraceServiceRequest { resource_spans=1 }
   const std::size_t rs = BeginMessage(out, 1);
   {

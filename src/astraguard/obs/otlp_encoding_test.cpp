@@ -42,7 +42,8 @@ Message Decode(std::string_view s) {
       f.num = ReadVarint(s);
     } else if (f.wire == 1) {
       EXPECT_GE(s.size(), 8u);
-      for (int i = 0; i < 8; ++i) f.num |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(s[i])) << (8 * i);
+      for (int i = 0; i < 8; ++i)
+        f.num |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(s[i])) << (8 * i);
       s.remove_prefix(8);
     } else if (f.wire == 2) {
       std::uint64_t len = ReadVarint(s);
@@ -70,9 +71,11 @@ SpanBatch SampleBatch() {
   auto s = std::make_unique<SpanData>();
   s->name = "POST /api/v1/telemetry";
   s->kind = SpanKind::kServer;
-  s->trace_id = ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->trace_id;
+  s->trace_id =
+      ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->trace_id;
   s->span_id = NewSpanId();
-  s->parent_span_id = ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->span_id;
+  s->parent_span_id =
+      ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->span_id;
   s->start_unix_nano = 1'780'000'000'000'000'000ULL;
   s->end_unix_nano = s->start_unix_nano + 1500;
   s->attributes.push_back(Attribute{"http.route", std::string("/api/v1/telemetry")});
@@ -87,7 +90,9 @@ SpanBatch SampleBatch() {
   return b;
 }
 
-Resource SampleResource() { return Resource{{Attribute{"service.name", std::string("astra-guard")}}}; }
+Resource SampleResource() {
+  return Resource{{Attribute{"service.name", std::string("astra-guard")}}};
+}
 
 TEST(OtlpProtobufTest, EncodesRequestStructure) {
   auto batch = SampleBatch();
@@ -104,9 +109,11 @@ TEST(OtlpProtobufTest, EncodesRequestStructure) {
   EXPECT_EQ(One(scope, 2).bytes, "1.2.3");
   Message span = Decode(One(ss, 2).bytes);
   const SpanData& d = *batch[0];
-  EXPECT_EQ(One(span, 1).bytes, std::string(reinterpret_cast<const char*>(d.trace_id.bytes.data()), 16));
+  EXPECT_EQ(One(span, 1).bytes,
+            std::string(reinterpret_cast<const char*>(d.trace_id.bytes.data()), 16));
   EXPECT_EQ(One(span, 2).bytes.size(), 8u);
-  EXPECT_EQ(One(span, 4).bytes, std::string(reinterpret_cast<const char*>(d.parent_span_id.bytes.data()), 8));
+  EXPECT_EQ(One(span, 4).bytes,
+            std::string(reinterpret_cast<const char*>(d.parent_span_id.bytes.data()), 8));
   EXPECT_EQ(One(span, 5).bytes, "POST /api/v1/telemetry");
   EXPECT_EQ(One(span, 6).num, 2u);
   EXPECT_EQ(One(span, 7).wire, 1u);

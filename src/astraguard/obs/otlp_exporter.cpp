@@ -8,16 +8,21 @@ namespace astraguard::obs {
 using SteadyClock = std::chrono::steady_clock;
 
 Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
-    const OtlpExporterConfig& config, Resource resource, InstrumentationScope scope) {
+    const OtlpExporterConfig& config, Resource resource, InstrumentationScope scope,
+    ExportFailureHandler on_failure) {
   auto url = ParseHttpUrl(config.endpoint);
   if (!url.ok()) return url.status();
-  return std::unique_ptr<OtlpHttpExporter>(
-      new OtlpHttpExporter(config, std::move(*url), std::move(resource), std::move(scope)));
+  return std::unique_ptr<OtlpHttpExporter>(new OtlpHttpExporter(
+      config, std::move(*url), std::move(resource), std::move(scope), std::move(on_failure)));
 }
 
-OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url,
-                                   Resource resource, InstrumentationScope scope)
-    : config_(config), url_(std::move(url)), resource_(std::move(resource)), scope_(std::move(scope)) {}
+OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
+                                   InstrumentationScope scope, ExportFailureHandler on_failure)
+    : config_(config),
+      url_(std::move(url)),
+      resource_(std::move(resource)),
+      scope_(std::move(scope)),
+      on_failure_(std::move(on_failure)) {}
 
 ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_point deadline) {
   if (batch.empty()) return ExportResult::kSuccess;
@@ -31,15 +36,21 @@ ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_
   const std::string_view content_type = json ? "application/json" : "application/x-protobuf";
   std::minstd_rand jitter(static_cast<unsigned>(SteadyClock::now().time_since_epoch().count()));
   auto backoff = config_.initial_backoff;
+  std::string error = "shut down";
+  int status = 0;
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     const auto attempt_deadline = std::min(deadline, SteadyClock::now() + config_.timeout);
     requests_.fetch_add(1);
     auto resp = HttpPost(url_, content_type, config_.headers, body, attempt_deadline, &shutdown_);
     if (!resp.ok()) {
       last_status_.store(0);
+      status = 0;
+      error = resp.status().message();
       break;  // connection errors, timeouts: not retried
     }
     last_status_.store(resp->status);
+    status = resp->status;
+    error = "HTTP " + std::to_string(resp->status);
     if (resp->status >= 200 && resp->status < 300) {
       batches_ok_.fetch_add(1);
       return ExportResult::kSuccess;
@@ -63,6 +74,7 @@ ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_
     retries_.fetch_add(1);
   }
   batches_failed_.fetch_add(1);
+  if (on_failure_) on_failure_(error, status, batch.size());
   return ExportResult::kFailure;
 }
 

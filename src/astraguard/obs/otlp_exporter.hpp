@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -26,27 +27,33 @@ enum class OtlpProtocol { kHttpProtobuf, kHttpJson };
 struct OtlpExporterConfig {
   std::string endpoint = "http://localhost:4318/v1/traces";  // full traces URL
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
-  HttpHeaders headers;                                       // OTEL_EXPORTER_OTLP_HEADERS
-  std::chrono::milliseconds timeout{10000};                  // per HTTP request
+  HttpHeaders headers;                       // OTEL_EXPORTER_OTLP_HEADERS
+  std::chrono::milliseconds timeout{10000};  // per HTTP request
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{500};
   std::chrono::milliseconds max_backoff{5000};
 };
 
 struct OtlpExporterStats {
-  std::uint64_t requests = 0;       // HTTP attempts made
-  std::uint64_t retries = 0;        // attempts after a retryable status
+  std::uint64_t requests = 0;  // HTTP attempts made
+  std::uint64_t retries = 0;   // attempts after a retryable status
   std::uint64_t batches_ok = 0;
   std::uint64_t batches_failed = 0;
-  int last_status = 0;              // last HTTP status seen, 0 when the connection failed
+  int last_status = 0;  // last HTTP status seen, 0 when the connection failed
 };
+
+// Called on the export thread when a batch is given up: `error` says why ("HTTP 400",
+// "connect: Connection refused", ...), `http_status` is 0 when no response arrived.
+using ExportFailureHandler =
+    std::function<void(std::string_view error, int http_status, std::size_t spans)>;
 
 class OtlpHttpExporter final : public SpanExporter {
  public:
-  // Fails if the endpoint is not a valid http:// URL.
+  // Fails if the endpoint is not a valid http:// URL. `on_failure` may be empty.
   static Result<std::unique_ptr<OtlpHttpExporter>> Create(const OtlpExporterConfig& config,
                                                           Resource resource,
-                                                          InstrumentationScope scope = {});
+                                                          InstrumentationScope scope = {},
+                                                          ExportFailureHandler on_failure = {});
 
   ExportResult Export(const SpanBatch& batch,
                       std::chrono::steady_clock::time_point deadline) override;
@@ -56,12 +63,13 @@ class OtlpHttpExporter final : public SpanExporter {
 
  private:
   OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
-                   InstrumentationScope scope);
+                   InstrumentationScope scope, ExportFailureHandler on_failure);
 
   const OtlpExporterConfig config_;
   const HttpUrl url_;
   const Resource resource_;
   const InstrumentationScope scope_;
+  const ExportFailureHandler on_failure_;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> retries_{0};

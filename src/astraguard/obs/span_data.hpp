@@ -24,19 +24,17 @@ using AttributeValue = std::variant<std::string, bool, std::int64_t, double>;
 // so the well-known semantic-convention keys cost no allocation per span.
 struct StaticKey {
   explicit constexpr StaticKey(const char* k) : str(k) {}
-  const char* str;
+  std::string_view str;  // length computed at compile time for literals
 };
 
 struct Attribute {
   Attribute() = default;
   Attribute(std::string k, AttributeValue v) : owned_key(std::move(k)), value(std::move(v)) {}
   Attribute(StaticKey k, AttributeValue v) : static_key(k.str), value(std::move(v)) {}
-  std::string_view key() const {
-    return static_key != nullptr ? std::string_view(static_key) : std::string_view(owned_key);
-  }
+  std::string_view key() const { return static_key.data() != nullptr ? static_key : owned_key; }
 
-  const char* static_key = nullptr;  // set for StaticKey keys
-  std::string owned_key;             // otherwise
+  std::string_view static_key;  // set for StaticKey keys
+  std::string owned_key;        // otherwise
   AttributeValue value;
 };
 

@@ -9,6 +9,7 @@
 // Thread-safety: all functions are safe to call concurrently; ids are plain values.
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,16 +19,16 @@ namespace astraguard::obs {
 
 struct TraceId {
   std::array<std::uint8_t, 16> bytes{};
-  bool IsValid() const;                // not all zero
-  std::string Hex() const;             // 32 lowercase hex digits
-  std::uint64_t Low64() const;         // bytes 8..15 read big-endian (used by traceidratio)
+  bool IsValid() const;         // not all zero
+  std::string Hex() const;      // 32 lowercase hex digits
+  std::uint64_t Low64() const;  // bytes 8..15 read big-endian (used by traceidratio)
   friend bool operator==(const TraceId&, const TraceId&) = default;
 };
 
 struct SpanId {
   std::array<std::uint8_t, 8> bytes{};
   bool IsValid() const;
-  std::string Hex() const;             // 16 lowercase hex digits
+  std::string Hex() const;  // 16 lowercase hex digits
   friend bool operator==(const SpanId&, const SpanId&) = default;
 };
 
@@ -39,6 +40,11 @@ struct SpanContext {
   std::uint8_t trace_flags = 0;
   std::string trace_state;  // opaque W3C tracestate, propagated unchanged
   bool is_remote = false;
+  // Local time base of the trace: wall time (ns since epoch) at `anchor_mono`. Every span of a
+  // trace in this process derives its timestamps from one anchor and the monotonic clock, so a
+  // child never appears to start before, or end after, its parent. Not propagated.
+  std::uint64_t anchor_wall_ns = 0;
+  std::chrono::steady_clock::time_point anchor_mono{};
   bool IsValid() const { return trace_id.IsValid() && span_id.IsValid(); }
   bool IsSampled() const { return (trace_flags & kTraceFlagSampled) != 0; }
 };

@@ -25,7 +25,7 @@ void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
   if constexpr (std::is_same_v<Key, StaticKey>)
     k = key.str;
   else
-    k = key;
+    k = std::string_view(key);
   for (auto& a : attrs) {
     if (a.key() == k) {
       a.value = std::move(v);
@@ -38,6 +38,16 @@ void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
     attrs.emplace_back(std::string(key), std::move(v));
 }
 
+// Wall time of `mono` on the trace's time base.
+std::uint64_t AnchoredNanos(const SpanContext& ctx, std::chrono::steady_clock::time_point mono) {
+  const auto delta =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(mono - ctx.anchor_mono).count();
+  return delta >= 0
+             ? ctx.anchor_wall_ns + static_cast<std::uint64_t>(delta)
+             : ctx.anchor_wall_ns -
+                   std::min<std::uint64_t>(ctx.anchor_wall_ns, static_cast<std::uint64_t>(-delta));
+}
+
 constexpr std::size_t kMaxAttributes = 128;
 constexpr std::size_t kMaxEvents = 128;
 
@@ -46,11 +56,16 @@ constexpr std::size_t kMaxEvents = 128;
 bool ShouldSample(const SamplerConfig& c, const SpanContext* parent, const TraceId& trace_id) {
   const bool has_parent = parent != nullptr && parent->IsValid();
   switch (c.kind) {
-    case SamplerKind::kAlwaysOn: return true;
-    case SamplerKind::kAlwaysOff: return false;
-    case SamplerKind::kTraceIdRatio: return RatioSample(c.ratio, trace_id);
-    case SamplerKind::kParentBasedAlwaysOn: return has_parent ? parent->IsSampled() : true;
-    case SamplerKind::kParentBasedAlwaysOff: return has_parent ? parent->IsSampled() : false;
+    case SamplerKind::kAlwaysOn:
+      return true;
+    case SamplerKind::kAlwaysOff:
+      return false;
+    case SamplerKind::kTraceIdRatio:
+      return RatioSample(c.ratio, trace_id);
+    case SamplerKind::kParentBasedAlwaysOn:
+      return has_parent ? parent->IsSampled() : true;
+    case SamplerKind::kParentBasedAlwaysOff:
+      return has_parent ? parent->IsSampled() : false;
     case SamplerKind::kParentBasedTraceIdRatio:
       return has_parent ? parent->IsSampled() : RatioSample(c.ratio, trace_id);
   }
@@ -111,6 +126,11 @@ void Span::SetAttribute(StaticKey key, bool value) {
   if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
 }
 
+void Span::AddAttribute(StaticKey key, AttributeValue value) {
+  if (data_ && data_->attributes.size() < kMaxAttributes)
+    data_->attributes.emplace_back(key, std::move(value));
+}
+
 void Span::SetStatus(SpanStatus status, std::string_view message) {
   if (!data_) return;
   // Ok is final; Unset never overrides (OpenTelemetry API rules).
@@ -123,7 +143,7 @@ void Span::RecordException(std::string_view type, std::string_view message) {
   if (!data_ || data_->events.size() >= kMaxEvents || tracer_ == nullptr) return;
   SpanEvent ev;
   ev.name = "exception";
-  ev.time_unix_nano = UnixNanos(tracer_->clock_.WallNow());
+  ev.time_unix_nano = AnchoredNanos(ctx_, tracer_->clock_.Now());
   ev.attributes.emplace_back(StaticKey("exception.type"), std::string(type));
   ev.attributes.emplace_back(StaticKey("exception.message"), std::string(message));
   data_->events.push_back(std::move(ev));
@@ -169,6 +189,13 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   span.ctx_.trace_id = has_parent ? parent->trace_id : NewTraceId();
   span.ctx_.span_id = NewSpanId();
   if (has_parent) span.ctx_.trace_state = parent->trace_state;
+  if (has_parent && !parent->is_remote && parent->anchor_wall_ns != 0) {
+    span.ctx_.anchor_wall_ns = parent->anchor_wall_ns;
+    span.ctx_.anchor_mono = parent->anchor_mono;
+  } else {
+    span.ctx_.anchor_wall_ns = UnixNanos(clock_.WallNow());
+    span.ctx_.anchor_mono = clock_.Now();
+  }
   const bool sampled = ShouldSample(sampler_, has_parent ? parent : nullptr, span.ctx_.trace_id);
   span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
   if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;
@@ -182,24 +209,21 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   d->parent_span_id = has_parent ? parent->span_id : SpanId{};
   d->trace_state.assign(span.ctx_.trace_state);
   d->trace_flags = span.ctx_.trace_flags;
-  d->start_unix_nano = UnixNanos(clock_.WallNow());
+  span.start_mono_ = clock_.Now();
+  d->start_unix_nano = AnchoredNanos(span.ctx_, span.start_mono_);
   d->end_unix_nano = 0;
   d->attributes.clear();
   d->attributes.reserve(8);
   d->events.clear();
   d->status = SpanStatus::kUnset;
   d->status_message.clear();
-  span.start_mono_ = clock_.Now();
   span.data_ = std::move(d);
   return span;
 }
 
 void Tracer::Finish(Span& span) {
-  const auto elapsed = clock_.Now() - span.start_mono_;
   span.data_->end_unix_nano =
-      span.data_->start_unix_nano +
-      static_cast<std::uint64_t>(
-          std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+      std::max(span.data_->start_unix_nano, AnchoredNanos(span.ctx_, clock_.Now()));
   if (processor_ && !shut_down_.load(std::memory_order_relaxed))
     processor_->OnEnd(std::move(span.data_));
 }
@@ -223,23 +247,23 @@ TracerStats Tracer::stats() const {
 Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
   std::optional<SpanContext> remote;
   if (!info.traceparent.empty()) remote = ExtractW3C(info.traceparent, info.tracestate);
-  std::string name;
-  name.reserve(info.method.size() + 1 + info.route.size());
-  name.append(info.method);
-  name += ' ';
-  name.append(info.route);
-  Span span = tracer.StartSpanWithParent(name, SpanKind::kServer, remote ? &*remote : nullptr);
+  Span span = tracer.StartSpanWithParent({}, SpanKind::kServer, remote ? &*remote : nullptr);
   if (span.IsRecording()) {
-    span.SetAttribute(StaticKey("http.request.method"), info.method);
-    span.SetAttribute(StaticKey("http.route"), info.route);
-    span.SetAttribute(StaticKey("url.path"), info.path);
-    span.SetAttribute(StaticKey("url.scheme"), std::string_view("http"));
+    // The name is only built for recorded spans (a sampled-out request allocates nothing).
+    std::string& name = span.data_->name;
+    name.assign(info.method);
+    name += ' ';
+    name.append(info.route);
+    span.AddAttribute(StaticKey("http.request.method"), std::string(info.method));
+    span.AddAttribute(StaticKey("http.route"), std::string(info.route));
+    span.AddAttribute(StaticKey("url.path"), std::string(info.path));
+    span.AddAttribute(StaticKey("url.scheme"), std::string("http"));
     if (info.server_port > 0)
-      span.SetAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
+      span.AddAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
     if (!info.client_address.empty())
-      span.SetAttribute(StaticKey("client.address"), info.client_address);
+      span.AddAttribute(StaticKey("client.address"), std::string(info.client_address));
     if (!info.user_agent.empty())
-      span.SetAttribute(StaticKey("user_agent.original"), info.user_agent);
+      span.AddAttribute(StaticKey("user_agent.original"), std::string(info.user_agent));
   }
   return span;
 }

@@ -28,7 +28,7 @@ enum class SamplerKind {
   kAlwaysOn,
   kAlwaysOff,
   kTraceIdRatio,
-  kParentBasedAlwaysOn,   // the OpenTelemetry default
+  kParentBasedAlwaysOn,  // the OpenTelemetry default
   kParentBasedAlwaysOff,
   kParentBasedTraceIdRatio,
 };
@@ -81,11 +81,17 @@ class [[nodiscard]] Span final {
   void SetAttribute(std::string_view key, bool value);
   // Same, for keys with static storage (no allocation for the key).
   void SetAttribute(StaticKey key, std::string_view value);
-  void SetAttribute(StaticKey key, const char* value) { SetAttribute(key, std::string_view(value)); }
+  void SetAttribute(StaticKey key, const char* value) {
+    SetAttribute(key, std::string_view(value));
+  }
   void SetAttribute(StaticKey key, std::int64_t value);
-  void SetAttribute(StaticKey key, int value) { SetAttribute(key, static_cast<std::int64_t>(value)); }
+  void SetAttribute(StaticKey key, int value) {
+    SetAttribute(key, static_cast<std::int64_t>(value));
+  }
   void SetAttribute(StaticKey key, double value);
   void SetAttribute(StaticKey key, bool value);
+  // Appends without looking for an existing key: for fresh spans whose keys are distinct.
+  void AddAttribute(StaticKey key, AttributeValue value);
   void SetStatus(SpanStatus status, std::string_view message = {});
   // Adds the semantic-convention "exception" event.
   void RecordException(std::string_view type, std::string_view message);
@@ -95,6 +101,7 @@ class [[nodiscard]] Span final {
 
  private:
   friend class Tracer;
+  friend Span StartHttpServerSpan(Tracer& tracer, const struct HttpServerSpanInfo& info);
   Tracer* tracer_ = nullptr;
   std::unique_ptr<SpanData> data_;
   SpanContext ctx_;
@@ -166,13 +173,13 @@ class Tracer final {
 // --- HTTP server spans (semantic conventions for HTTP, v1.2x) ---
 
 struct HttpServerSpanInfo {
-  std::string_view method{};        // http.request.method
-  std::string_view route{};         // http.route: the template, never the raw path
-  std::string_view path{};          // url.path
-  int server_port = 0;            // server.port
+  std::string_view method{};          // http.request.method
+  std::string_view route{};           // http.route: the template, never the raw path
+  std::string_view path{};            // url.path
+  int server_port = 0;                // server.port
   std::string_view client_address{};  // client.address
-  std::string_view user_agent{};    // user_agent.original (omitted when empty)
-  std::string_view traceparent{};   // incoming header values, empty when absent
+  std::string_view user_agent{};      // user_agent.original (omitted when empty)
+  std::string_view traceparent{};     // incoming header values, empty when absent
   std::string_view tracestate{};
 };
 

@@ -56,6 +56,26 @@ TEST(TracerTest, ChildSpanSharesTraceAndPointsAtParent) {
   EXPECT_EQ(parent.end_unix_nano - parent.start_unix_nano, 260'000u);
 }
 
+TEST(TracerTest, ChildTimesNestInsideParentOnTheRealClock) {
+  SystemClock clock;
+  auto p = std::make_unique<RecordingProcessor>();
+  RecordingProcessor* proc = p.get();
+  Tracer tracer(SamplerConfig{}, std::move(p), clock);
+  for (int i = 0; i < 2000; ++i) {
+    ScopedSpan parent(tracer.StartSpan("parent"));
+    ScopedSpan child(tracer.StartSpan("child"));
+  }  // the child ends nanoseconds before the parent
+  ASSERT_EQ(proc->spans.size(), 4000u);
+  for (std::size_t i = 0; i < proc->spans.size(); i += 2) {
+    const SpanData& child = *proc->spans[i];
+    const SpanData& parent = *proc->spans[i + 1];
+    ASSERT_EQ(child.parent_span_id, parent.span_id);
+    ASSERT_GE(child.start_unix_nano, parent.start_unix_nano) << i;
+    ASSERT_LE(child.end_unix_nano, parent.end_unix_nano) << i;
+    ASSERT_LE(child.start_unix_nano, child.end_unix_nano) << i;
+  }
+}
+
 TEST(TracerTest, RemoteParentFromTraceparent) {
   Fixture f;
   HttpServerSpanInfo info;

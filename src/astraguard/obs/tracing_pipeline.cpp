@@ -3,7 +3,8 @@
 namespace astraguard::obs {
 
 Result<std::unique_ptr<TracingPipeline>> TracingPipeline::Create(const TracingConfig& config,
-                                                                 const Clock& clock) {
+                                                                 const Clock& clock,
+                                                                 Logger* logger) {
   std::unique_ptr<TracingPipeline> p(new TracingPipeline());
   p->propagate_w3c_ = config.propagate_w3c;
   if (!config.enabled) {
@@ -13,8 +14,30 @@ Result<std::unique_ptr<TracingPipeline>> TracingPipeline::Create(const TracingCo
   std::string version;
   for (const auto& a : config.resource.attributes)
     if (a.key() == "service.version") version = std::get<std::string>(a.value);
+  ExportFailureHandler on_failure;
+  if (logger != nullptr) {
+    // Only the export thread calls this: plain members suffice for the rate limit.
+    on_failure = [logger, &clock, endpoint = config.exporter.endpoint,
+                  last = std::chrono::steady_clock::time_point{}, suppressed = std::uint64_t{0}](
+                     std::string_view error, int http_status, std::size_t spans) mutable {
+      const auto now = clock.Now();
+      if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::minutes(1)) {
+        ++suppressed;
+        return;
+      }
+      logger->Warning("astraguard.tracing", "trace_export_failed",
+                      {{"endpoint", endpoint},
+                       {"error", error},
+                       {"http_status", http_status},
+                       {"spans_lost", spans},
+                       {"failures_not_logged", suppressed}});
+      last = now;
+      suppressed = 0;
+    };
+  }
   auto exporter =
-      OtlpHttpExporter::Create(config.exporter, config.resource, InstrumentationScope{"astraguard", version});
+      OtlpHttpExporter::Create(config.exporter, config.resource,
+                               InstrumentationScope{"astraguard", version}, std::move(on_failure));
   if (!exporter.ok()) return exporter.status();
   p->exporter_ = exporter->get();
   auto processor = std::make_unique<BatchSpanProcessor>(config.batch, std::move(*exporter));

@@ -11,6 +11,7 @@
 #include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/obs/batch_span_processor.hpp"
+#include "astraguard/obs/logger.hpp"
 #include "astraguard/obs/obs_config.hpp"
 #include "astraguard/obs/otlp_exporter.hpp"
 #include "astraguard/obs/tracer.hpp"
@@ -25,8 +26,11 @@ struct TracingStats {
 
 class TracingPipeline final {
  public:
+  // With a `logger` (which must outlive the pipeline), failed exports are reported as a
+  // warning "trace_export_failed", at most once a minute (counts are in the metrics).
   static Result<std::unique_ptr<TracingPipeline>> Create(const TracingConfig& config,
-                                                         const Clock& clock);
+                                                         const Clock& clock,
+                                                         Logger* logger = nullptr);
   ~TracingPipeline();
 
   Tracer& tracer() { return *tracer_; }

@@ -23,8 +23,9 @@ OtlpReceiver::OtlpReceiver(std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/ag-otlp-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return;
   dir_ = tmpl;
-  std::vector<std::string> args = {"node", ReceiverScriptPath(), "--port", "0",
-                                   "--port-file", dir_ + "/port", "--out", dir_ + "/out.jsonl"};
+  std::vector<std::string> args = {"node",  ReceiverScriptPath(), "--port",
+                                   "0",     "--port-file",        dir_ + "/port",
+                                   "--out", dir_ + "/out.jsonl"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -95,8 +96,8 @@ std::vector<boost::json::object> OtlpReceiver::Lines(std::string_view type) cons
   return out;
 }
 
-std::vector<boost::json::object> OtlpReceiver::WaitForSpans(std::size_t n,
-                                                            std::chrono::milliseconds timeout) const {
+std::vector<boost::json::object> OtlpReceiver::WaitForSpans(
+    std::size_t n, std::chrono::milliseconds timeout) const {
   const auto until = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto spans = Lines("span");
