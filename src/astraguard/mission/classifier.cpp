@@ -7,6 +7,11 @@
 namespace astraguard::mission {
 namespace {
 
+using detect::Contribution;
+// A contribution at or above this score is a red-limit-level excursion (LimitChecker scores red
+// violations 1.0 and yellow ones below 0.9).
+constexpr double kStrongScore = 0.9;
+
 std::string Fmt(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -81,7 +86,8 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
   Classification out;
   // Per-group best contribution score.
   double power = 0, thermal = 0, attitude = 0, wheel = 0;
-  bool has_current_or_gyro = false;
+  bool has_current_or_gyro = false;  // at a red-limit-like score (>= kStrongScore)
+  const Contribution* detector_stuck = nullptr;
   for (const auto& c : detection.contributing) {
     auto ch = ParseStdChannel(c.channel);
     if (!ch || c.score <= 0) continue;
@@ -91,20 +97,21 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
         break;
       case StdChannel::kCurrent:
         power = std::max(power, c.score);
-        has_current_or_gyro = true;
+        has_current_or_gyro |= c.score >= kStrongScore;
         break;
       case StdChannel::kTemperature:
         thermal = std::max(thermal, c.score);
         break;
       case StdChannel::kGyro:
         attitude = std::max(attitude, c.score);
-        has_current_or_gyro = true;
+        has_current_or_gyro |= c.score >= kStrongScore;
         break;
       case StdChannel::kWheelSpeed:
         wheel = std::max(wheel, c.score);
         break;
     }
     out.channels.push_back(c.channel);
+    if (!detector_stuck && c.reason.find(" stuck at ") != std::string::npos) detector_stuck = &c;
   }
 
   if (signature.sensor()) {
@@ -120,6 +127,12 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
     out.reason = signature.stuck ? ch + " stuck at " + Fmt(signature.value) + " for " +
                                        std::to_string(signature.run) + " samples"
                                  : ch + " dropout: reads exactly 0 after a non-zero value";
+    return out;
+  }
+  if (detector_stuck) {  // the detection engine's own stuck-sensor verdict
+    out.type = FaultType::kSensor;
+    out.channels = {detector_stuck->channel};
+    out.reason = detector_stuck->reason;
     return out;
   }
   if (wheel > 0 || signature.wheel_spin_down) {

@@ -14,7 +14,9 @@
 // ClassifyFault: maps a Detection's contributing channels and the sensor signature to a
 // FaultType. Deterministic, pure. Rules, first match wins:
 //   1. a sensor signature -> sensor_fault, except a wheel_speed dropout that coincides with
-//      current or gyro contributions (a real stall) -> wheel_fault;
+//      strong (>= 0.9) current or gyro contributions (a real stall) -> wheel_fault; a
+//      contribution whose reason says " stuck at " (the detection engine's own stuck-sensor
+//      check) also counts as a sensor signature;
 //   2. wheel_speed contributes or the wheel spun down -> wheel_fault (a failing wheel also shows
 //      in current and gyro);
 //   3. otherwise the group with the highest contribution score: voltage/current -> power_fault,

@@ -156,12 +156,23 @@ TEST(ClassifyFaultTest, SensorSignatureWins) {
   EXPECT_EQ(c.reason, "temperature stuck at 21.5 for 6 samples");
 }
 
+TEST(ClassifyFaultTest, EngineStuckVerdictIsASensorFault) {
+  detect::Detection d = Det({{"temperature", 0.95}});
+  d.contributing[0].reason =
+      "temperature stuck at 21.5 for 9 samples (longest repeat in training: 4)";
+  auto c = ClassifyFault(d, Nominal(), {});
+  EXPECT_EQ(c.type, FaultType::kSensor);
+  EXPECT_EQ(c.channels, std::vector<std::string>{"temperature"});
+}
+
 TEST(ClassifyFaultTest, WheelZeroWithCurrentSurgeIsAStallNotADropout) {
   SensorSignature sig;
   sig.dropout = true;
   sig.channel = StdChannel::kWheelSpeed;
-  EXPECT_EQ(ClassifyFault(Det({{"current", 0.8}, {"wheel_speed", 0.9}}), Nominal(), sig).type,
+  EXPECT_EQ(ClassifyFault(Det({{"current", 0.95}, {"wheel_speed", 0.9}}), Nominal(), sig).type,
             FaultType::kWheel);
+  // A weak current excursion does not make a dropout a stall.
+  EXPECT_EQ(ClassifyFault(Det({{"current", 0.6}}), Nominal(), sig).type, FaultType::kSensor);
   EXPECT_EQ(ClassifyFault(Det({{"wheel_speed", 0.9}}), Nominal(), sig).type, FaultType::kSensor);
 }
 

@@ -203,7 +203,8 @@ TEST(PostRecordsTest, DemoOptionsFeedThreeSatellitesUntilStopped) {
   EXPECT_TRUE(o.print_anomalies);
   EXPECT_EQ(o.stop, &stop);
   Fleet f(o.fleet);
-  EXPECT_GT(f.schedule().size(), 10u);  // faults keep coming for the whole demo
+  EXPECT_GT(f.schedule().size(), 10u);               // faults keep coming for the whole demo
+  EXPECT_EQ(f.schedule()[0].episode.start_s, 60.0);  // and the first one comes early
 }
 
 TEST(PostRecordsTest, CountsServerErrorsAndFails) {

@@ -55,6 +55,9 @@ SimulateOptions DemoOptions(uint16_t port, const std::atomic<bool>* stop) {
   o.fleet.start_epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
+  // A first fault on SAT-001 after 60 simulated s (6 real s), so the demo shows one quickly.
+  const FaultKind first = kAllFaultKinds[o.fleet.seed % std::size(kAllFaultKinds)];
+  o.fleet.faults.push_back({0, {first, 60.0, 300.0, static_cast<Channel>((o.fleet.seed / 9) % 5)}});
   o.fleet.faults_per_hour = 12;  // mean gap 300 simulated s = 30 real s per satellite
   o.fleet.fault_duration_s = 300;
   o.fleet.fault_gap_s = 120;

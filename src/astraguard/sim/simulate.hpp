@@ -47,8 +47,8 @@ struct PostStats {
 
 // The demo feed: 3 satellites posting one record per second each (10 s of simulated time per
 // record, so an orbit takes ~10 real minutes), starting now, with a random labelled fault of
-// 300 simulated s (30 real s) about every 5 simulated minutes per satellite, printing one line
-// per anomaly. Runs until `stop`.
+// 300 simulated s (30 real s) about every 5 simulated minutes per satellite (the first on
+// SAT-001 after 60 simulated s), printing one line per anomaly. Runs until `stop`.
 SimulateOptions DemoOptions(uint16_t port, const std::atomic<bool>* stop);
 
 // File mode: writes samples * satellites records to `out` in time order. Returns 0.
