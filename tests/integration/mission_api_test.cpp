@@ -156,7 +156,7 @@ TEST_F(MissionApiTest, FeedbackFeedsCountsAndMetrics) {
       Json(Send("GET", "/api/v1/anomalies/" + idb).body).at("feedback").at("note").as_string(),
       "test load");
   auto metrics = Send("GET", "/metrics").body;
-  EXPECT_NE(metrics.find(R"(astra_false_positives_total{detector="limits"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(astra_false_positives_total{detector="engine"} 1)"), std::string::npos);
   EXPECT_NE(metrics.find("astra_detection_accuracy 0.5"), std::string::npos);
   EXPECT_NE(metrics.find(
                 R"(astra_recovery_actions_total{status="recommended",type="REDUCE_POWER_LOAD"} 1)"),

@@ -29,7 +29,7 @@ MissionMetrics::MissionMetrics(prometheus::Registry& registry) {
                  .Name("astra_false_positives_total")
                  .Help("Detections later marked as false positives, by detector.")
                  .Register(registry);
-  false_positives_[0] = &fp.Add({{"detector", "limits"}});
+  false_positives_[0] = &fp.Add({{"detector", "engine"}});  // limits + learned model
   false_positives_[1] = &fp.Add({{"detector", "sensor_signature"}});
   auto& feedback = prometheus::BuildCounter()
                        .Name("astra_anomaly_feedback_total")
