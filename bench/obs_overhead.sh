@@ -14,6 +14,11 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-16}
 cd "$(dirname "$0")/.."
 bash scripts/test-deps.sh
+export BENCH_RECORDS=${BENCH_RECORDS:-$BUILD/bench-records.ndjson}
+if [ ! -s "$BENCH_RECORDS" ]; then  # the nominal records bench/run.sh also uses
+  "$BUILD"/astraguard simulate --satellites 10 --samples 2000 --seed 11 --faults-per-hour 0 \
+    --format ndjson --no-truth -o "$BENCH_RECORDS"
+fi
 
 PIDS=()
 TMP=$(mktemp -d)

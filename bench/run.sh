@@ -32,6 +32,11 @@ wait_port() {  # file -> port from "api_port=N" or "api_port":N
   echo "server did not start: $(cat "$1")" >&2; return 1
 }
 
+# Nominal records for the load runs: 10 simulated satellites x 2,000 samples, no faults.
+export BENCH_RECORDS="$BUILD/bench-records.ndjson"
+"$BUILD"/astraguard simulate --satellites 10 --samples 2000 --seed 11 --faults-per-hour 0 \
+  --format ndjson --no-truth -o "$BENCH_RECORDS"
+
 # One io thread for the servers, one thread for wrk: each gets one of the two cores.
 THREADS=${BENCH_SERVER_THREADS:-1}
 LOG=$(mktemp -d)

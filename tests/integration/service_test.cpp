@@ -490,3 +490,28 @@ TEST(ModelFallbackTest, CorruptModelMeansLimitsOnlyAndDegraded) {
 
 }  // namespace
 }  // namespace astraguard::testing
+
+namespace astraguard::testing {
+namespace {
+
+TEST(HttpVersionTest, Http10KeepAliveIsConfirmedAndPlain10Closes) {
+  ServiceProcess svc;
+  ASSERT_TRUE(svc.started());
+  std::string closed = RawExchange(svc.api_port(), "GET /health/live HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(StatusOf(closed), 200);
+  EXPECT_NE(closed.find("Connection: close"), std::string::npos) << closed;
+  int fd = Connect(svc.api_port());
+  SendAll(fd, "GET /health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+              "GET /health/live HTTP/1.0\r\n\r\n");
+  std::string both = ReadUntilClose(fd, std::chrono::seconds(3));
+  close(fd);
+  EXPECT_NE(both.find("Connection: keep-alive"), std::string::npos) << both;
+  // Both requests answered on the one connection; the second (no keep-alive) closes it.
+  const size_t first = both.find("HTTP/1.1 200");
+  ASSERT_NE(first, std::string::npos) << both;
+  EXPECT_NE(both.find("HTTP/1.1 200", first + 1), std::string::npos) << both;
+  EXPECT_NE(both.find("Connection: close"), std::string::npos) << both;
+}
+
+}  // namespace
+}  // namespace astraguard::testing

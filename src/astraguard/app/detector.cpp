@@ -20,7 +20,8 @@ Detector::Detector(const config::Config& config, obs::Metrics& metrics)
     : model_path_(config.model_path),
       engine_(detect::EngineConfig{}, config.limits, LoadModel(config.model_path, model_error_)),
       mode_(engine_.degraded() ? "limits+robust"
-                               : std::filesystem::path(config.model_path).stem().string()) {
+                               : std::filesystem::path(config.model_path).stem().string()),
+      bytes_per_channel_(engine_.MemoryBytesPerChannel()) {
   fallback_ = &prometheus::BuildCounter()
                    .Name("astra_detection_fallback_total")
                    .Help("Records evaluated without a learned model (limit checks and robust "
@@ -43,7 +44,7 @@ boost::json::object Detector::Health() const {
   if (engine_.degraded()) h["model_error"] = model_error_;
   h["tracked_satellites"] = engine_.tracked_satellites();
   h["max_satellites"] = engine_.config().max_satellites;
-  h["bytes_per_channel"] = engine_.MemoryBytesPerChannel();
+  h["bytes_per_channel"] = bytes_per_channel_;
   h["evictions"] = engine_.evictions();
   return h;
 }

@@ -43,6 +43,7 @@ class Detector final {
   std::string model_error_;
   detect::Engine engine_;
   std::string mode_;
+  size_t bytes_per_channel_;  // computed once: the engine derives it by building probe detectors
   prometheus::Counter* fallback_ = nullptr;
 };
 

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -181,19 +182,37 @@ struct Server::Impl {
     return std::string_view(it->value().data(), it->value().size());
   }
 
-  asio::awaitable<size_t> Write(tcp::socket& socket, Response& res, bool keep_alive) {
-    bhttp::response<bhttp::string_body> msg;
-    msg.result(static_cast<unsigned>(res.status));
-    msg.version(11);
-    msg.set(bhttp::field::content_type, res.content_type);
-    for (auto& [name, value] : res.headers) msg.set(name, value);
-    msg.keep_alive(keep_alive);
-    msg.body() = std::move(res.body);
-    msg.prepare_payload();
-    size_t bytes = msg.body().size();
-    co_await bhttp::async_write(socket, msg, kTuple);
-    co_return bytes;
+  // Serializes the response head directly (status line, Content-Type, Content-Length, extra
+  // headers, Connection) and writes head and body in one gather write: cheaper than building a
+  // Beast message, whose generic field container dominated the cost of a small response.
+  // Header names and values come from our own code, never from the client.
+  // `http10`: the request was HTTP/1.0, whose keep-alive must be confirmed explicitly.
+  asio::awaitable<size_t> Write(tcp::socket& socket, Response& res, bool keep_alive,
+                                bool http10 = false) {
+    std::string head;
+    head.reserve(160);
+    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+    fmt::format_to(std::back_inserter(head),
+                   "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", res.status,
+                   std::string_view(reason.data(), reason.size()), res.content_type,
+                   res.body.size());
+    for (const auto& [name, value] : res.headers) {
+      head += name;
+      head += ": ";
+      head += value;
+      head += "\r\n";
+    }
+    if (!keep_alive) {
+      head += "Connection: close\r\n";
+    } else if (http10) {
+      head += "Connection: keep-alive\r\n";
+    }
+    head += "\r\n";
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(res.body)};
+    co_await asio::async_write(socket, buffers, kTuple);
+    co_return res.body.size();
   }
+
 
   // Answers a protocol-level failure; the caller then closes the connection.
   asio::awaitable<void> Reject(Connection& conn, int status, std::string_view detail,
@@ -316,7 +335,7 @@ struct Server::Impl {
       }
       const bool keep_alive = msg.keep_alive() && !draining.load();
       conn->Arm(config.read_timeout);
-      co_await Write(socket, res, keep_alive);
+      co_await Write(socket, res, keep_alive, msg.version() == 10);
       conn->Disarm();
       if (!keep_alive) {
         socket.shutdown(tcp::socket::shutdown_send, ec);
