@@ -23,18 +23,6 @@ std::string RandomPrefix() {
   return fmt::format("{:08x}", rd());
 }
 
-// "application/json" with optional parameters (charset), case-insensitive.
-bool IsJson(std::string_view content_type) {
-  std::string_view base = content_type.substr(0, content_type.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  constexpr std::string_view kJson = "application/json";
-  if (base.size() != kJson.size()) return false;
-  for (size_t i = 0; i < base.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(base[i])) != kJson[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 App::App(const config::Config& config)
@@ -243,15 +231,7 @@ void App::RegisterRoutes() {
       });
   add("POST", "/api/v1/telemetry",
       [this](const http::Request& req, const http::PathParams&, http::Response& res) {
-        if (!IsJson(req.content_type)) {
-          http::WriteProblem(
-              Status::Error(Code::kUnsupportedMediaType,
-                            fmt::format("Content-Type must be application/json, got '{}'",
-                                        req.content_type),
-                            {{"Content-Type", "must be application/json"}}),
-              res);
-          return;
-        }
+        if (!http::RequireJson(req, res)) return;
         auto rec = ingest::ParseTelemetry(req.body);
         if (!rec.ok()) {
           http::WriteProblem(rec.status(), res);

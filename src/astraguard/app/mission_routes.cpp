@@ -20,28 +20,6 @@ static_assert(static_cast<int>(obs::Severity::kLow) == static_cast<int>(mission:
               static_cast<int>(obs::Severity::kCritical) ==
                   static_cast<int>(mission::Severity::kCritical));
 
-bool IsJsonContentType(std::string_view content_type) {
-  std::string_view base = content_type.substr(0, content_type.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  constexpr std::string_view kJson = "application/json";
-  if (base.size() != kJson.size()) return false;
-  for (size_t i = 0; i < base.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(base[i])) != kJson[i]) return false;
-  }
-  return true;
-}
-
-// Writes a 415 problem and returns false unless the request declares JSON.
-bool RequireJson(const http::Request& req, http::Response& res) {
-  if (IsJsonContentType(req.content_type)) return true;
-  http::WriteProblem(Status::Error(Code::kUnsupportedMediaType,
-                                   fmt::format("Content-Type must be application/json, got '{}'",
-                                               req.content_type),
-                                   {{"Content-Type", "must be application/json"}}),
-                     res);
-  return false;
-}
-
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -122,7 +100,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
 
   add("POST", "/api/v1/phase",
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
-        if (!RequireJson(req, res)) return;
+        if (!http::RequireJson(req, res)) return;
         auto r = mission::ParsePhaseRequest(req.body);
         if (!r.ok()) return http::WriteProblem(r.status(), res);
         auto ch = svc->SetPhase(r->phase, r->force, r->reason.empty() ? "operator" : r->reason);
@@ -161,7 +139,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
 
   add("POST", "/api/v1/anomalies/{id}/feedback",
       [svc](const http::Request& req, const http::PathParams& p, http::Response& res) {
-        if (!RequireJson(req, res)) return;
+        if (!http::RequireJson(req, res)) return;
         auto f = mission::ParseFeedbackRequest(req.body);
         if (!f.ok()) return http::WriteProblem(f.status(), res);
         auto r = svc->SubmitFeedback(p.Get("id"), f->label, std::move(f->note));
@@ -177,7 +155,7 @@ void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
   add("POST", "/api/v1/telemetry/batch",
       [svc, det, ins, next_request_id](const http::Request& req, const http::PathParams&,
                                        http::Response& res) {
-        if (!RequireJson(req, res)) return;
+        if (!http::RequireJson(req, res)) return;
         auto parsed = ingest::ParseStrict(req.body);
         if (!parsed.ok()) return http::WriteProblem(parsed.status(), res);
         if (!parsed->is_object()) {

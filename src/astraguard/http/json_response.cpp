@@ -3,43 +3,26 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
+
+#include "astraguard/obs/json_text.hpp"
 
 namespace astraguard::http {
-namespace {
-
-void AppendString(std::string_view s, std::string& out) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
-}  // namespace
 
 void AppendJson(const boost::json::value& v, std::string& out) {
   switch (v.kind()) {
     case boost::json::kind::null: out += "null"; break;
     case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: fmt::format_to(std::back_inserter(out), "{}", v.get_int64()); break;
+    case boost::json::kind::int64:
+      obs::AppendJsonNumber(out, static_cast<std::int64_t>(v.get_int64()));
+      break;
     case boost::json::kind::uint64:
-      fmt::format_to(std::back_inserter(out), "{}", v.get_uint64());
+      obs::AppendJsonNumber(out, static_cast<std::uint64_t>(v.get_uint64()));
       break;
     case boost::json::kind::double_: {
+      // Not obs::AppendJsonNumber(double): std::to_chars picks the shorter of fixed and
+      // scientific (100000 -> "1e+05", 0.0001 -> "1e-04"); fmt keeps fixed notation for
+      // decimal exponents in [-4, 16). Both are shortest round-trip; this keeps the API's form.
       double d = v.get_double();
       if (std::isfinite(d)) {
         fmt::format_to(std::back_inserter(out), "{}", d);
@@ -48,7 +31,7 @@ void AppendJson(const boost::json::value& v, std::string& out) {
       }
       break;
     }
-    case boost::json::kind::string: AppendString(v.get_string(), out); break;
+    case boost::json::kind::string: obs::AppendJsonString(out, v.get_string()); break;
     case boost::json::kind::array: {
       out += '[';
       bool first = true;
@@ -66,7 +49,7 @@ void AppendJson(const boost::json::value& v, std::string& out) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        AppendString(kv.key(), out);
+        obs::AppendJsonString(out, kv.key());
         out += ':';
         AppendJson(kv.value(), out);
       }

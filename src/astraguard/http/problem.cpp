@@ -1,9 +1,12 @@
 #include "astraguard/http/problem.hpp"
 
-#include "astraguard/http/json_response.hpp"
+#include <fmt/format.h>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <cctype>
+
+#include "astraguard/http/json_response.hpp"
 
 namespace astraguard::http {
 namespace {
@@ -69,6 +72,27 @@ void WriteProblem(const Status& status, Response& out) {
 
 void WriteProblem(int http_status, std::string_view detail, Response& out) {
   Render(http_status, detail, {}, out);
+}
+
+bool IsJsonContentType(std::string_view content_type) {
+  std::string_view base = content_type.substr(0, content_type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (base.size() != kJson.size()) return false;
+  for (size_t i = 0; i < base.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(base[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
+bool RequireJson(const Request& req, Response& out) {
+  if (IsJsonContentType(req.content_type)) return true;
+  WriteProblem(Status::Error(Code::kUnsupportedMediaType,
+                             fmt::format("Content-Type must be application/json, got '{}'",
+                                         req.content_type),
+                             {{"Content-Type", "must be application/json"}}),
+               out);
+  return false;
 }
 
 }  // namespace astraguard::http

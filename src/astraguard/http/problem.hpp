@@ -16,4 +16,12 @@ void WriteProblem(const Status& status, Response& out);
 // A problem with an explicit HTTP status (404, 405, 408, 431, 503 ...), no field errors.
 void WriteProblem(int http_status, std::string_view detail, Response& out);
 
+// True when the media type (before any ';' parameters, trailing spaces ignored) is
+// application/json, case-insensitively.
+bool IsJsonContentType(std::string_view content_type);
+
+// For handlers that take a JSON body: returns true when the request declares JSON; otherwise
+// fills `out` with a 415 problem (field "Content-Type") and returns false.
+bool RequireJson(const Request& req, Response& out);
+
 }  // namespace astraguard::http

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "astraguard/sim/http_client.hpp"
+#include "astraguard/http/client.hpp"
 
 namespace astraguard::sim {
 namespace {
@@ -88,7 +88,7 @@ int WriteRecords(const SimulateOptions& options, std::ostream& out) {
 
 int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream& err,
                 PostStats* stats_out) {
-  auto hp = ParseHostPort(*options.target);
+  auto hp = http::ParseHostPort(*options.target);
   if (!hp.ok()) {
     err << "simulate: " << hp.status().message() << '\n';
     return 2;
@@ -106,7 +106,9 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
     // Each worker simulates the satellites i with i % nconn == w, in its own Fleet copy so the
     // per-satellite streams are identical to file mode for the same seed.
     Fleet fleet(options.fleet);
-    HttpClient client(hp->first, hp->second, std::chrono::milliseconds(options.timeout_ms));
+    http::HttpClient client(hp->first, hp->second, std::chrono::milliseconds(options.timeout_ms));
+    const std::vector<std::pair<std::string, std::string>> headers = {
+        {"User-Agent", "astraguard-simulate"}, {"Accept", "application/json"}};
     std::vector<int> mine;
     for (int i = w; i < nsat; i += nconn) mine.push_back(i);
     const double worker_rate = options.rate * mine.size() / std::max(1, nsat);
@@ -132,7 +134,7 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
       }
       sent_records += nrec;
       const auto t0 = SteadyClock::now();
-      auto resp = client.Request("POST", path, body);
+      auto resp = client.Send("POST", path, body, "application/json", headers);
       const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
       int64_t anomalies = 0;
       if (resp.ok() && options.print_anomalies && resp->status / 100 == 2) {
