@@ -164,3 +164,17 @@ TEST(ParseStrictTest, DuplicateKeysFoundInLargeObjects) {
 
 }  // namespace
 }  // namespace astraguard::ingest
+
+namespace astraguard::ingest {
+namespace {
+
+TEST(TimestampTest, MillisecondFormAndParse) {
+  EXPECT_EQ(FormatRfc3339Millis(1767225610500), "2026-01-01T00:00:10.500Z");
+  EXPECT_EQ(FormatRfc3339Millis(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(*ParseRfc3339Millis("2026-01-01T01:00:00+01:00"), 1767225600000);
+  EXPECT_EQ(*ParseRfc3339Millis("1970-01-01T00:00:00.123999Z"), 123);
+  EXPECT_FALSE(ParseRfc3339Millis("2026-02-30T00:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace astraguard::ingest

@@ -82,4 +82,22 @@ std::string FormatRfc3339(Timestamp t) {
                      tod.subseconds().count());
 }
 
+std::string FormatRfc3339Millis(int64_t unix_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> t{milliseconds(unix_ms)};
+  const auto day_point = floor<days>(t);
+  const year_month_day ymd(day_point);
+  const hh_mm_ss<milliseconds> tod(t - day_point);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     tod.hours().count(), tod.minutes().count(), tod.seconds().count(),
+                     tod.subseconds().count());
+}
+
+Result<int64_t> ParseRfc3339Millis(std::string_view text) {
+  auto t = ParseRfc3339(text);
+  if (!t.ok()) return t.status();
+  return std::chrono::floor<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
 }  // namespace astraguard::ingest

@@ -19,4 +19,9 @@ Result<Timestamp> ParseRfc3339(std::string_view text);
 // "2026-11-25T13:36:48.250000Z" (always UTC, microseconds).
 std::string FormatRfc3339(Timestamp t);
 
+// The same on Unix milliseconds: "2026-01-01T00:00:10.500Z" (always UTC, milliseconds), and
+// ParseRfc3339 truncated to milliseconds.
+std::string FormatRfc3339Millis(int64_t unix_ms);
+Result<int64_t> ParseRfc3339Millis(std::string_view text);
+
 }  // namespace astraguard::ingest

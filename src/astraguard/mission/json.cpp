@@ -1,8 +1,9 @@
 #include "astraguard/mission/json.hpp"
+#include "astraguard/ingest/timestamp.hpp"
+
 
 #include <charconv>
 #include <cmath>
-#include <ctime>
 
 namespace astraguard::mission {
 namespace json = boost::json;
@@ -209,73 +210,12 @@ Result<ActionsQuery> ParseActionsQuery(const QueryParams& params) {
 }
 
 std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)
-  if (s.size() < 20) return std::nullopt;
-  auto num = [&](size_t pos, size_t len) -> int {
-    int v = 0;
-    for (size_t i = pos; i < pos + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return -1;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':')
-    return std::nullopt;
-  int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
-      se = num(17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-      se < 0 || se > 60)
-    return std::nullopt;
-  size_t i = 19;
-  int64_t ms = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    int digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      if (digits < 3) ms = ms * 10 + (s[i] - '0');
-      ++digits;
-      ++i;
-    }
-    if (digits == 0) return std::nullopt;
-    for (int k = digits; k < 3; ++k) ms *= 10;
-  }
-  if (i >= s.size()) return std::nullopt;
-  int64_t offset_s = 0;
-  if (s[i] == 'Z' || s[i] == 'z') {
-    ++i;
-  } else if (s[i] == '+' || s[i] == '-') {
-    if (i + 6 != s.size() || s[i + 3] != ':') return std::nullopt;
-    int oh = num(i + 1, 2), om = num(i + 4, 2);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
-    offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != s.size()) return std::nullopt;
-  // days from civil (Howard Hinnant's algorithm)
-  const int yy = y - (mo <= 2);
-  const int era = (yy >= 0 ? yy : yy - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(yy - era * 400);
-  const unsigned doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const int64_t days = static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468;
-  const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_s;
-  return secs * 1000 + ms;
+  auto ms = ingest::ParseRfc3339Millis(s);
+  if (!ms.ok()) return std::nullopt;
+  return *ms;
 }
 
-std::string FormatRfc3339Ms(int64_t unix_ms) {
-  const int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-  const int ms = static_cast<int>(unix_ms - secs * 1000);
-  std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
-}
+std::string FormatRfc3339Ms(int64_t unix_ms) { return ingest::FormatRfc3339Millis(unix_ms); }
 
 // ---- responses ----
 

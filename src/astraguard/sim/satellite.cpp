@@ -1,8 +1,9 @@
 #include "astraguard/sim/satellite.hpp"
+#include "astraguard/ingest/timestamp.hpp"
+
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <numbers>
 
 namespace astraguard::sim {
@@ -217,16 +218,6 @@ Record SatelliteModel::Step(double dt) {
   return rec;
 }
 
-std::string FormatTimestamp(int64_t epoch_ms) {
-  const int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
-  const int ms = static_cast<int>(epoch_ms - secs * 1000);
-  std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
-}
+std::string FormatTimestamp(int64_t epoch_ms) { return ingest::FormatRfc3339Millis(epoch_ms); }
 
 }  // namespace astraguard::sim
