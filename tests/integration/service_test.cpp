@@ -515,3 +515,35 @@ TEST(HttpVersionTest, Http10KeepAliveIsConfirmedAndPlain10Closes) {
 
 }  // namespace
 }  // namespace astraguard::testing
+
+namespace astraguard::testing {
+namespace {
+
+TEST(PhaseLimitsTest, LimitsFollowTheMissionPhase) {
+  ServiceProcess svc({"serve"}, {{"ASTRAGUARD_LIMITS", "bus_b:-:-:3:4:A"},
+                                 {"ASTRAGUARD_LIMITS_SAFE_MODE", "bus_b:-:-:8:10:A"}});
+  ASSERT_TRUE(svc.started()) << svc.output();
+  http::HttpClient c("127.0.0.1", svc.api_port());
+  const std::string rec =
+      R"({"satellite_id":"%s","voltage":28.1,"temperature":20,"gyro":0.001,"channels":{"bus_b":5}})";
+  auto post = [&](const char* sat) {
+    std::string body = rec;
+    body.replace(body.find("%s"), 2, sat);
+    auto r = c.Send("POST", "/api/v1/telemetry", body);
+    return json::parse(r->body).as_object();
+  };
+  auto nominal = post("sat-a");
+  EXPECT_EQ(nominal.at("is_anomaly"), true);
+  EXPECT_EQ(nominal.at("contributing_channels").as_array().at(0).at("reason"),
+            "bus_b 5 A above red-high 4 A");
+  auto phase = c.Send("POST", "/api/v1/phase", R"({"phase":"SAFE_MODE"})");
+  ASSERT_EQ(phase->status, 200) << phase->body;
+  auto safe = post("sat-b");
+  for (const auto& ch : safe.at("contributing_channels").as_array()) {
+    EXPECT_EQ(std::string(ch.at("reason").as_string()).find("red-high"), std::string::npos)
+        << ch;
+  }
+}
+
+}  // namespace
+}  // namespace astraguard::testing

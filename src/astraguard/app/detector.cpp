@@ -16,9 +16,14 @@ std::shared_ptr<const detect::Model> Detector::LoadModel(const std::string& path
   return std::make_shared<const detect::Model>(std::move(*model));
 }
 
+std::vector<detect::LimitsConfig> Detector::LimitSets(const config::Config& config) {
+  const auto by_phase = config.LimitsByPhase();
+  return {by_phase.begin(), by_phase.end()};
+}
+
 Detector::Detector(const config::Config& config, obs::Metrics& metrics)
     : model_path_(config.model_path),
-      engine_(detect::EngineConfig{}, config.limits, LoadModel(config.model_path, model_error_)),
+      engine_(detect::EngineConfig{}, LimitSets(config), LoadModel(config.model_path, model_error_)),
       mode_(engine_.degraded() ? "limits+robust"
                                : std::filesystem::path(config.model_path).stem().string()),
       bytes_per_channel_(engine_.MemoryBytesPerChannel()) {
@@ -31,9 +36,9 @@ Detector::Detector(const config::Config& config, obs::Metrics& metrics)
 }
 
 detect::Detection Detector::Evaluate(std::string_view satellite_id,
-                                     std::span<const detect::ChannelValue> values) {
+                                     std::span<const detect::ChannelValue> values, size_t phase) {
   if (engine_.degraded()) fallback_->Increment();
-  return engine_.Evaluate(satellite_id, values);
+  return engine_.Evaluate(satellite_id, values, phase);
 }
 
 boost::json::object Detector::Health() const {

@@ -25,8 +25,9 @@ class Detector final {
   // `metrics` must outlive the Detector.
   Detector(const config::Config& config, obs::Metrics& metrics);
 
+  // `phase`: index of the mission phase (config::kPhaseNames order) whose limits apply.
   detect::Detection Evaluate(std::string_view satellite_id,
-                             std::span<const detect::ChannelValue> values);
+                             std::span<const detect::ChannelValue> values, size_t phase);
 
   bool degraded() const { return engine_.degraded(); }
   // The model's name (its file stem, e.g. "default") or "limits+robust" without a model: what
@@ -37,6 +38,7 @@ class Detector final {
   boost::json::object Health() const;
 
  private:
+  static std::vector<detect::LimitsConfig> LimitSets(const config::Config& config);
   static std::shared_ptr<const detect::Model> LoadModel(const std::string& path,
                                                         std::string& error);
   const std::string model_path_;

@@ -16,6 +16,9 @@ namespace {
 
 namespace json = boost::json;
 
+static_assert(config::kPhaseCount == mission::kPhaseCount &&
+              config::kPhaseNames[static_cast<int>(mission::Phase::kSafeMode)] == "SAFE_MODE" &&
+              config::kPhaseNames[static_cast<int>(mission::Phase::kLaunch)] == "LAUNCH");
 static_assert(static_cast<int>(obs::Severity::kLow) == static_cast<int>(mission::Severity::kLow) &&
               static_cast<int>(obs::Severity::kCritical) ==
                   static_cast<int>(mission::Severity::kCritical));
@@ -36,7 +39,8 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, Detector& detector
   {
     auto detection_span = instr.DetectionSpan(1, detector.mode());
     const auto t0 = std::chrono::steady_clock::now();
-    d = detector.Evaluate(rec.satellite_id, values);
+    d = detector.Evaluate(rec.satellite_id, values,
+                          static_cast<size_t>(service.current_phase()));
     instr.ObserveDetectionLatency(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     detection_span->SetAttribute("anomaly", d.is_anomaly);

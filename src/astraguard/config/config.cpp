@@ -141,6 +141,30 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return LimitsSpec(c.limits); }});
+  // One row per phase; the names must be literals (Setting holds string_views).
+  struct PhaseSetting {
+    const char* env;
+    const char* flag;
+  };
+  static constexpr PhaseSetting kPhaseSettings[kPhaseCount] = {
+      {"ASTRAGUARD_LIMITS_LAUNCH", "--limits-launch"},
+      {"ASTRAGUARD_LIMITS_DEPLOYMENT", "--limits-deployment"},
+      {"ASTRAGUARD_LIMITS_NOMINAL_OPS", "--limits-nominal-ops"},
+      {"ASTRAGUARD_LIMITS_PAYLOAD_OPS", "--limits-payload-ops"},
+      {"ASTRAGUARD_LIMITS_SAFE_MODE", "--limits-safe-mode"}};
+  for (size_t phase = 0; phase < kPhaseCount; ++phase) {
+    s.push_back({kPhaseSettings[phase].env, kPhaseSettings[phase].flag,
+                 "Limits of the channels that differ in this mission phase (same syntax as "
+                 "ASTRAGUARD_LIMITS); other channels keep the common limits.",
+                 false,
+                 [phase](Config& c, std::string_view v) {
+                   auto parsed = detect::ParseLimits(v);
+                   if (!parsed.ok()) return parsed.status();
+                   c.phase_limits[phase] = std::move(*parsed);
+                   return Status::Ok();
+                 },
+                 [phase](const Config& c) { return LimitsSpec(c.phase_limits[phase]); }});
+  }
   s.push_back({"ASTRAGUARD_MODEL", "--model",
                "Learned model file; a missing or corrupt file means limits-only detection "
                "(health: degraded). Default: models/default.model next to the binary.",
@@ -215,6 +239,15 @@ bool IsTracingVariable(std::string_view name) {
 }
 
 }  // namespace
+
+std::array<detect::LimitsConfig, kPhaseCount> Config::LimitsByPhase() const {
+  std::array<detect::LimitsConfig, kPhaseCount> out;
+  for (size_t phase = 0; phase < kPhaseCount; ++phase) {
+    out[phase] = limits;
+    for (const auto& [name, l] : phase_limits[phase].channels) out[phase].channels[name] = l;
+  }
+  return out;
+}
 
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = BuildSettings();

@@ -9,7 +9,9 @@
 //
 // Thread-safety: plain values; load once, then share read-only.
 
+#include <array>
 #include <chrono>
+#include <iterator>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,12 +48,22 @@ struct MissionConfig {
   size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
 };
 
+// Mission phases in the order of mission::Phase (app checks the correspondence).
+inline constexpr std::string_view kPhaseNames[] = {"LAUNCH", "DEPLOYMENT", "NOMINAL_OPS",
+                                                   "PAYLOAD_OPS", "SAFE_MODE"};
+inline constexpr size_t kPhaseCount = std::size(kPhaseNames);
+
 struct Config {
   std::string environment = "development";
   std::string version;  // APP_VERSION; defaults to the build's version
   ServerConfig server;
   LogConfig log;
   detect::LimitsConfig limits = detect::DefaultLimits();
+  // Per mission phase (kPhaseNames order): channels whose limits differ in that phase
+  // (ASTRAGUARD_LIMITS_<PHASE>); every other channel uses `limits`.
+  std::array<detect::LimitsConfig, kPhaseCount> phase_limits;
+  // The limits in force in each phase: `limits` with the phase's overrides applied.
+  std::array<detect::LimitsConfig, kPhaseCount> LimitsByPhase() const;
   std::string redis_url;  // empty: embedded in-memory state
   // Learned model file (ASTRAGUARD_MODEL). Empty: the default model built next to the binary
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.

@@ -90,3 +90,25 @@ TEST(ConfigTest, DescribeRedactsSecrets) {
 
 }  // namespace
 }  // namespace astraguard::config
+
+namespace astraguard::config {
+namespace {
+
+TEST(ConfigTest, PhaseLimitsOverrideTheCommonLimitsInTheirPhaseOnly) {
+  auto r = Load({{"ASTRAGUARD_LIMITS", "bus_b:-:-:3:4"},
+                 {"ASTRAGUARD_LIMITS_SAFE_MODE", "bus_b:-:-:8:10;voltage:18:20:32:34:V"}},
+                {}, "1");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto by_phase = r->config.LimitsByPhase();
+  EXPECT_EQ(by_phase[4].channels.at("bus_b").red_high, 10.0);  // SAFE_MODE
+  EXPECT_EQ(by_phase[4].channels.at("voltage").red_low, 18.0);
+  EXPECT_EQ(by_phase[4].channels.at("temperature").red_high, 80.0);  // common default
+  EXPECT_EQ(by_phase[2].channels.at("bus_b").red_high, 4.0);   // NOMINAL_OPS
+  EXPECT_EQ(by_phase[2].channels.at("voltage").red_low, 22.0);
+  auto bad = Load({{"ASTRAGUARD_LIMITS_LAUNCH", "x:5:4:3:2"}}, {}, "1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ASTRAGUARD_LIMITS_LAUNCH"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace astraguard::config

@@ -63,7 +63,13 @@ struct Engine::Outcome {
 };
 
 Engine::Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const Model> model)
-    : config_(std::move(config)), limits_(std::move(limits)), model_(std::move(model)) {
+    : Engine(std::move(config), std::vector<LimitsConfig>{std::move(limits)}, std::move(model)) {}
+
+Engine::Engine(EngineConfig config, std::vector<LimitsConfig> limit_sets,
+               std::shared_ptr<const Model> model)
+    : config_(std::move(config)), model_(std::move(model)) {
+  if (limit_sets.empty()) limit_sets.emplace_back();
+  for (auto& l : limit_sets) limits_.emplace_back(std::move(l));
   config_.shards = std::max<std::size_t>(1, config_.shards);
   config_.max_satellites = std::max<std::size_t>(1, config_.max_satellites);
   per_shard_cap_ = std::max<std::size_t>(1, config_.max_satellites / config_.shards);
@@ -167,9 +173,10 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
   return o;
 }
 
-Detection Engine::Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values) {
+Detection Engine::Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values,
+                           std::size_t limit_set) {
   Detection out;
-  limits_.Check(values, out);
+  limits_[std::min(limit_set, limits_.size() - 1)].Check(values, out);
   bool limit_contrib = !out.contributing.empty();
   double reliability_sum = 0.0;
   double top_reliability = limit_contrib ? 1.0 : 0.0;

@@ -2,7 +2,8 @@
 // Engine: streaming anomaly detection per (satellite, channel). No I/O.
 //
 // Each record of a satellite passes three detectors, combined into one Detection:
-//   - red/yellow limit checks (LimitChecker, from configuration);
+//   - red/yellow limit checks (LimitChecker, from configuration), from one of several limit sets
+//     chosen per call (the service keeps one set per mission phase);
 //   - the learned model of the channel, if the Model has one: a linear predictor whose smoothed
 //     errors are compared with an incremental Hundman-style dynamic threshold (channel_model.hpp);
 //   - otherwise robust statistics (running median/MAD after a warm-up, robust_stats.hpp);
@@ -58,12 +59,17 @@ class Engine final {
   // `model` may be null (missing or corrupt model file): the engine then runs limits and robust
   // statistics only and reports degraded().
   Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const Model> model);
+  // Several limit sets (at least one); Evaluate picks one by index.
+  Engine(EngineConfig config, std::vector<LimitsConfig> limit_sets,
+         std::shared_ptr<const Model> model);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Scores one record of `satellite_id`. Channel names are borrowed for the call only.
-  Detection Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values);
+  // Scores one record of `satellite_id` against limit set `limit_set` (clamped to the last
+  // set). Channel names are borrowed for the call only.
+  Detection Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values,
+                     std::size_t limit_set = 0);
 
   bool degraded() const { return model_ == nullptr; }
   std::size_t tracked_satellites() const;
@@ -83,7 +89,7 @@ class Engine final {
   Outcome StepSlot(ChannelSlot& slot, double value);
 
   EngineConfig config_;
-  LimitChecker limits_;
+  std::vector<LimitChecker> limits_;  // at least one
   std::shared_ptr<const Model> model_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::size_t per_shard_cap_;

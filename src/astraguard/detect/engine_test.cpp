@@ -297,3 +297,20 @@ TEST(EngineTest, MemoryPerChannelIsBounded) {
 
 }  // namespace
 }  // namespace astraguard::detect
+
+namespace astraguard::detect {
+namespace {
+
+TEST(EngineTest, LimitSetIsChosenPerCall) {
+  LimitsConfig strict, relaxed;
+  strict.channels["bus_b"] = {-1e9, -1e9, 3, 4, "A"};
+  relaxed.channels["bus_b"] = {-1e9, -1e9, 8, 10, "A"};
+  Engine engine(EngineConfig{}, std::vector<LimitsConfig>{strict, relaxed}, nullptr);
+  std::vector<ChannelValue> rec{{"bus_b", 5.0}};
+  EXPECT_TRUE(engine.Evaluate("sat-1", rec, 0).is_anomaly);
+  EXPECT_FALSE(engine.Evaluate("sat-2", rec, 1).is_anomaly);
+  EXPECT_FALSE(engine.Evaluate("sat-3", rec, 7).is_anomaly);  // clamped to the last set
+}
+
+}  // namespace
+}  // namespace astraguard::detect

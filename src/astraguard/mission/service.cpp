@@ -35,6 +35,8 @@ SensorSignature Service::CheckSensors(const RecordInput& record) {
   return it->second.Update(record.readings);
 }
 
+Phase Service::current_phase() const { return phases_.current(); }
+
 Assessment Service::Process(const RecordInput& record, const detect::Detection& detection) {
   records_total_.fetch_add(1, std::memory_order_relaxed);
   const SensorSignature sig = CheckSensors(record);

@@ -113,6 +113,8 @@ class Service {
   Assessment Process(const RecordInput& record, const detect::Detection& detection);
 
   PhaseView GetPhase() const;
+  // The current phase alone (one atomic load; for the per-record path).
+  Phase current_phase() const;
   // kConflict on a transition the table forbids unless force.
   Result<PhaseChangeResult> SetPhase(Phase target, bool force, std::string reason);
 
