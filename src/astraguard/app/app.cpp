@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <fmt/format.h>
 
 #include <random>
@@ -237,7 +238,11 @@ void App::RegisterRoutes() {
           http::WriteProblem(rec.status(), res);
           return;
         }
-        http::WriteJson(AssessRecord(*rec, detector_, *mission_, *instr_, NextRequestId()), res);
+        // The response tree is short-lived: allocate it from the stack, not the heap.
+        unsigned char buffer[8192];
+        json::monotonic_resource mr(buffer, sizeof(buffer));
+        http::WriteJson(AssessRecord(*rec, detector_, *mission_, *instr_, NextRequestId(), &mr),
+                        res);
       });
   RegisterMissionRoutes(add, *mission_, detector_, *instr_, [this] { return NextRequestId(); });
 }

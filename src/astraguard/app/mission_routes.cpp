@@ -33,7 +33,7 @@ int64_t NowMs() {
 
 json::object AssessRecord(const ingest::TelemetryRecord& rec, Detector& detector,
                           mission::Service& service, obs::Instrumentation& instr,
-                          std::string request_id) {
+                          std::string request_id, json::storage_ptr sp) {
   detect::Detection d;
   auto values = rec.Values();
   {
@@ -65,12 +65,14 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, Detector& detector
     instr.LogDetection(rec.satellite_id, sev, mission::FaultTypeName(a.type), a.confidence);
   }
 
-  json::array contributing;
+  json::array contributing(sp);
+  contributing.reserve(d.contributing.size());
   for (const auto& c : d.contributing) {
     contributing.push_back(
         {{"channel", c.channel}, {"value", c.value}, {"score", c.score}, {"reason", c.reason}});
   }
-  json::object body;
+  json::object body(sp);
+  body.reserve(24);
   body["id"] = std::move(request_id);
   body["satellite_id"] = rec.satellite_id;
   body["anomaly_score"] = a.is_anomaly ? a.anomaly_score : d.anomaly_score;

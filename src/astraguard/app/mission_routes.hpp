@@ -45,9 +45,12 @@ using AddRoute = std::function<void(const char* method, const char* pattern, htt
 // Observability: a detection span and astra_detection_latency_seconds around the limit
 // checks; anomalies counted in astra_anomalies_detected_total{severity} and logged as
 // "anomaly_detected" with the mission's severity and fault type.
+// The result is allocated from `sp` (e.g. a per-request monotonic resource, which must outlive
+// it).
 boost::json::object AssessRecord(const ingest::TelemetryRecord& record,
                                  Detector& detector, mission::Service& service,
-                                 obs::Instrumentation& instr, std::string request_id);
+                                 obs::Instrumentation& instr, std::string request_id,
+                                 boost::json::storage_ptr sp = {});
 
 void RegisterMissionRoutes(const AddRoute& add, mission::Service& service,
                            Detector& detector, obs::Instrumentation& instr,
