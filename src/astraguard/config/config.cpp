@@ -7,6 +7,8 @@
 #include <charconv>
 #include <limits>
 
+#include "astraguard/ingest/telemetry.hpp"
+
 extern char** environ;
 
 namespace astraguard::config {
@@ -47,12 +49,6 @@ Status ParseBool(std::string_view s, bool& out) {
   return Status::Ok();
 }
 
-bool IsName(std::string_view s, size_t max) {
-  if (s.empty() || s.size() > max) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
-  });
-}
 
 // redis://user:secret@host:6379/0 -> redis://user:<redacted>@host:6379/0
 std::string RedactUserinfo(const std::string& url) {
@@ -193,14 +189,14 @@ std::vector<Setting> BuildSettings() {
                [](const Config& c) { return std::string(c.log.json ? "true" : "false"); }});
   s.push_back({"ENVIRONMENT", "", "Deployment environment name (e.g. production).", false,
                [](Config& c, std::string_view v) {
-                 if (!IsName(v, 64)) return Invalid("must be 1-64 characters of [A-Za-z0-9._-]");
+                 if (!ingest::IsValidName(v)) return Invalid("must be 1-64 characters of [A-Za-z0-9._-]");
                  c.environment = std::string(v);
                  return Status::Ok();
                },
                [](const Config& c) { return c.environment; }});
   s.push_back({"APP_VERSION", "", "Version reported by /health and astra_build_info.", false,
                [](Config& c, std::string_view v) {
-                 if (!IsName(v, 64)) return Invalid("must be 1-64 characters of [A-Za-z0-9._-]");
+                 if (!ingest::IsValidName(v)) return Invalid("must be 1-64 characters of [A-Za-z0-9._-]");
                  c.version = std::string(v);
                  return Status::Ok();
                },
