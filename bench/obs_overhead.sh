@@ -13,26 +13,8 @@ SECS=${BENCH_SECONDS:-3}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-16}
 cd "$(dirname "$0")/.."
-bash scripts/test-deps.sh
-export BENCH_RECORDS=${BENCH_RECORDS:-$BUILD/bench-records.ndjson}
-if [ ! -s "$BENCH_RECORDS" ]; then  # the nominal records bench/run.sh also uses
-  "$BUILD"/astraguard simulate --satellites 10 --samples 2000 --seed 11 --faults-per-hour 0 \
-    --format ndjson --no-truth -o "$BENCH_RECORDS"
-fi
-
-PIDS=()
-TMP=$(mktemp -d)
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-node tests/otlp-receiver/receiver.js --port-file "$TMP/otlp_port" --out /dev/null --respond 200 &
-PIDS+=($!)
-for _ in $(seq 100); do [ -s "$TMP/otlp_port" ] && break; sleep 0.05; done
-OTLP=$(cat "$TMP/otlp_port")
+source bench/common.sh
+start_otlp_receiver
 
 declare -A PID_OF
 declare -A PORT_OF
@@ -51,10 +33,10 @@ start() {  # name env... : starts one instance, records its pid and API port
   PORT_OF[$name]=$p
 }
 start off OTEL_SDK_DISABLED=true LOG_LEVEL=ERROR
-start on OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP" \
+start on OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" \
   ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
 start sampled OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
-  OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP" ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
+  OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
 
 cpu_ticks() {  # pid -> utime+stime of all threads, in clock ticks
   awk '{print $14+$15}' "/proc/$1/stat"

@@ -9,21 +9,8 @@ set -euo pipefail
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 1; }
-bash scripts/test-deps.sh
-
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-node tests/otlp-receiver/receiver.js --port-file "$TMP/otlp_port" --out /dev/null --respond 200 &
-PIDS+=($!)
-for _ in $(seq 100); do [ -s "$TMP/otlp_port" ] && break; sleep 0.05; done
-OTLP="http://127.0.0.1:$(cat "$TMP/otlp_port")"
+source bench/common.sh
+start_otlp_receiver
 
 count() {  # port -> POST /api/v1/telemetry 200s so far
   curl -s "http://127.0.0.1:$1/metrics" |
@@ -67,9 +54,9 @@ run "off: OTEL_SDK_DISABLED, LOG_LEVEL=ERROR (metrics on)" OTEL_SDK_DISABLED=tru
 run "JSON access log" OTEL_SDK_DISABLED=true LOG_LEVEL=INFO ENABLE_JSON_LOGGING=true
 run "JSON access log + traces sampled at 10%" ENABLE_JSON_LOGGING=true \
   OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
-  OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP"
+  OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT"
 run "  same without traceparent response header" ENABLE_JSON_LOGGING=true OTEL_PROPAGATORS=none \
   OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
-  OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP"
+  OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT"
 run "JSON access log + every request traced and exported" ENABLE_JSON_LOGGING=true \
-  OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP"
+  OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT"

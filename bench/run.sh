@@ -19,9 +19,7 @@ for b in "$BUILD"/bench/*_bench "$BUILD"/src/astraguard/*/*_bench; do
   "$b" --benchmark_min_time=0.2 2>/dev/null
 done
 
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+source bench/common.sh
 
 wait_port() {  # file -> port from "api_port=N" or "api_port":N
   for _ in $(seq 100); do
@@ -32,14 +30,9 @@ wait_port() {  # file -> port from "api_port=N" or "api_port":N
   echo "server did not start: $(cat "$1")" >&2; return 1
 }
 
-# Nominal records for the load runs: 10 simulated satellites x 2,000 samples, no faults.
-export BENCH_RECORDS="$BUILD/bench-records.ndjson"
-"$BUILD"/astraguard simulate --satellites 10 --samples 2000 --seed 11 --faults-per-hour 0 \
-  --format ndjson --no-truth -o "$BENCH_RECORDS"
-
 # One io thread for the servers, one thread for wrk: each gets one of the two cores.
 THREADS=${BENCH_SERVER_THREADS:-1}
-LOG=$(mktemp -d)
+LOG=$TMP
 # The HTTP and detection path as served, with logs and traces off: their cost is measured on its
 # own by bench/obs_overhead.sh below.
 OTEL_SDK_DISABLED=true LOG_LEVEL=WARNING \
