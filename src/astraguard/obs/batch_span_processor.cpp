@@ -57,7 +57,7 @@ std::size_t BatchSpanProcessor::ExportOnce(SteadyClock::time_point deadline) {
   processed_.fetch_add(batch.size(), std::memory_order_release);
   const std::size_t n = batch.size();
   for (auto& s : batch) {
-    if (s->attributes.capacity() <= 32) (void)free_.TryPush(s);  // else freed here
+    if (s->attributes.capacity_bytes() <= 16 * 1024) (void)free_.TryPush(s);  // else freed here
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -108,6 +108,17 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   }
 }
 
+bool IsPlainJsonText(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8)
+    if (!PlainAscii8(Load8(s.data() + i))) return false;
+  for (; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   AppendJsonEscaped(out, s);

@@ -17,6 +17,8 @@ namespace astraguard::obs {
 void AppendJsonString(std::string& out, std::string_view s);
 // Appends the escaped contents of `s` without the surrounding quotes.
 void AppendJsonEscaped(std::string& out, std::string_view s);
+// True when `s` is printable ASCII without '"' or '\\': its JSON string form is `"` s `"`.
+bool IsPlainJsonText(std::string_view s);
 // Appends a number; NaN and +-Inf become null.
 void AppendJsonNumber(std::string& out, double v);
 void AppendJsonNumber(std::string& out, std::int64_t v);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -58,19 +59,9 @@ void AppendValueConsole(std::string& out, const LogField::Value& v) {
   AppendValueJson(out, v);
 }
 
-void AppendHex(std::string& out, const std::uint8_t* b, std::size_t n) {
-  constexpr char kHex[] = "0123456789abcdef";
-  const std::size_t at = out.size();
-  out.resize(at + 2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out[at + 2 * i] = kHex[b[i] >> 4];
-    out[at + 2 * i + 1] = kHex[b[i] & 0xf];
-  }
-}
-
-// Appends RFC 3339 UTC with microseconds; the "YYYY-MM-DDTHH:MM:SS" part is cached per thread
-// and recomputed only when the second changes.
-void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp) {
+// Writes RFC 3339 UTC with microseconds (27 characters) at `out`; returns the end. The
+// "YYYY-MM-DDTHH:MM:SS" part is cached per thread and recomputed only when the second changes.
+char* WriteTimestamp(char* out, std::chrono::system_clock::time_point tp) {
   using namespace std::chrono;
   thread_local std::int64_t cached_second = -1;
   thread_local char prefix[20];
@@ -86,13 +77,51 @@ void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp)
     std::memcpy(prefix, full.data(), 19);
     cached_second = sec;
   }
-  out.append(prefix, 19);
-  char f[9] = {'.', '0', '0', '0', '0', '0', '0', 'Z', 0};
-  for (int i = 6; i >= 1; --i) {
-    f[i] = static_cast<char>('0' + frac % 10);
+  std::memcpy(out, prefix, 19);
+  out[19] = '.';
+  for (int i = 25; i >= 20; --i) {
+    out[i] = static_cast<char>('0' + frac % 10);
     frac /= 10;
   }
-  out.append(f, 8);
+  out[26] = 'Z';
+  return out + 27;
+}
+
+void AppendTimestamp(std::string& out, std::chrono::system_clock::time_point tp) {
+  const std::size_t at = out.size();
+  out.resize(at + 27);
+  WriteTimestamp(out.data() + at, tp);
+}
+
+void AppendHex(std::string& out, const std::uint8_t* b, std::size_t n) {
+  const std::size_t at = out.size();
+  out.resize(at + 2 * n);
+  WriteHex(out.data() + at, b, n);
+}
+
+char* Put(char* out, std::string_view s) {
+  std::memcpy(out, s.data(), s.size());
+  return out + s.size();
+}
+
+char* PutUint(char* out, std::uint64_t v) { return std::to_chars(out, out + 20, v).ptr; }
+
+// Non-negative milliseconds rounded to microseconds, shortest form ("2", "0.5", "12.345").
+char* PutMillis(char* out, double ms) {
+  const auto us = std::isfinite(ms) && ms > 0 ? static_cast<std::uint64_t>(std::llround(ms * 1000.0))
+                                              : std::uint64_t{0};
+  out = PutUint(out, us / 1000);
+  unsigned frac = static_cast<unsigned>(us % 1000);
+  if (frac == 0) return out;
+  *out++ = '.';
+  *out++ = static_cast<char>('0' + frac / 100);
+  frac %= 100;
+  if (frac == 0) return out;
+  *out++ = static_cast<char>('0' + frac / 10);
+  frac %= 10;
+  if (frac == 0) return out;
+  *out++ = static_cast<char>('0' + frac);
+  return out;
 }
 
 }  // namespace
@@ -265,48 +294,55 @@ void Logger::Enqueue(std::string line) {
 void Logger::Access(const AccessLogEntry& e) {
   const LogLevel level = e.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
   if (!Enabled(level)) return;
-  const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
-  if (config_.format != LogFormat::kJson) {
+  const SpanContext* span = e.span != nullptr ? e.span : CurrentSpanContext();
+  if (config_.format != LogFormat::kJson || !IsPlainJsonText(e.method) ||
+      !IsPlainJsonText(e.route) || !IsPlainJsonText(e.client)) {
+    const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
     const LogField fields[] = {
         {"method", e.method}, {"route", e.route},          {"status", e.status},
         {"duration_ms", ms},  {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
         {"client", e.client},
     };
-    Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields), e.span);
+    Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields), span);
     return;
   }
-  // One line per request: a dedicated JSON formatter with the same output as Log() (fields in
-  // the same order), minus the generic field dispatch.
-  const SpanContext* span = e.span != nullptr ? e.span : CurrentSpanContext();
+  // One line per request, the same output as Log() (fields in the same order), written
+  // through a cursor into a buffer sized for the worst case: the strings need no escaping.
   std::string line = AcquireBuffer();
-  line += "{\"timestamp\":\"";
-  AppendTimestamp(line, clock_.WallNow());
-  line += "\",\"level\":\"";
-  line += LogLevelName(level);
-  line += "\",\"logger\":\"astraguard.http\",\"event\":\"http_request\"";
-  line += identity_json_;
+  // Fixed text (~210 bytes) + timestamp 27 + level <= 8 + ids 48 + four numbers <= 75.
+  constexpr std::size_t kFixedMax = 512;
+  line.resize(kFixedMax + identity_json_.size() + e.method.size() + e.route.size() +
+              e.client.size());
+  char* p = line.data();
+  p = Put(p, "{\"timestamp\":\"");
+  p = WriteTimestamp(p, clock_.WallNow());
+  p = Put(p, "\",\"level\":\"");
+  p = Put(p, LogLevelName(level));
+  p = Put(p, "\",\"logger\":\"astraguard.http\",\"event\":\"http_request\"");
+  p = Put(p, identity_json_);
   if (span != nullptr && span->IsValid()) {
-    line += ",\"trace_id\":\"";
-    AppendHex(line, span->trace_id.bytes.data(), span->trace_id.bytes.size());
-    line += "\",\"span_id\":\"";
-    AppendHex(line, span->span_id.bytes.data(), span->span_id.bytes.size());
-    line += '"';
+    p = Put(p, ",\"trace_id\":\"");
+    p = WriteHex(p, span->trace_id.bytes.data(), span->trace_id.bytes.size());
+    p = Put(p, "\",\"span_id\":\"");
+    p = WriteHex(p, span->span_id.bytes.data(), span->span_id.bytes.size());
+    *p++ = '"';
   }
-  line += ",\"method\":";
-  AppendJsonString(line, e.method);
-  line += ",\"route\":";
-  AppendJsonString(line, e.route);
-  line += ",\"status\":";
-  AppendJsonNumber(line, static_cast<std::int64_t>(e.status));
-  line += ",\"duration_ms\":";
-  AppendJsonNumber(line, ms);
-  line += ",\"bytes\":";
-  AppendJsonNumber(line, static_cast<std::uint64_t>(e.response_bytes));
-  line += ",\"request_bytes\":";
-  AppendJsonNumber(line, static_cast<std::uint64_t>(e.request_bytes));
-  line += ",\"client\":";
-  AppendJsonString(line, e.client);
-  line += "}\n";
+  p = Put(p, ",\"method\":\"");
+  p = Put(p, e.method);
+  p = Put(p, "\",\"route\":\"");
+  p = Put(p, e.route);
+  p = Put(p, "\",\"status\":");
+  p = std::to_chars(p, p + 12, e.status).ptr;
+  p = Put(p, ",\"duration_ms\":");
+  p = PutMillis(p, e.duration_ms);
+  p = Put(p, ",\"bytes\":");
+  p = PutUint(p, e.response_bytes);
+  p = Put(p, ",\"request_bytes\":");
+  p = PutUint(p, e.request_bytes);
+  p = Put(p, ",\"client\":\"");
+  p = Put(p, e.client);
+  p = Put(p, "\"}\n");
+  line.resize(static_cast<std::size_t>(p - line.data()));
   Enqueue(std::move(line));
 }
 
@@ -343,8 +379,10 @@ void Logger::Detection(std::string_view logger, std::string_view satellite,
 void Logger::Flush() {
   const std::uint64_t target = accepted_.load(std::memory_order_acquire);
   std::unique_lock<std::mutex> lock(mu_);
+  ++flush_waiters_;
   wake_.notify_one();
   progress_.wait(lock, [&] { return written_.load(std::memory_order_acquire) >= target; });
+  --flush_waiters_;
 }
 
 void Logger::WriterLoop() {
@@ -365,12 +403,16 @@ void Logger::WriterLoop() {
       written_.fetch_add(n, std::memory_order_release);
       std::lock_guard<std::mutex> lock(mu_);
       progress_.notify_all();
-      continue;
+      if (batch.size() >= kMaxBatchBytes) continue;  // more lines are waiting
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (stop_.load(std::memory_order_acquire) && queue_.SizeApprox() == 0) break;
-    // A Flush() waiting for lines still being pushed must not sleep a full interval.
-    if (written_.load() < accepted_.load()) continue;
+    if (stop_.load(std::memory_order_acquire) || flush_waiters_ > 0) {
+      // Shutdown or a Flush(): drain now, including lines still being pushed.
+      if (written_.load() < accepted_.load() || queue_.SizeApprox() > 0) continue;
+      if (stop_.load(std::memory_order_acquire)) break;
+    }
+    // Between batches the writer sleeps a flush interval, so lines go out in few large writes
+    // rather than a write() per line; a half-full queue (Enqueue), Flush() or shutdown wakes it.
     writer_waiting_.store(true, std::memory_order_relaxed);
     wake_.wait_for(lock, config_.flush_interval);
     writer_waiting_.store(false, std::memory_order_relaxed);

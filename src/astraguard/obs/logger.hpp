@@ -187,7 +187,8 @@ class Logger final {
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> writer_waiting_{false};
-  std::mutex mu_;  // guards the condition variables only; never taken by Log()
+  std::mutex mu_;  // guards the condition variables and flush_waiters_; never taken by Log()
+  int flush_waiters_ = 0;  // Flush() calls waiting: the writer drains instead of sleeping
   std::condition_variable wake_;
   std::condition_variable progress_;
   std::thread writer_;

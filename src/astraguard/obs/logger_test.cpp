@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <sstream>
 #include <thread>
 
@@ -168,35 +169,44 @@ TEST(LoggerTest, AccessAndDetectionLines) {
   EXPECT_EQ(d.at("channel").as_string(), "voltage");
 }
 
+// Access() writes plain lines through its own formatter and hands text that needs escaping to
+// Log(); both must print exactly what Log() prints for the same fields.
 TEST(LoggerTest, AccessLineMatchesTheGenericFormatter) {
-  Fixture f;
   SpanContext ctx;
   ctx.trace_id = NewTraceId();
   ctx.span_id = NewSpanId();
   const std::string_view hostile = "a\"b\n\xff";
-  f.logger->Access({.method = hostile,
-                    .route = "/x",
-                    .status = 201,
-                    .duration_ms = 0.5,
-                    .request_bytes = 1,
-                    .response_bytes = 2,
-                    .client = hostile,
-                    .span = &ctx});
-  f.logger->Log(LogLevel::kInfo, "astraguard.http", "http_request",
-                {{"method", hostile},
-                 {"route", "/x"},
-                 {"status", 201},
-                 {"duration_ms", 0.5},
-                 {"bytes", std::uint64_t{2}},
-                 {"request_bytes", std::uint64_t{1}},
-                 {"client", hostile}},
-                &ctx);
-  f.logger->Flush();
-  const std::string text = f.sink->Contents();
-  const auto nl = text.find('\n');
-  ASSERT_NE(nl, std::string::npos);
-  EXPECT_EQ(text.substr(0, nl + 1), text.substr(nl + 1)) << text;
-  EXPECT_EQ(ParseLines(text).size(), 2u);
+  struct Case {
+    std::string_view text;
+    double ms;
+  };
+  for (const Case& c : {Case{"POST", 0.5}, Case{"GET", 2.0}, Case{"PUT", 12.3456},
+                        Case{"DELETE", 0.0004}, Case{"PATCH", 98765.4321}, Case{hostile, 0.25}}) {
+    Fixture f;
+    f.logger->Access({.method = c.text,
+                      .route = "/x",
+                      .status = 201,
+                      .duration_ms = c.ms,
+                      .request_bytes = 1,
+                      .response_bytes = 2,
+                      .client = c.text,
+                      .span = &ctx});
+    f.logger->Log(LogLevel::kInfo, "astraguard.http", "http_request",
+                  {{"method", c.text},
+                   {"route", "/x"},
+                   {"status", 201},
+                   {"duration_ms", std::round(c.ms * 1000.0) / 1000.0},
+                   {"bytes", std::uint64_t{2}},
+                   {"request_bytes", std::uint64_t{1}},
+                   {"client", c.text}},
+                  &ctx);
+    f.logger->Flush();
+    const std::string text = f.sink->Contents();
+    const auto nl = text.find('\n');
+    ASSERT_NE(nl, std::string::npos);
+    EXPECT_EQ(text.substr(0, nl + 1), text.substr(nl + 1)) << text;
+    EXPECT_EQ(ParseLines(text).size(), 2u);
+  }
 }
 
 // A sink that blocks until released, to fill the queue deterministically.

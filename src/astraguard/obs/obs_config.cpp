@@ -93,16 +93,6 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseKeyValueList(const
   return out;
 }
 
-void SetResource(Resource& r, std::string_view key, std::string value) {
-  for (auto& a : r.attributes) {
-    if (a.key() == key) {
-      a.value = std::move(value);
-      return;
-    }
-  }
-  r.attributes.emplace_back(std::string(key), std::move(value));
-}
-
 Status ParseLogging(const EnvMap& env, const std::string& environment, LogConfig& log) {
   if (const auto* v = Get(env, "LOG_LEVEL")) {
     auto level = ParseLogLevel(*v);
@@ -338,20 +328,20 @@ Result<ObsConfig> ParseObsConfig(const EnvMap& env, std::string_view default_ver
 
   // Resource: defaults, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME wins.
   Resource& r = t.resource;
-  SetResource(r, "service.name", "astra-guard");
-  SetResource(r, "service.version", c.log.version);
-  SetResource(r, "deployment.environment.name", c.log.environment);
-  SetResource(r, "telemetry.sdk.name", "astraguard");
-  SetResource(r, "telemetry.sdk.language", "cpp");
-  if (const auto* v = Get(env, "SERVICE_NAME")) SetResource(r, "service.name", *v);
+  r.attributes.Set("service.name", "astra-guard");
+  r.attributes.Set("service.version", c.log.version);
+  r.attributes.Set("deployment.environment.name", c.log.environment);
+  r.attributes.Set("telemetry.sdk.name", "astraguard");
+  r.attributes.Set("telemetry.sdk.language", "cpp");
+  if (const auto* v = Get(env, "SERVICE_NAME")) r.attributes.Set("service.name", *v);
   if (const auto* v = Get(env, "OTEL_RESOURCE_ATTRIBUTES")) {
     auto kv = ParseKeyValueList("OTEL_RESOURCE_ATTRIBUTES", *v);
     if (!kv.ok()) return kv.status();
-    for (auto& [k, val] : *kv) SetResource(r, k, val);
+    for (auto& [k, val] : *kv) r.attributes.Set(k, val);
   }
-  if (const auto* v = Get(env, "OTEL_SERVICE_NAME")) SetResource(r, "service.name", *v);
-  for (const auto& a : r.attributes)
-    if (a.key() == "service.name") c.log.service = std::get<std::string>(a.value);
+  if (const auto* v = Get(env, "OTEL_SERVICE_NAME")) r.attributes.Set("service.name", *v);
+  if (auto name = r.attributes.Find("service.name"))
+    c.log.service = std::string(std::get<std::string_view>(*name));
 
   const std::string* user = Get(env, "METRICS_USER");
   const std::string* pass = Get(env, "METRICS_PASSWORD");

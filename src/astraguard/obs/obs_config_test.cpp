@@ -6,9 +6,8 @@ namespace astraguard::obs {
 namespace {
 
 std::string Attr(const Resource& r, std::string_view key) {
-  for (const auto& a : r.attributes)
-    if (a.key() == key) return std::get<std::string>(a.value);
-  return "<missing>";
+  auto v = r.attributes.Find(key);
+  return v ? std::string(std::get<std::string_view>(*v)) : "<missing>";
 }
 
 TEST(ObsConfigTest, DefaultsMatchOpenTelemetryAndTheGuide) {

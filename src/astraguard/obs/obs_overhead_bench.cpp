@@ -114,7 +114,8 @@ void BM_EncodeProtobufPerSpan(benchmark::State& state) {
                                           .user_agent = "wrk"});
     SetHttpServerSpanResult(s, 200);
   }
-  Resource r{{Attribute{"service.name", std::string("astra-guard")}}};
+  Resource r;
+  r.attributes.Set("service.name", "astra-guard");
   for (auto _ : state) {
     std::string buf = EncodeOtlpProtobuf(r, {"astraguard", "1"}, p->batch);
     benchmark::DoNotOptimize(buf);

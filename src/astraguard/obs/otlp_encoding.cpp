@@ -70,7 +70,7 @@ void EndMessage(std::string& out, std::size_t body_start) {
 // AnyValue { string_value=1; bool_value=2; int_value=3; double_value=4; ... }
 void PutAnyValue(std::string& out, std::uint32_t field, const AttributeValue& v) {
   const std::size_t m = BeginMessage(out, field);
-  if (const auto* s = std::get_if<std::string>(&v)) {
+  if (const auto* s = std::get_if<std::string_view>(&v)) {
     PutString(out, 1, *s);
   } else if (const auto* b = std::get_if<bool>(&v)) {
     PutUint(out, 2, *b ? 1 : 0);
@@ -85,12 +85,12 @@ void PutAnyValue(std::string& out, std::uint32_t field, const AttributeValue& v)
 }
 
 // KeyValue { key=1; value=2 }
-void PutKeyValue(std::string& out, std::uint32_t field, const Attribute& a) {
+void PutKeyValue(std::string& out, std::uint32_t field, const AttributeList::Entry& a) {
   const std::size_t m = BeginMessage(out, field);
-  if (a.static_key.data() != nullptr) {
-    PutBytes(out, 1, a.static_key);  // a literal from our code: valid UTF-8, no check needed
+  if (a.static_key) {
+    PutBytes(out, 1, a.key);  // a literal from our code: valid UTF-8, no check needed
   } else {
-    PutString(out, 1, a.key());
+    PutString(out, 1, a.key);
   }
   PutAnyValue(out, 2, a.value);
   EndMessage(out, m);
@@ -130,7 +130,7 @@ void PutSpan(std::string& out, std::uint32_t field, const SpanData& s) {
 
 // ---- OTLP/JSON ----
 void JsonAnyValue(std::string& out, const AttributeValue& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) {
+  if (const auto* s = std::get_if<std::string_view>(&v)) {
     out += "{\"stringValue\":";
     AppendJsonString(out, *s);
   } else if (const auto* b = std::get_if<bool>(&v)) {
@@ -147,14 +147,14 @@ void JsonAnyValue(std::string& out, const AttributeValue& v) {
   out += '}';
 }
 
-void JsonAttributes(std::string& out, const std::vector<Attribute>& attrs) {
+void JsonAttributes(std::string& out, const AttributeList& attrs) {
   out += '[';
   bool first = true;
   for (const auto& a : attrs) {
     if (!first) out += ',';
     first = false;
     out += "{\"key\":";
-    AppendJsonString(out, a.key());
+    AppendJsonString(out, a.key);
     out += ",\"value\":";
     JsonAnyValue(out, a.value);
     out += '}';
@@ -223,12 +223,12 @@ void JsonSpan(std::string& out, const SpanData& s) {
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
   std::size_t estimate = 256;
-  for (const auto& a : resource.attributes) estimate += 16 + a.key().size() + 64;
+  for (const auto& a : resource.attributes) estimate += 16 + a.key.size() + 64;
   for (const auto& sp : spans) {
     estimate += 96 + sp->name.size() + sp->trace_state.size() + sp->status_message.size();
     for (const auto& a : sp->attributes) {
-      estimate += 16 + a.key().size();
-      if (const auto* v = std::get_if<std::string>(&a.value)) estimate += v->size();
+      estimate += 16 + a.key.size();
+      if (const auto* v = std::get_if<std::string_view>(&a.value)) estimate += v->size();
     }
     for (const auto& e : sp->events) estimate += 128 + e.name.size();
   }

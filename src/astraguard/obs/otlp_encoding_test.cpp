@@ -78,12 +78,12 @@ SpanBatch SampleBatch() {
       ParseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->span_id;
   s->start_unix_nano = 1'780'000'000'000'000'000ULL;
   s->end_unix_nano = s->start_unix_nano + 1500;
-  s->attributes.push_back(Attribute{"http.route", std::string("/api/v1/telemetry")});
-  s->attributes.push_back(Attribute{"http.response.status_code", std::int64_t{503}});
-  s->attributes.push_back(Attribute{"ratio", 0.5});
-  s->attributes.push_back(Attribute{"ok", true});
-  s->attributes.push_back(Attribute{"neg", std::int64_t{-3}});
-  s->attributes.push_back(Attribute{"bad", std::string("x\xffy")});
+  s->attributes.Set("http.route", "/api/v1/telemetry");
+  s->attributes.Set("http.response.status_code", std::int64_t{503});
+  s->attributes.Set("ratio", 0.5);
+  s->attributes.Set("ok", true);
+  s->attributes.Set("neg", std::int64_t{-3});
+  s->attributes.Set("bad", "x\xffy");
   s->status = SpanStatus::kError;
   s->status_message = "upstream";
   b.push_back(std::move(s));
@@ -91,7 +91,9 @@ SpanBatch SampleBatch() {
 }
 
 Resource SampleResource() {
-  return Resource{{Attribute{"service.name", std::string("astra-guard")}}};
+  Resource r;
+  r.attributes.Set("service.name", "astra-guard");
+  return r;
 }
 
 TEST(OtlpProtobufTest, EncodesRequestStructure) {

@@ -1,6 +1,7 @@
 #include "astraguard/obs/trace_context.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <thread>
@@ -9,6 +10,16 @@ namespace astraguard::obs {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// The two hex digits of every byte value, for WriteHex.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  for (int b = 0; b < 256; ++b) {
+    t[2 * b] = kHex[b >> 4];
+    t[2 * b + 1] = kHex[b & 0xf];
+  }
+  return t;
+}();
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -31,18 +42,20 @@ bool ParseHex(std::string_view s, std::array<std::uint8_t, N>& out) {
 template <std::size_t N>
 std::string ToHex(const std::array<std::uint8_t, N>& b) {
   std::string s(2 * N, '0');
-  for (std::size_t i = 0; i < N; ++i) {
-    s[2 * i] = kHex[b[i] >> 4];
-    s[2 * i + 1] = kHex[b[i] & 0xf];
-  }
+  WriteHex(s.data(), b.data(), N);
   return s;
 }
 
 template <std::size_t N>
 bool AllZero(const std::array<std::uint8_t, N>& b) {
-  for (auto x : b)
-    if (x != 0) return false;
-  return true;
+  static_assert(N % 8 == 0);
+  std::uint64_t any = 0;
+  for (std::size_t i = 0; i < N; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, b.data() + i, 8);
+    any |= w;
+  }
+  return any == 0;
 }
 
 // xoshiro256** by Blackman and Vigna (public domain algorithm), seeded with splitmix64.
@@ -85,10 +98,8 @@ Xoshiro256& Rng() {
 }
 
 void Store64(std::uint8_t* p, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    p[i] = static_cast<std::uint8_t>(v);
-    v >>= 8;
-  }
+  v = __builtin_bswap64(v);  // big-endian byte order (x86-64 is little-endian)
+  std::memcpy(p, &v, 8);
 }
 
 thread_local const SpanContext* t_current = nullptr;
@@ -138,16 +149,19 @@ std::optional<SpanContext> ExtractW3C(std::string_view traceparent, std::string_
   return ctx;
 }
 
+char* WriteHex(char* out, const std::uint8_t* bytes, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i, out += 2) std::memcpy(out, &kHexPairs[2 * bytes[i]], 2);
+  return out;
+}
+
 std::string FormatTraceparent(const SpanContext& ctx) {
-  std::string s;
-  s.reserve(55);
-  s += "00-";
-  s += ctx.trace_id.Hex();
-  s += '-';
-  s += ctx.span_id.Hex();
-  s += '-';
-  s += kHex[(ctx.trace_flags >> 4) & 0xf];
-  s += kHex[ctx.trace_flags & 0xf];
+  std::string s(55, '-');
+  char* p = s.data();
+  *p++ = '0';
+  *p++ = '0';
+  p = WriteHex(p + 1, ctx.trace_id.bytes.data(), ctx.trace_id.bytes.size());
+  p = WriteHex(p + 1, ctx.span_id.bytes.data(), ctx.span_id.bytes.size());
+  WriteHex(p + 1, &ctx.trace_flags, 1);
   return s;
 }
 

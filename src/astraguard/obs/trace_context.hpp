@@ -62,6 +62,9 @@ std::optional<SpanContext> ExtractW3C(std::string_view traceparent, std::string_
 // "00-<trace-id>-<span-id>-<flags>".
 std::string FormatTraceparent(const SpanContext& ctx);
 
+// Writes 2 * n lowercase hex digits of `bytes` at `out`; returns the end.
+char* WriteHex(char* out, const std::uint8_t* bytes, std::size_t n);
+
 // Fast non-cryptographic ids (xoshiro256**, seeded per thread from std::random_device, the
 // thread id and the clock). Never returns an all-zero id.
 TraceId NewTraceId();

@@ -1,7 +1,6 @@
 #include "astraguard/obs/tracer.hpp"
 
 #include <cmath>
-#include <type_traits>
 
 namespace astraguard::obs {
 namespace {
@@ -19,25 +18,6 @@ std::uint64_t UnixNanos(std::chrono::system_clock::time_point tp) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count());
 }
 
-template <typename Key>
-void Upsert(std::vector<Attribute>& attrs, Key key, AttributeValue v) {
-  std::string_view k;
-  if constexpr (std::is_same_v<Key, StaticKey>)
-    k = key.str;
-  else
-    k = std::string_view(key);
-  for (auto& a : attrs) {
-    if (a.key() == k) {
-      a.value = std::move(v);
-      return;
-    }
-  }
-  if constexpr (std::is_same_v<Key, StaticKey>)
-    attrs.emplace_back(key, std::move(v));
-  else
-    attrs.emplace_back(std::string(key), std::move(v));
-}
-
 // Wall time of `mono` on the trace's time base.
 std::uint64_t AnchoredNanos(const SpanContext& ctx, std::chrono::steady_clock::time_point mono) {
   const auto delta =
@@ -48,7 +28,6 @@ std::uint64_t AnchoredNanos(const SpanContext& ctx, std::chrono::steady_clock::t
                    std::min<std::uint64_t>(ctx.anchor_wall_ns, static_cast<std::uint64_t>(-delta));
 }
 
-constexpr std::size_t kMaxAttributes = 128;
 constexpr std::size_t kMaxEvents = 128;
 
 }  // namespace
@@ -99,36 +78,33 @@ Span& Span::operator=(Span&& o) noexcept {
 }
 
 void Span::SetAttribute(std::string_view key, std::string_view value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes)
-    Upsert(data_->attributes, key, std::string(value));
+  if (data_) data_->attributes.Set(key, value);
 }
 void Span::SetAttribute(std::string_view key, std::int64_t value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+  if (data_) data_->attributes.Set(key, value);
 }
 void Span::SetAttribute(std::string_view key, double value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+  if (data_) data_->attributes.Set(key, value);
 }
 void Span::SetAttribute(std::string_view key, bool value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+  if (data_) data_->attributes.Set(key, value);
 }
 
 void Span::SetAttribute(StaticKey key, std::string_view value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes)
-    Upsert(data_->attributes, key, std::string(value));
+  if (data_) data_->attributes.Set(key, value);
 }
 void Span::SetAttribute(StaticKey key, std::int64_t value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+  if (data_) data_->attributes.Set(key, value);
 }
 void Span::SetAttribute(StaticKey key, double value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+  if (data_) data_->attributes.Set(key, value);
 }
 void Span::SetAttribute(StaticKey key, bool value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes) Upsert(data_->attributes, key, value);
+  if (data_) data_->attributes.Set(key, value);
 }
 
-void Span::AddAttribute(StaticKey key, AttributeValue value) {
-  if (data_ && data_->attributes.size() < kMaxAttributes)
-    data_->attributes.emplace_back(key, std::move(value));
+void Span::AddAttribute(StaticKey key, const AttributeValue& value) {
+  if (data_) data_->attributes.Add(key, value);
 }
 
 void Span::SetStatus(SpanStatus status, std::string_view message) {
@@ -144,8 +120,8 @@ void Span::RecordException(std::string_view type, std::string_view message) {
   SpanEvent ev;
   ev.name = "exception";
   ev.time_unix_nano = AnchoredNanos(ctx_, tracer_->clock_.Now());
-  ev.attributes.emplace_back(StaticKey("exception.type"), std::string(type));
-  ev.attributes.emplace_back(StaticKey("exception.message"), std::string(message));
+  ev.attributes.Add(StaticKey("exception.type"), type);
+  ev.attributes.Add(StaticKey("exception.message"), message);
   data_->events.push_back(std::move(ev));
 }
 
@@ -189,17 +165,18 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   span.ctx_.trace_id = has_parent ? parent->trace_id : NewTraceId();
   span.ctx_.span_id = NewSpanId();
   if (has_parent) span.ctx_.trace_state = parent->trace_state;
+  const bool sampled = ShouldSample(sampler_, has_parent ? parent : nullptr, span.ctx_.trace_id);
+  span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
+  if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;  // no clock reads
+  sampled_.fetch_add(1, std::memory_order_relaxed);
+  span.start_mono_ = clock_.Now();
   if (has_parent && !parent->is_remote && parent->anchor_wall_ns != 0) {
     span.ctx_.anchor_wall_ns = parent->anchor_wall_ns;
     span.ctx_.anchor_mono = parent->anchor_mono;
   } else {
     span.ctx_.anchor_wall_ns = UnixNanos(clock_.WallNow());
-    span.ctx_.anchor_mono = clock_.Now();
+    span.ctx_.anchor_mono = span.start_mono_;
   }
-  const bool sampled = ShouldSample(sampler_, has_parent ? parent : nullptr, span.ctx_.trace_id);
-  span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
-  if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;
-  sampled_.fetch_add(1, std::memory_order_relaxed);
   std::unique_ptr<SpanData> d = processor_->NewSpanData();
   // Reset every field: `d` may be recycled (assign() and clear() keep capacity).
   d->name.assign(name);
@@ -209,11 +186,9 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   d->parent_span_id = has_parent ? parent->span_id : SpanId{};
   d->trace_state.assign(span.ctx_.trace_state);
   d->trace_flags = span.ctx_.trace_flags;
-  span.start_mono_ = clock_.Now();
   d->start_unix_nano = AnchoredNanos(span.ctx_, span.start_mono_);
   d->end_unix_nano = 0;
   d->attributes.clear();
-  d->attributes.reserve(8);
   d->events.clear();
   d->status = SpanStatus::kUnset;
   d->status_message.clear();
@@ -254,16 +229,16 @@ Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
     name.assign(info.method);
     name += ' ';
     name.append(info.route);
-    span.AddAttribute(StaticKey("http.request.method"), std::string(info.method));
-    span.AddAttribute(StaticKey("http.route"), std::string(info.route));
-    span.AddAttribute(StaticKey("url.path"), std::string(info.path));
-    span.AddAttribute(StaticKey("url.scheme"), std::string("http"));
+    span.AddAttribute(StaticKey("http.request.method"), info.method);
+    span.AddAttribute(StaticKey("http.route"), info.route);
+    span.AddAttribute(StaticKey("url.path"), info.path);
+    span.AddAttribute(StaticKey("url.scheme"), std::string_view("http"));
     if (info.server_port > 0)
       span.AddAttribute(StaticKey("server.port"), static_cast<std::int64_t>(info.server_port));
     if (!info.client_address.empty())
-      span.AddAttribute(StaticKey("client.address"), std::string(info.client_address));
+      span.AddAttribute(StaticKey("client.address"), info.client_address);
     if (!info.user_agent.empty())
-      span.AddAttribute(StaticKey("user_agent.original"), std::string(info.user_agent));
+      span.AddAttribute(StaticKey("user_agent.original"), info.user_agent);
   }
   return span;
 }

@@ -91,7 +91,7 @@ class [[nodiscard]] Span final {
   void SetAttribute(StaticKey key, double value);
   void SetAttribute(StaticKey key, bool value);
   // Appends without looking for an existing key: for fresh spans whose keys are distinct.
-  void AddAttribute(StaticKey key, AttributeValue value);
+  void AddAttribute(StaticKey key, const AttributeValue& value);
   void SetStatus(SpanStatus status, std::string_view message = {});
   // Adds the semantic-convention "exception" event.
   void RecordException(std::string_view type, std::string_view message);

@@ -12,8 +12,8 @@ Result<std::unique_ptr<TracingPipeline>> TracingPipeline::Create(const TracingCo
     return p;
   }
   std::string version;
-  for (const auto& a : config.resource.attributes)
-    if (a.key() == "service.version") version = std::get<std::string>(a.value);
+  if (auto v = config.resource.attributes.Find("service.version"))
+    if (const auto* s = std::get_if<std::string_view>(&*v)) version = std::string(*s);
   ExportFailureHandler on_failure;
   if (logger != nullptr) {
     // Only the export thread calls this: plain members suffice for the rate limit.
