@@ -17,20 +17,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kSlice{50};
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 Status Unavailable(std::string msg) { return Status::Error(Code::kUnavailable, std::move(msg)); }
 
 // Waits for `events` on fd; ok when ready, error on timeout/cancel/poll failure.
@@ -116,25 +102,27 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   return out;
 }
 
-Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
-                              const HttpHeaders& headers, std::string_view body,
-                              SteadyClock::time_point deadline, const std::atomic<bool>* cancel) {
+void HttpPostClient::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Status HttpPostClient::Connect(SteadyClock::time_point deadline, const std::atomic<bool>* cancel) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  const std::string port = std::to_string(url.port);
-  if (int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    return Unavailable("resolve " + url.host + ": " + ::gai_strerror(rc));
+  const std::string port = std::to_string(url_.port);
+  if (int rc = ::getaddrinfo(url_.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    return Unavailable("resolve " + url_.host + ": " + ::gai_strerror(rc));
   }
   std::string last_error = "no address";
-  int connected = -1;
-  for (addrinfo* ai = res; ai != nullptr && connected < 0; ai = ai->ai_next) {
+  for (addrinfo* ai = res; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
     int fd =
         ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-      connected = fd;
+      fd_ = fd;
       break;
     }
     if (errno != EINPROGRESS) {
@@ -146,7 +134,7 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
     int err = 0;
     socklen_t len = sizeof err;
     if (w.ok() && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-      connected = fd;
+      fd_ = fd;
       break;
     }
     last_error = w.ok() ? std::string("connect: ") + std::strerror(err) : "connect: " + w.message();
@@ -154,42 +142,46 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
     if (!w.ok()) break;
   }
   ::freeaddrinfo(res);
-  if (connected < 0) return Unavailable(last_error);
-  Fd sock(connected);
+  if (fd_ < 0) return Unavailable(last_error);
+  ++connections_opened_;
+  return Status::Ok();
+}
 
-  std::string req;
-  req.reserve(256 + body.size());
-  req += "POST ";
-  req += url.path;
-  req += " HTTP/1.1\r\nHost: ";
-  req += url.host_header;
-  req += "\r\nContent-Type: ";
-  req += content_type;
-  req += "\r\nContent-Length: ";
-  req += std::to_string(body.size());
-  req += "\r\nConnection: close\r\nUser-Agent: astraguard-otlp/1\r\n";
-  for (const auto& [k, v] : headers) {
-    req += k;
-    req += ": ";
-    req += v;
-    req += "\r\n";
-  }
-  req += "\r\n";
-  req.append(body);
+namespace {
 
+// True when an idle kept-alive connection was closed by the server (EOF, reset, or bytes we
+// never asked for): it must not carry the next request.
+bool IdleConnectionBroken(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;  // readable or error while idle, or poll failed
+}
+
+struct Exchange {
+  Result<HttpResponse> response = Status::Error(Code::kUnavailable, "not sent");
+  bool dropped = false;     // the server closed or reset it before any response byte
+  bool keep_alive = false;  // the connection may carry another request
+};
+
+Exchange SendAndReceive(int fd, std::string_view request, SteadyClock::time_point deadline,
+                        const std::atomic<bool>* cancel) {
+  Exchange x;
   std::size_t sent = 0;
-  while (sent < req.size()) {
-    ssize_t n = ::send(sock.get(), req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      if (Status w = WaitFor(sock.get(), POLLOUT, deadline, cancel); !w.ok())
-        return Unavailable("send: " + w.message());
+      if (Status w = WaitFor(fd, POLLOUT, deadline, cancel); !w.ok()) {
+        x.response = Unavailable("send: " + w.message());
+        return x;
+      }
       continue;
     }
-    return Unavailable(std::string("send: ") + std::strerror(errno));
+    x.dropped = errno == EPIPE || errno == ECONNRESET;
+    x.response = Unavailable(std::string("send: ") + std::strerror(errno));
+    return x;
   }
 
   // Read until the headers plus Content-Length bytes (or the chunked terminator, or EOF).
@@ -197,6 +189,8 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
   std::size_t header_end = std::string::npos;
   std::optional<std::size_t> content_length;
   bool chunked = false;
+  bool close_requested = false;
+  bool eof = false;
   HttpResponse resp;
   char buf[4096];
   for (;;) {
@@ -205,7 +199,7 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
       if (content_length && have >= *content_length) break;
       if (chunked && in.size() >= 5 && in.compare(in.size() - 5, 5, "0\r\n\r\n") == 0) break;
     }
-    ssize_t n = ::recv(sock.get(), buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n > 0) {
       in.append(buf, static_cast<std::size_t>(n));
       if (header_end == std::string::npos) {
@@ -214,14 +208,20 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
           header_end = pos + 4;
           std::string_view head(in.data(), pos);
           // Status line: HTTP/1.x NNN reason
-          if (head.size() < 12 || head.substr(0, 5) != "HTTP/")
-            return Status::Error(Code::kInternal, "malformed HTTP response");
+          if (head.size() < 12 || head.substr(0, 5) != "HTTP/") {
+            x.response = Status::Error(Code::kInternal, "malformed HTTP response");
+            return x;
+          }
           std::size_t sp = head.find(' ');
           int code = 0;
           auto r = std::from_chars(head.data() + sp + 1,
                                    head.data() + std::min(head.size(), sp + 4), code);
-          if (r.ec != std::errc()) return Status::Error(Code::kInternal, "malformed status line");
+          if (r.ec != std::errc()) {
+            x.response = Status::Error(Code::kInternal, "malformed status line");
+            return x;
+          }
           resp.status = code;
+          close_requested = head.substr(0, 8) == "HTTP/1.0";
           std::size_t line_start = head.find("\r\n");
           while (line_start != std::string_view::npos && line_start < head.size()) {
             line_start += 2;
@@ -240,6 +240,8 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
                   content_length = cl;
               } else if (IEquals(name, "transfer-encoding")) {
                 chunked = value.find("chunked") != std::string_view::npos;
+              } else if (IEquals(name, "connection")) {
+                close_requested = IEquals(value, "close");
               } else if (IEquals(name, "retry-after")) {
                 long secs = 0;
                 auto rr = std::from_chars(value.data(), value.data() + value.size(), secs);
@@ -254,17 +256,71 @@ Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
       }
       continue;
     }
-    if (n == 0) break;  // EOF
+    if (n == 0) {
+      eof = true;
+      break;
+    }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      if (Status w = WaitFor(sock.get(), POLLIN, deadline, cancel); !w.ok())
-        return Unavailable("recv: " + w.message());
+      if (Status w = WaitFor(fd, POLLIN, deadline, cancel); !w.ok()) {
+        x.response = Unavailable("recv: " + w.message());
+        return x;
+      }
       continue;
     }
-    return Unavailable(std::string("recv: ") + std::strerror(errno));
+    x.dropped = in.empty() && errno == ECONNRESET;
+    x.response = Unavailable(std::string("recv: ") + std::strerror(errno));
+    return x;
   }
-  if (header_end == std::string::npos) return Unavailable("connection closed before response");
+  if (header_end == std::string::npos) {
+    x.dropped = in.empty();
+    x.response = Unavailable("connection closed before response");
+    return x;
+  }
+  x.keep_alive = !eof && !close_requested && (content_length.has_value() || chunked);
   resp.body = in.substr(header_end);
-  return resp;
+  x.response = std::move(resp);
+  return x;
 }
+
+}  // namespace
+
+Result<HttpResponse> HttpPostClient::Post(std::string_view content_type,
+                                          const HttpHeaders& headers, std::string_view body,
+                                          SteadyClock::time_point deadline,
+                                          const std::atomic<bool>* cancel) {
+  std::string req;
+  req.reserve(256 + body.size());
+  req += "POST ";
+  req += url_.path;
+  req += " HTTP/1.1\r\nHost: ";
+  req += url_.host_header;
+  req += "\r\nContent-Type: ";
+  req += content_type;
+  req += "\r\nContent-Length: ";
+  req += std::to_string(body.size());
+  req += "\r\nUser-Agent: astraguard-otlp/1\r\n";
+  for (const auto& [k, v] : headers) {
+    req += k;
+    req += ": ";
+    req += v;
+    req += "\r\n";
+  }
+  req += "\r\n";
+  req.append(body);
+
+  if (fd_ >= 0 && IdleConnectionBroken(fd_)) Close();
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = fd_ >= 0;
+    if (!reused) {
+      if (Status c = Connect(deadline, cancel); !c.ok()) return c;
+    }
+    Exchange x = SendAndReceive(fd_, req, deadline, cancel);
+    if (!x.keep_alive) Close();
+    // A kept-alive connection the server dropped just as we sent: once more on a new one.
+    if (!x.response.ok() && x.dropped && reused && attempt == 0) continue;
+    return std::move(x.response);
+  }
+}
+
 
 }  // namespace astraguard::obs

@@ -1,9 +1,12 @@
 #pragma once
 // A minimal blocking HTTP/1.1 POST client for the OTLP exporter's background thread.
-// Plain http only (Jaeger's OTLP receiver inside the deployment network); one connection per
-// request ("Connection: close"). Every step (resolve excepted) is bounded by `deadline` and
-// polled in short slices so `cancel` can abort a request in flight.
-// Thread-safety: functions are reentrant; no shared state.
+// Plain http only (Jaeger's OTLP receiver inside the deployment network). The connection is
+// kept alive between requests; it is reopened when the server closed it (checked before each
+// request, and a request that failed on a reused connection before any response byte arrived is
+// sent once more on a fresh one), when a response asks for close or is delimited by EOF, and
+// after any error. Every step (resolve excepted) is bounded by `deadline` and polled in short
+// slices so `cancel` can abort a request in flight.
+// Thread-safety: ParseHttpUrl is pure; an HttpPostClient is used by one thread at a time.
 
 #include <atomic>
 #include <chrono>
@@ -36,11 +39,29 @@ struct HttpResponse {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-// Sends one POST and reads the response. Returns kUnavailable for connection errors,
-// timeouts and cancellation (message says which), kInternal for unparsable responses.
-Result<HttpResponse> HttpPost(const HttpUrl& url, std::string_view content_type,
-                              const HttpHeaders& headers, std::string_view body,
-                              std::chrono::steady_clock::time_point deadline,
-                              const std::atomic<bool>* cancel = nullptr);
+class HttpPostClient {
+ public:
+  explicit HttpPostClient(HttpUrl url) : url_(std::move(url)) {}
+  ~HttpPostClient() { Close(); }
+  HttpPostClient(const HttpPostClient&) = delete;
+  HttpPostClient& operator=(const HttpPostClient&) = delete;
+
+  // Sends one POST to the URL's path and reads the response. Returns kUnavailable for
+  // connection errors, timeouts and cancellation (message says which), kInternal for
+  // unparsable responses.
+  Result<HttpResponse> Post(std::string_view content_type, const HttpHeaders& headers,
+                            std::string_view body, std::chrono::steady_clock::time_point deadline,
+                            const std::atomic<bool>* cancel = nullptr);
+
+  std::uint64_t connections_opened() const { return connections_opened_; }
+
+ private:
+  Status Connect(std::chrono::steady_clock::time_point deadline, const std::atomic<bool>* cancel);
+  void Close();
+
+  const HttpUrl url_;
+  int fd_ = -1;
+  std::uint64_t connections_opened_ = 0;
+};
 
 }  // namespace astraguard::obs

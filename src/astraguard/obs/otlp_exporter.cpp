@@ -19,7 +19,7 @@ Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
 OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
                                    InstrumentationScope scope, ExportFailureHandler on_failure)
     : config_(config),
-      url_(std::move(url)),
+      client_(std::move(url)),
       resource_(std::move(resource)),
       scope_(std::move(scope)),
       on_failure_(std::move(on_failure)) {}
@@ -41,7 +41,7 @@ ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     const auto attempt_deadline = std::min(deadline, SteadyClock::now() + config_.timeout);
     requests_.fetch_add(1);
-    auto resp = HttpPost(url_, content_type, config_.headers, body, attempt_deadline, &shutdown_);
+    auto resp = client_.Post(content_type, config_.headers, body, attempt_deadline, &shutdown_);
     if (!resp.ok()) {
       last_status_.store(0);
       status = 0;

@@ -66,7 +66,7 @@ class OtlpHttpExporter final : public SpanExporter {
                    InstrumentationScope scope, ExportFailureHandler on_failure);
 
   const OtlpExporterConfig config_;
-  const HttpUrl url_;
+  HttpPostClient client_;  // used by the export thread only
   const Resource resource_;
   const InstrumentationScope scope_;
   const ExportFailureHandler on_failure_;
