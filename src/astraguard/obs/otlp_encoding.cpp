@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 #include "astraguard/obs/json_text.hpp"
@@ -13,16 +14,22 @@ namespace astraguard::obs {
 namespace {
 
 // ---- protobuf wire format ----
-// Two passes over the batch: the first computes the exact size of every nested message (pure
-// arithmetic, plus the UTF-8 check of each string), the second writes into a buffer resized once
-// to the exact total through a raw cursor: no capacity checks, no length placeholders, no memmove.
-// Lengths are canonical (minimal) varints. Every field number written here is < 16, so every tag
-// is a single byte.
+// Two passes over the batch. Pass 1 computes the exact size of every nested message (pure
+// arithmetic on string lengths). Pass 2 writes through a raw `char*` cursor with no capacity
+// checks, length placeholders or memmoves, each length a canonical (minimal) varint. It stages
+// the output in a small stack buffer appended to the (pre-reserved) result, so the result is
+// never zero-filled first. Strings are checked for UTF-8 while they are copied: the bytes are
+// loaded anyway, so an all-ASCII string costs one extra OR. If a string turns out to be invalid
+// UTF-8 (rare), the batch is encoded again with every string validated up front and invalid ones
+// replaced by SanitizeUtf8 (which changes their length, hence the sizes).
+// Every field number written here is < 16, so every tag is a single byte.
 enum WireType : std::uint8_t { kVarint = 0, kFixed64 = 1, kLen = 2 };
 
 constexpr char Tag(std::uint32_t field, WireType wt) {
   return static_cast<char>((field << 3) | wt);
 }
+
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 
 inline std::size_t VarintSize(std::uint64_t v) {
   if (v < 0x80) [[likely]] return 1;
@@ -47,31 +54,6 @@ inline char* PutLenHeader(char* p, char tag, std::size_t len) {
   *p++ = tag;
   return PutVarint(p, len);
 }
-// Copies n bytes; short copies inline (two overlapping loads/stores stay within [src, src+n)).
-inline char* CopyBytes(char* p, const char* src, std::size_t n) {
-  if (n >= 8 && n <= 16) {
-    std::uint64_t a, b;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(p, &a, 8);
-    std::memcpy(p + n - 8, &b, 8);
-  } else if (n >= 4 && n < 8) {
-    std::uint32_t a, b;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(p, &a, 4);
-    std::memcpy(p + n - 4, &b, 4);
-  } else if (n > 16) {
-    std::memcpy(p, src, n);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) p[i] = src[i];
-  }
-  return p + n;
-}
-inline char* PutBytes(char* p, char tag, std::string_view b) {
-  p = PutLenHeader(p, tag, b.size());
-  return CopyBytes(p, b.data(), b.size());
-}
 inline char* PutFixed64(char* p, char tag, std::uint64_t v) {
   *p++ = tag;
   if constexpr (std::endian::native == std::endian::little) {
@@ -85,52 +67,111 @@ inline char* PutUint(char* p, char tag, std::uint64_t v) {
   *p++ = tag;
   return PutVarint(p, v);
 }
+
+inline std::uint64_t Load64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint32_t Load32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline void Store64(char* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
+inline void Store32(char* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
+
+// True when every byte is < 0x80 (then the string is valid UTF-8).
+inline bool IsAscii(const char* p, std::size_t n) {
+  std::uint64_t acc = 0;
+  for (; n >= 8; p += 8, n -= 8) acc |= Load64(p);
+  for (; n > 0; ++p, --n) acc |= static_cast<std::uint8_t>(*p);
+  return (acc & kHighBits) == 0;
+}
+
+// Copies n bytes to p and returns the OR of the copied words (its high bits tell whether any
+// byte is >= 0x80). Loads stay within [src, src + n): short copies use overlapping words.
+inline std::uint64_t CopyAndOr(char* p, const char* src, std::size_t n) {
+  if (n >= 8) {
+    if (n <= 16) {
+      const std::uint64_t a = Load64(src), b = Load64(src + n - 8);
+      Store64(p, a);
+      Store64(p + n - 8, b);
+      return a | b;
+    }
+    if (n <= 32) {
+      const std::uint64_t a = Load64(src), b = Load64(src + 8);
+      const std::uint64_t c = Load64(src + n - 16), d = Load64(src + n - 8);
+      Store64(p, a);
+      Store64(p + 8, b);
+      Store64(p + n - 16, c);
+      Store64(p + n - 8, d);
+      return a | b | c | d;
+    }
+    std::memcpy(p, src, n);
+    return IsAscii(src, n) ? 0 : kHighBits;
+  }
+  if (n >= 4) {
+    const std::uint32_t a = Load32(src), b = Load32(src + n - 4);
+    Store32(p, a);
+    Store32(p + n - 4, b);
+    return a | b;
+  }
+  std::uint64_t acc = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] = src[i];
+    acc |= static_cast<std::uint8_t>(src[i]);
+  }
+  return acc;
+}
+
+// Output cursor of the writing pass. Functions that write copy it into locals (`char* p`,
+// `bool bad`) and store it back when done: a cursor kept in memory would have to be reloaded
+// after every byte store (char stores may alias anything).
+struct Out {
+  char* p;
+  bool invalid_utf8 = false;  // set when a string field was not valid UTF-8
+};
+
+// Bytes that need no UTF-8 check (ids, literal keys from our code).
+inline char* PutBytes(char* p, char tag, std::string_view b) {
+  p = PutLenHeader(p, tag, b.size());
+  CopyAndOr(p, b.data(), b.size());
+  return p + b.size();
+}
+// A protobuf `string` field: copied as is and checked on the way (sets `bad` if invalid).
+inline char* PutString(char* p, bool& bad, char tag, std::string_view s) {
+  p = PutLenHeader(p, tag, s.size());
+  const std::uint64_t high = CopyAndOr(p, s.data(), s.size()) & kHighBits;
+  if (high != 0) [[unlikely]] bad |= !IsValidUtf8(s);
+  return p + s.size();
+}
+
 template <std::size_t N>
 std::string_view AsBytes(const std::array<std::uint8_t, N>& a) {
   return {reinterpret_cast<const char*>(a.data()), N};
 }
 // SpanId::IsValid (not all zero), inline.
 inline bool IsValidSpanId(const SpanId& id) {
-  std::uint64_t v;
-  static_assert(sizeof id.bytes == sizeof v);
-  std::memcpy(&v, id.bytes.data(), sizeof v);
-  return v != 0;
+  static_assert(sizeof id.bytes == 8);
+  return Load64(reinterpret_cast<const char*>(id.bytes.data())) != 0;
 }
 
-// True when every byte is < 0x80 (then the string is valid UTF-8). Inline word-at-a-time check
-// for the common case; anything else goes through IsValidUtf8.
-inline bool IsAscii(std::string_view s) {
-  const char* p = s.data();
-  std::size_t n = s.size();
-  std::uint64_t acc = 0;
-  if (n >= 8) {
-    std::uint64_t w;
-    for (; n > 8; p += 8, n -= 8) {
-      std::memcpy(&w, p, 8);
-      acc |= w;
-    }
-    std::memcpy(&w, p + n - 8, 8);  // the last 8 bytes (overlapping is harmless)
-    acc |= w;
-  } else if (n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    acc = a | b;
-  } else {
-    for (; n > 0; ++p, --n) acc |= static_cast<std::uint8_t>(*p);
-  }
-  return (acc & 0x8080808080808080ULL) == 0;
-}
+// How string fields are sized and written. Common case (AsIs): every string as it is, checked
+// while copied. Fallback (Sanitized): strings validated in the sizing pass, invalid ones replaced
+// by a sanitised copy recorded in the side store and looked up by address in the writing pass.
+struct AsIs {
+  std::string_view Size(std::string_view s) const { return s; }
+  std::string_view Write(std::string_view s) const { return s; }
+};
 
-// Sanitised replacements of the strings that are not valid UTF-8 (rare). Filled by the sizing
-// pass, looked up by the writing pass by the original string's address. Valid input leaves it
-// empty: no allocation and a single branch per lookup.
-class Utf8Fixes {
+class Sanitized {
  public:
   // Sizing pass: the text to write for `s` (records a sanitised copy when `s` is invalid).
-  std::string_view Check(std::string_view s) {
-    if (IsAscii(s)) [[likely]] return s;
-    return CheckNonAscii(s);
+  std::string_view Size(std::string_view s) {
+    if (IsAscii(s.data(), s.size()) || IsValidUtf8(s)) return s;
+    fixes_.push_back(Fix{s.data(), SanitizeUtf8(s)});
+    return fixes_.back().text;
   }
   // Between the passes.
   void Seal() {
@@ -138,10 +179,12 @@ class Utf8Fixes {
       return std::less<const char*>()(a.original, b.original);
     });
   }
-  // Writing pass: the text recorded for `s` by Check.
-  std::string_view Get(std::string_view s) const {
-    if (fixes_.empty()) return s;
-    return Find(s);
+  // Writing pass: the text recorded for `s` by Size.
+  std::string_view Write(std::string_view s) const {
+    auto it = std::lower_bound(
+        fixes_.begin(), fixes_.end(), s.data(),
+        [](const Fix& f, const char* d) { return std::less<const char*>()(f.original, d); });
+    return it != fixes_.end() && it->original == s.data() ? std::string_view(it->text) : s;
   }
 
  private:
@@ -149,43 +192,23 @@ class Utf8Fixes {
     const char* original;  // data() of the checked string; distinct strings have distinct data
     std::string text;
   };
-  std::string_view CheckNonAscii(std::string_view s) {
-    if (IsValidUtf8(s)) return s;
-    fixes_.push_back(Fix{s.data(), SanitizeUtf8(s)});
-    return fixes_.back().text;
-  }
-  std::string_view Find(std::string_view s) const {
-    auto it = std::lower_bound(
-        fixes_.begin(), fixes_.end(), s.data(),
-        [](const Fix& f, const char* d) { return std::less<const char*>()(f.original, d); });
-    return it != fixes_.end() && it->original == s.data() ? std::string_view(it->text) : s;
-  }
   std::vector<Fix> fixes_;
-};
-
-// Resolves a string through Utf8Fixes in the sizing pass (Check) or the writing pass (Get).
-struct CheckStrings {
-  Utf8Fixes& f;
-  std::string_view operator()(std::string_view s) const { return f.Check(s); }
-};
-struct GetStrings {
-  const Utf8Fixes& f;
-  std::string_view operator()(std::string_view s) const { return f.Get(s); }
 };
 
 // KeyValue { key=1; value=2 (AnyValue) }
 // AnyValue { string_value=1; bool_value=2; int_value=3; double_value=4 }
 struct KeyValueParts {
   std::string_view key;
-  std::string_view str;         // the string value, if any
-  std::size_t value_body = 0;   // AnyValue body size
-  std::size_t body = 0;         // KeyValue body size
+  std::string_view str;        // the string value, if any
+  std::size_t value_body = 0;  // AnyValue body size
+  std::size_t body = 0;        // KeyValue body size
 };
 
-template <typename Resolve>
-inline KeyValueParts ResolveKeyValue(const Attribute& a, Resolve resolve) {
+// A static key is a literal from our code: valid UTF-8, written without a check.
+template <bool kSizing, typename Strings>
+inline KeyValueParts ResolveKeyValue(const Attribute& a, Strings& strings) {
+  auto resolve = [&](std::string_view s) { return kSizing ? strings.Size(s) : strings.Write(s); };
   KeyValueParts kv;
-  // A static key is a literal from our code: valid UTF-8, no check needed.
   kv.key = a.static_key.data() != nullptr ? a.static_key : resolve(a.owned_key);
   switch (a.value.index()) {
     case 0:
@@ -208,93 +231,209 @@ inline KeyValueParts ResolveKeyValue(const Attribute& a, Resolve resolve) {
   return kv;
 }
 
-inline char* PutKeyValue(char* p, char tag, const Attribute& a, const KeyValueParts& kv) {
-  p = PutLenHeader(p, tag, kv.body);
-  p = PutBytes(p, Tag(1, kLen), kv.key);
-  p = PutLenHeader(p, Tag(2, kLen), kv.value_body);
-  switch (a.value.index()) {
-    case 0:
-      return PutBytes(p, Tag(1, kLen), kv.str);
-    case 1:
-      *p++ = Tag(2, kVarint);
-      *p++ = *std::get_if<1>(&a.value) ? 1 : 0;
-      return p;
-    case 2:
-      return PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(*std::get_if<2>(&a.value)));
-    case 3: {
-      std::uint64_t bits;
-      std::memcpy(&bits, std::get_if<3>(&a.value), sizeof bits);
-      return PutFixed64(p, Tag(4, kFixed64), bits);
-    }
-    default:
-      return p;
-  }
-}
-
-template <typename Resolve>
-std::size_t AttributesSize(const std::vector<Attribute>& attrs, Resolve resolve) {
+template <typename Strings>
+std::size_t AttributesSize(const std::vector<Attribute>& attrs, Strings& strings) {
   std::size_t n = 0;
-  for (const auto& a : attrs) n += LenFieldSize(ResolveKeyValue(a, resolve).body);
+  for (const auto& a : attrs) n += LenFieldSize(ResolveKeyValue<true>(a, strings).body);
   return n;
 }
-char* PutAttributes(char* p, char tag, const std::vector<Attribute>& attrs, GetStrings get) {
-  for (const auto& a : attrs) p = PutKeyValue(p, tag, a, ResolveKeyValue(a, get));
+
+template <typename Strings>
+char* PutAttributes(char* p, bool& bad, char tag, const std::vector<Attribute>& attrs,
+                    Strings& strings) {
+  for (const auto& a : attrs) {
+    const KeyValueParts kv = ResolveKeyValue<false>(a, strings);
+    p = PutLenHeader(p, tag, kv.body);
+    if (a.static_key.data() != nullptr) {
+      p = PutBytes(p, Tag(1, kLen), kv.key);
+    } else {
+      p = PutString(p, bad, Tag(1, kLen), kv.key);
+    }
+    p = PutLenHeader(p, Tag(2, kLen), kv.value_body);
+    switch (a.value.index()) {
+      case 0:
+        p = PutString(p, bad, Tag(1, kLen), kv.str);
+        break;
+      case 1:
+        p[0] = Tag(2, kVarint);
+        p[1] = *std::get_if<1>(&a.value) ? 1 : 0;
+        p += 2;
+        break;
+      case 2:
+        p = PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(*std::get_if<2>(&a.value)));
+        break;
+      case 3: {
+        std::uint64_t bits;
+        std::memcpy(&bits, std::get_if<3>(&a.value), sizeof bits);
+        p = PutFixed64(p, Tag(4, kFixed64), bits);
+        break;
+      }
+      default:
+        break;
+    }
+  }
   return p;
 }
 
 // Event { time_unix_nano=1 (fixed64); name=2; attributes=3 }
-template <typename Resolve>
-std::size_t EventBodySize(const SpanEvent& e, Resolve resolve) {
-  return 9 + LenFieldSize(resolve(e.name).size()) + AttributesSize(e.attributes, resolve);
+template <bool kSizing, typename Strings>
+std::size_t EventBodySize(const SpanEvent& e, Strings& strings) {
+  const std::string_view name = kSizing ? strings.Size(e.name) : strings.Write(e.name);
+  std::size_t n = 9 + LenFieldSize(name.size());
+  for (const auto& a : e.attributes) {
+    n += LenFieldSize(ResolveKeyValue<kSizing>(a, strings).body);
+  }
+  return n;
 }
 
 // Status { message=2; code=3 }
-template <typename Resolve>
-std::size_t StatusBodySize(const SpanData& s, Resolve resolve) {
+template <bool kSizing, typename Strings>
+std::size_t StatusBodySize(const SpanData& s, Strings& strings) {
   std::size_t n = 1 + VarintSize(static_cast<std::uint64_t>(s.status));
-  if (!s.status_message.empty()) n += LenFieldSize(resolve(s.status_message).size());
+  if (!s.status_message.empty()) {
+    n += LenFieldSize(
+        (kSizing ? strings.Size(s.status_message) : strings.Write(s.status_message)).size());
+  }
   return n;
 }
 
 // Span { trace_id=1; span_id=2; trace_state=3; parent_span_id=4; name=5; kind=6;
 //        start_time_unix_nano=7 (fixed64); end_time_unix_nano=8 (fixed64); attributes=9;
 //        events=11; status=15 }
-// Sizing pass only (validates the span's strings).
-std::size_t SpanBodySize(const SpanData& s, CheckStrings check) {
+template <typename Strings>
+std::size_t SpanBodySize(const SpanData& s, Strings& strings) {
   std::size_t n = LenFieldSize(16) + LenFieldSize(8) + 9 + 9;  // ids and timestamps
-  if (!s.trace_state.empty()) n += LenFieldSize(check(s.trace_state).size());
+  if (!s.trace_state.empty()) n += LenFieldSize(strings.Size(s.trace_state).size());
   if (IsValidSpanId(s.parent_span_id)) n += LenFieldSize(8);
-  n += LenFieldSize(check(s.name).size());
+  n += LenFieldSize(strings.Size(s.name).size());
   n += 1 + VarintSize(static_cast<std::uint64_t>(s.kind));
-  n += AttributesSize(s.attributes, check);
-  for (const auto& e : s.events) n += LenFieldSize(EventBodySize(e, check));
-  if (s.status != SpanStatus::kUnset) n += LenFieldSize(StatusBodySize(s, check));
+  n += AttributesSize(s.attributes, strings);
+  for (const auto& e : s.events) n += LenFieldSize(EventBodySize<true>(e, strings));
+  if (s.status != SpanStatus::kUnset) n += LenFieldSize(StatusBodySize<true>(s, strings));
   return n;
 }
 
-char* PutSpan(char* p, char tag, const SpanData& s, std::size_t body, GetStrings get) {
-  p = PutLenHeader(p, tag, body);
+template <typename Strings>
+void PutSpan(Out& o, const SpanData& s, std::size_t body, Strings& strings) {
+  char* p = o.p;
+  bool bad = false;
+  p = PutLenHeader(p, Tag(2, kLen), body);  // ScopeSpans.spans
   p = PutBytes(p, Tag(1, kLen), AsBytes(s.trace_id.bytes));
   p = PutBytes(p, Tag(2, kLen), AsBytes(s.span_id.bytes));
-  if (!s.trace_state.empty()) p = PutBytes(p, Tag(3, kLen), get(s.trace_state));
+  if (!s.trace_state.empty()) p = PutString(p, bad, Tag(3, kLen), strings.Write(s.trace_state));
   if (IsValidSpanId(s.parent_span_id)) p = PutBytes(p, Tag(4, kLen), AsBytes(s.parent_span_id.bytes));
-  p = PutBytes(p, Tag(5, kLen), get(s.name));
+  p = PutString(p, bad, Tag(5, kLen), strings.Write(s.name));
   p = PutUint(p, Tag(6, kVarint), static_cast<std::uint64_t>(s.kind));
   p = PutFixed64(p, Tag(7, kFixed64), s.start_unix_nano);
   p = PutFixed64(p, Tag(8, kFixed64), s.end_unix_nano);
-  p = PutAttributes(p, Tag(9, kLen), s.attributes, get);
+  p = PutAttributes(p, bad, Tag(9, kLen), s.attributes, strings);
   for (const auto& e : s.events) {
-    p = PutLenHeader(p, Tag(11, kLen), EventBodySize(e, get));
+    p = PutLenHeader(p, Tag(11, kLen), EventBodySize<false>(e, strings));
     p = PutFixed64(p, Tag(1, kFixed64), e.time_unix_nano);
-    p = PutBytes(p, Tag(2, kLen), get(e.name));
-    p = PutAttributes(p, Tag(3, kLen), e.attributes, get);
+    p = PutString(p, bad, Tag(2, kLen), strings.Write(e.name));
+    p = PutAttributes(p, bad, Tag(3, kLen), e.attributes, strings);
   }
   if (s.status != SpanStatus::kUnset) {
-    p = PutLenHeader(p, Tag(15, kLen), StatusBodySize(s, get));
-    if (!s.status_message.empty()) p = PutBytes(p, Tag(2, kLen), get(s.status_message));
+    p = PutLenHeader(p, Tag(15, kLen), StatusBodySize<false>(s, strings));
+    if (!s.status_message.empty()) {
+      p = PutString(p, bad, Tag(2, kLen), strings.Write(s.status_message));
+    }
     p = PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(s.status));
   }
-  return p;
+  o.p = p;
+  o.invalid_utf8 |= bad;
+}
+
+// Appends pieces of known exact size to `out` (reserved to the final size by the caller):
+// pieces are written to a stack buffer flushed with append; a piece larger than the buffer
+// is written directly into `out`.
+class StagedWriter {
+ public:
+  explicit StagedWriter(std::string& out) : out_(out) {}
+
+  // `write(Out&)` must write exactly `n` bytes. Returns false if a string was invalid UTF-8.
+  template <typename WriteFn>
+  bool Piece(std::size_t n, WriteFn write) {
+    if (n > static_cast<std::size_t>(end_ - o_.p)) {
+      Flush();
+      if (n > sizeof buf_) {
+        const std::size_t old = out_.size();
+        out_.resize(old + n);
+        Out direct{out_.data() + old};
+        write(direct);
+        assert(direct.p == out_.data() + out_.size());
+        o_.invalid_utf8 |= direct.invalid_utf8;
+        return !o_.invalid_utf8;
+      }
+    }
+    [[maybe_unused]] const char* start = o_.p;
+    write(o_);
+    assert(o_.p == start + n);
+    return !o_.invalid_utf8;
+  }
+  void Flush() {
+    out_.append(buf_, static_cast<std::size_t>(o_.p - buf_));
+    o_.p = buf_;
+  }
+
+ private:
+  static constexpr std::size_t kBufferSize = 2048;
+  std::string& out_;
+  char buf_[kBufferSize];
+  Out o_{buf_};
+  const char* const end_ = buf_ + kBufferSize;
+};
+
+// Encodes the request; returns false (and a partial `out`) if a string written as is was not
+// valid UTF-8, which only happens with AsIs.
+template <typename Strings>
+bool EncodeRequest(const Resource& resource, const InstrumentationScope& scope,
+                   const SpanBatch& spans, Strings& strings, std::string& out) {
+  // Pass 1: sizes. ExportTraceServiceRequest { resource_spans=1 }
+  //   ResourceSpans { resource=1; scope_spans=2 }, Resource { attributes=1 },
+  //   ScopeSpans { scope=1; spans=2 }, InstrumentationScope { name=1; version=2 }
+  const std::size_t resource_body = AttributesSize(resource.attributes, strings);
+  std::size_t scope_body = LenFieldSize(strings.Size(scope.name).size());
+  if (!scope.version.empty()) scope_body += LenFieldSize(strings.Size(scope.version).size());
+  std::vector<std::size_t> span_bodies(spans.size());
+  std::size_t spans_size = 0;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    span_bodies[i] = SpanBodySize(*spans[i], strings);
+    spans_size += LenFieldSize(span_bodies[i]);
+  }
+  const std::size_t scope_spans_body = LenFieldSize(scope_body) + spans_size;
+  const std::size_t resource_spans_body =
+      LenFieldSize(resource_body) + LenFieldSize(scope_spans_body);
+  const std::size_t total = LenFieldSize(resource_spans_body);
+  if constexpr (std::is_same_v<Strings, Sanitized>) strings.Seal();
+
+  // Pass 2: write.
+  out.clear();
+  out.reserve(total);
+  StagedWriter w(out);
+  const bool ok = w.Piece(total - spans_size, [&](Out& o) {
+    char* p = o.p;
+    bool bad = false;
+    p = PutLenHeader(p, Tag(1, kLen), resource_spans_body);
+    p = PutLenHeader(p, Tag(1, kLen), resource_body);
+    p = PutAttributes(p, bad, Tag(1, kLen), resource.attributes, strings);
+    p = PutLenHeader(p, Tag(2, kLen), scope_spans_body);
+    p = PutLenHeader(p, Tag(1, kLen), scope_body);
+    p = PutString(p, bad, Tag(1, kLen), strings.Write(scope.name));
+    if (!scope.version.empty()) p = PutString(p, bad, Tag(2, kLen), strings.Write(scope.version));
+    o.p = p;
+    o.invalid_utf8 |= bad;
+  });
+  if (!ok) return false;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const std::size_t body = span_bodies[i];
+    if (!w.Piece(LenFieldSize(body), [&](Out& o) { PutSpan(o, *spans[i], body, strings); })) {
+      return false;
+    }
+  }
+  w.Flush();
+  assert(out.size() == total);
+  return true;
 }
 
 // ---- OTLP/JSON ----
@@ -391,40 +530,11 @@ void JsonSpan(std::string& out, const SpanData& s) {
 
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
-  // Pass 1: sizes. ExportTraceServiceRequest { resource_spans=1 }
-  //   ResourceSpans { resource=1; scope_spans=2 }, Resource { attributes=1 },
-  //   ScopeSpans { scope=1; spans=2 }, InstrumentationScope { name=1; version=2 }
-  Utf8Fixes fixes;
-  const CheckStrings check{fixes};
-  const std::size_t resource_body = AttributesSize(resource.attributes, check);
-  std::size_t scope_body = LenFieldSize(check(scope.name).size());
-  if (!scope.version.empty()) scope_body += LenFieldSize(check(scope.version).size());
-  std::vector<std::size_t> span_bodies(spans.size());
-  std::size_t scope_spans_body = LenFieldSize(scope_body);
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    span_bodies[i] = SpanBodySize(*spans[i], check);
-    scope_spans_body += LenFieldSize(span_bodies[i]);
-  }
-  const std::size_t resource_spans_body =
-      LenFieldSize(resource_body) + LenFieldSize(scope_spans_body);
-  fixes.Seal();
-
-  // Pass 2: write.
-  const GetStrings get{fixes};
   std::string out;
-  out.resize(LenFieldSize(resource_spans_body));
-  char* p = out.data();
-  p = PutLenHeader(p, Tag(1, kLen), resource_spans_body);
-  p = PutLenHeader(p, Tag(1, kLen), resource_body);
-  p = PutAttributes(p, Tag(1, kLen), resource.attributes, get);
-  p = PutLenHeader(p, Tag(2, kLen), scope_spans_body);
-  p = PutLenHeader(p, Tag(1, kLen), scope_body);
-  p = PutBytes(p, Tag(1, kLen), get(scope.name));
-  if (!scope.version.empty()) p = PutBytes(p, Tag(2, kLen), get(scope.version));
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    p = PutSpan(p, Tag(2, kLen), *spans[i], span_bodies[i], get);
-  }
-  assert(p == out.data() + out.size());
+  AsIs as_is;
+  if (EncodeRequest(resource, scope, spans, as_is, out)) return out;
+  Sanitized sanitized;  // some string is not valid UTF-8: size and write the sanitised text
+  EncodeRequest(resource, scope, spans, sanitized, out);
   return out;
 }
 
