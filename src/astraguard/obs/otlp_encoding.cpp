@@ -197,44 +197,38 @@ class Sanitized {
 
 // KeyValue { key=1; value=2 (AnyValue) }
 // AnyValue { string_value=1; bool_value=2; int_value=3; double_value=4 }
-struct KeyValueParts {
-  std::string_view key;
-  std::string_view str;        // the string value, if any
-  std::size_t value_body = 0;  // AnyValue body size
-  std::size_t body = 0;        // KeyValue body size
-};
-
 // A static key is a literal from our code: valid UTF-8, written without a check.
-template <bool kSizing, typename Strings>
-inline KeyValueParts ResolveKeyValue(const Attribute& a, Strings& strings) {
-  auto resolve = [&](std::string_view s) { return kSizing ? strings.Size(s) : strings.Write(s); };
-  KeyValueParts kv;
-  kv.key = a.static_key.data() != nullptr ? a.static_key : resolve(a.owned_key);
-  switch (a.value.index()) {
-    case 0:
-      kv.str = resolve(*std::get_if<0>(&a.value));
-      kv.value_body = LenFieldSize(kv.str.size());
-      break;
+
+// AnyValue body size of a non-string value.
+inline std::size_t ScalarValueBody(const AttributeValue& v) {
+  switch (v.index()) {
     case 1:
-      kv.value_body = 2;
-      break;
+      return 2;
     case 2:
-      kv.value_body = 1 + VarintSize(static_cast<std::uint64_t>(*std::get_if<2>(&a.value)));
-      break;
+      return 1 + VarintSize(static_cast<std::uint64_t>(*std::get_if<2>(&v)));
     case 3:
-      kv.value_body = 9;
-      break;
+      return 9;
     default:  // valueless: an empty AnyValue
-      break;
+      return 0;
   }
-  kv.body = LenFieldSize(kv.key.size()) + LenFieldSize(kv.value_body);
-  return kv;
+}
+// KeyValue body size from the key length and the AnyValue body size.
+inline std::size_t KeyValueBody(std::size_t key_len, std::size_t value_body) {
+  if ((key_len | value_body) < 0x80) [[likely]] return 4 + key_len + value_body;
+  return LenFieldSize(key_len) + LenFieldSize(value_body);
 }
 
 template <typename Strings>
 std::size_t AttributesSize(const std::vector<Attribute>& attrs, Strings& strings) {
   std::size_t n = 0;
-  for (const auto& a : attrs) n += LenFieldSize(ResolveKeyValue<true>(a, strings).body);
+  for (const auto& a : attrs) {
+    const std::size_t key_len =
+        a.static_key.data() != nullptr ? a.static_key.size() : strings.Size(a.owned_key).size();
+    const std::size_t value_body = a.value.index() == 0
+                                       ? LenFieldSize(strings.Size(*std::get_if<0>(&a.value)).size())
+                                       : ScalarValueBody(a.value);
+    n += LenFieldSize(KeyValueBody(key_len, value_body));
+  }
   return n;
 }
 
@@ -242,17 +236,27 @@ template <typename Strings>
 char* PutAttributes(char* p, bool& bad, char tag, const std::vector<Attribute>& attrs,
                     Strings& strings) {
   for (const auto& a : attrs) {
-    const KeyValueParts kv = ResolveKeyValue<false>(a, strings);
-    p = PutLenHeader(p, tag, kv.body);
-    if (a.static_key.data() != nullptr) {
-      p = PutBytes(p, Tag(1, kLen), kv.key);
+    const bool static_key = a.static_key.data() != nullptr;
+    const std::string_view key = static_key ? a.static_key : strings.Write(a.owned_key);
+    const std::size_t index = a.value.index();
+    std::string_view str;
+    std::size_t value_body;
+    if (index == 0) {
+      str = strings.Write(*std::get_if<0>(&a.value));
+      value_body = LenFieldSize(str.size());
     } else {
-      p = PutString(p, bad, Tag(1, kLen), kv.key);
+      value_body = ScalarValueBody(a.value);
     }
-    p = PutLenHeader(p, Tag(2, kLen), kv.value_body);
-    switch (a.value.index()) {
+    p = PutLenHeader(p, tag, KeyValueBody(key.size(), value_body));
+    if (static_key) {
+      p = PutBytes(p, Tag(1, kLen), key);
+    } else {
+      p = PutString(p, bad, Tag(1, kLen), key);
+    }
+    p = PutLenHeader(p, Tag(2, kLen), value_body);
+    switch (index) {
       case 0:
-        p = PutString(p, bad, Tag(1, kLen), kv.str);
+        p = PutString(p, bad, Tag(1, kLen), str);
         break;
       case 1:
         p[0] = Tag(2, kVarint);
@@ -276,14 +280,20 @@ char* PutAttributes(char* p, bool& bad, char tag, const std::vector<Attribute>& 
 }
 
 // Event { time_unix_nano=1 (fixed64); name=2; attributes=3 }
+// The writing pass sizes events again with the text it writes (Strings::Write).
+template <typename Strings>
+struct WriteSizes {
+  Strings& strings;
+  std::string_view Size(std::string_view s) const { return strings.Write(s); }
+};
 template <bool kSizing, typename Strings>
 std::size_t EventBodySize(const SpanEvent& e, Strings& strings) {
-  const std::string_view name = kSizing ? strings.Size(e.name) : strings.Write(e.name);
-  std::size_t n = 9 + LenFieldSize(name.size());
-  for (const auto& a : e.attributes) {
-    n += LenFieldSize(ResolveKeyValue<kSizing>(a, strings).body);
+  if constexpr (kSizing) {
+    return 9 + LenFieldSize(strings.Size(e.name).size()) + AttributesSize(e.attributes, strings);
+  } else {
+    WriteSizes<Strings> w{strings};
+    return 9 + LenFieldSize(strings.Write(e.name).size()) + AttributesSize(e.attributes, w);
   }
-  return n;
 }
 
 // Status { message=2; code=3 }
