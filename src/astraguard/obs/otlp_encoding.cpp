@@ -33,7 +33,8 @@ constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 
 inline std::size_t VarintSize(std::uint64_t v) {
   if (v < 0x80) [[likely]] return 1;
-  return (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
+  // ceil(bit_width / 7) for bit_width 8..64, without a division.
+  return (static_cast<std::size_t>(std::bit_width(v)) * 9 + 64) >> 6;
 }
 // Size of a length-delimited field (tag, length, body) whose body is `body` bytes.
 inline std::size_t LenFieldSize(std::size_t body) { return 1 + VarintSize(body) + body; }
@@ -126,7 +127,7 @@ inline std::uint64_t CopyAndOr(char* p, const char* src, std::size_t n) {
 }
 
 // Output cursor of the writing pass. Functions that write copy it into locals (`char* p`,
-// `bool bad`) and store it back when done: a cursor kept in memory would have to be reloaded
+// `high`) and store it back when done: a cursor kept in memory would have to be reloaded
 // after every byte store (char stores may alias anything).
 struct Out {
   char* p;
@@ -139,11 +140,12 @@ inline char* PutBytes(char* p, char tag, std::string_view b) {
   CopyAndOr(p, b.data(), b.size());
   return p + b.size();
 }
-// A protobuf `string` field: copied as is and checked on the way (sets `bad` if invalid).
-inline char* PutString(char* p, bool& bad, char tag, std::string_view s) {
+// A protobuf `string` field, copied as is. ORs the copied words into `high`: if no byte has
+// its high bit set, every string written was ASCII, hence valid UTF-8; otherwise the caller
+// validates the strings it wrote (rare).
+inline char* PutString(char* p, std::uint64_t& high, char tag, std::string_view s) {
   p = PutLenHeader(p, tag, s.size());
-  const std::uint64_t high = CopyAndOr(p, s.data(), s.size()) & kHighBits;
-  if (high != 0) [[unlikely]] bad |= !IsValidUtf8(s);
+  high |= CopyAndOr(p, s.data(), s.size());
   return p + s.size();
 }
 
@@ -233,7 +235,7 @@ std::size_t AttributesSize(const std::vector<Attribute>& attrs, Strings& strings
 }
 
 template <typename Strings>
-char* PutAttributes(char* p, bool& bad, char tag, const std::vector<Attribute>& attrs,
+char* PutAttributes(char* p, std::uint64_t& high, char tag, const std::vector<Attribute>& attrs,
                     Strings& strings) {
   for (const auto& a : attrs) {
     const bool static_key = a.static_key.data() != nullptr;
@@ -251,12 +253,12 @@ char* PutAttributes(char* p, bool& bad, char tag, const std::vector<Attribute>& 
     if (static_key) {
       p = PutBytes(p, Tag(1, kLen), key);
     } else {
-      p = PutString(p, bad, Tag(1, kLen), key);
+      p = PutString(p, high, Tag(1, kLen), key);
     }
     p = PutLenHeader(p, Tag(2, kLen), value_body);
     switch (index) {
       case 0:
-        p = PutString(p, bad, Tag(1, kLen), str);
+        p = PutString(p, high, Tag(1, kLen), str);
         break;
       case 1:
         p[0] = Tag(2, kVarint);
@@ -323,35 +325,60 @@ std::size_t SpanBodySize(const SpanData& s, Strings& strings) {
   return n;
 }
 
+// Whether the strings PutAttributes / PutSpan wrote are valid UTF-8 (static keys excluded).
+template <typename Strings>
+bool AttributesValid(const std::vector<Attribute>& attrs, Strings& strings) {
+  for (const auto& a : attrs) {
+    if (a.static_key.data() == nullptr && !IsValidUtf8(strings.Write(a.owned_key))) return false;
+    if (a.value.index() == 0 && !IsValidUtf8(strings.Write(*std::get_if<0>(&a.value)))) {
+      return false;
+    }
+  }
+  return true;
+}
+template <typename Strings>
+bool SpanStringsValid(const SpanData& s, Strings& strings) {
+  if (!IsValidUtf8(strings.Write(s.trace_state)) || !IsValidUtf8(strings.Write(s.name)) ||
+      !AttributesValid(s.attributes, strings)) {
+    return false;
+  }
+  for (const auto& e : s.events) {
+    if (!IsValidUtf8(strings.Write(e.name)) || !AttributesValid(e.attributes, strings)) {
+      return false;
+    }
+  }
+  return s.status == SpanStatus::kUnset || IsValidUtf8(strings.Write(s.status_message));
+}
+
 template <typename Strings>
 void PutSpan(Out& o, const SpanData& s, std::size_t body, Strings& strings) {
   char* p = o.p;
-  bool bad = false;
+  std::uint64_t high = 0;
   p = PutLenHeader(p, Tag(2, kLen), body);  // ScopeSpans.spans
   p = PutBytes(p, Tag(1, kLen), AsBytes(s.trace_id.bytes));
   p = PutBytes(p, Tag(2, kLen), AsBytes(s.span_id.bytes));
-  if (!s.trace_state.empty()) p = PutString(p, bad, Tag(3, kLen), strings.Write(s.trace_state));
+  if (!s.trace_state.empty()) p = PutString(p, high, Tag(3, kLen), strings.Write(s.trace_state));
   if (IsValidSpanId(s.parent_span_id)) p = PutBytes(p, Tag(4, kLen), AsBytes(s.parent_span_id.bytes));
-  p = PutString(p, bad, Tag(5, kLen), strings.Write(s.name));
+  p = PutString(p, high, Tag(5, kLen), strings.Write(s.name));
   p = PutUint(p, Tag(6, kVarint), static_cast<std::uint64_t>(s.kind));
   p = PutFixed64(p, Tag(7, kFixed64), s.start_unix_nano);
   p = PutFixed64(p, Tag(8, kFixed64), s.end_unix_nano);
-  p = PutAttributes(p, bad, Tag(9, kLen), s.attributes, strings);
+  p = PutAttributes(p, high, Tag(9, kLen), s.attributes, strings);
   for (const auto& e : s.events) {
     p = PutLenHeader(p, Tag(11, kLen), EventBodySize<false>(e, strings));
     p = PutFixed64(p, Tag(1, kFixed64), e.time_unix_nano);
-    p = PutString(p, bad, Tag(2, kLen), strings.Write(e.name));
-    p = PutAttributes(p, bad, Tag(3, kLen), e.attributes, strings);
+    p = PutString(p, high, Tag(2, kLen), strings.Write(e.name));
+    p = PutAttributes(p, high, Tag(3, kLen), e.attributes, strings);
   }
   if (s.status != SpanStatus::kUnset) {
     p = PutLenHeader(p, Tag(15, kLen), StatusBodySize<false>(s, strings));
     if (!s.status_message.empty()) {
-      p = PutString(p, bad, Tag(2, kLen), strings.Write(s.status_message));
+      p = PutString(p, high, Tag(2, kLen), strings.Write(s.status_message));
     }
     p = PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(s.status));
   }
   o.p = p;
-  o.invalid_utf8 |= bad;
+  if ((high & kHighBits) != 0) [[unlikely]] o.invalid_utf8 |= !SpanStringsValid(s, strings);
 }
 
 // Appends pieces of known exact size to `out` (reserved to the final size by the caller):
@@ -423,16 +450,20 @@ bool EncodeRequest(const Resource& resource, const InstrumentationScope& scope,
   StagedWriter w(out);
   const bool ok = w.Piece(total - spans_size, [&](Out& o) {
     char* p = o.p;
-    bool bad = false;
+    std::uint64_t high = 0;
     p = PutLenHeader(p, Tag(1, kLen), resource_spans_body);
     p = PutLenHeader(p, Tag(1, kLen), resource_body);
-    p = PutAttributes(p, bad, Tag(1, kLen), resource.attributes, strings);
+    p = PutAttributes(p, high, Tag(1, kLen), resource.attributes, strings);
     p = PutLenHeader(p, Tag(2, kLen), scope_spans_body);
     p = PutLenHeader(p, Tag(1, kLen), scope_body);
-    p = PutString(p, bad, Tag(1, kLen), strings.Write(scope.name));
-    if (!scope.version.empty()) p = PutString(p, bad, Tag(2, kLen), strings.Write(scope.version));
+    p = PutString(p, high, Tag(1, kLen), strings.Write(scope.name));
+    if (!scope.version.empty()) p = PutString(p, high, Tag(2, kLen), strings.Write(scope.version));
     o.p = p;
-    o.invalid_utf8 |= bad;
+    if ((high & kHighBits) != 0) [[unlikely]] {
+      o.invalid_utf8 |= !AttributesValid(resource.attributes, strings) ||
+                        !IsValidUtf8(strings.Write(scope.name)) ||
+                        !IsValidUtf8(strings.Write(scope.version));
+    }
   });
   if (!ok) return false;
   for (std::size_t i = 0; i < spans.size(); ++i) {

@@ -547,6 +547,51 @@ TEST(OtlpProtobufTest, SanitizesInvalidUtf8EverywhereWithConsistentLengths) {
   }
 }
 
+TEST(OtlpProtobufTest, SanitizesAnInvalidStringInAnySinglePosition) {
+  // One invalid string in exactly one place of an otherwise valid (ASCII and multi-byte) request,
+  // in the last of several spans: each place must be noticed on its own.
+  const std::string bad = "caf\xc3(\xff";
+  const std::string fixed = SanitizeUtf8(bad);
+  for (int where = 0; where < 13; ++where) {
+    SCOPED_TRACE(where);
+    Resource r{{Attribute{"host.name", std::string("n\xc3\xa9")}, Attribute{"k", std::int64_t{1}}}};
+    InstrumentationScope sc{"astraguard", "1"};
+    SpanBatch b;
+    for (int i = 0; i < 4; ++i) {
+      auto s = PlainSpan("GET /r");
+      s->trace_state = "a=1";
+      s->attributes.push_back(Attribute{"key", std::string("value \xe2\x82\xac")});
+      s->attributes.push_back(Attribute{StaticKey("n"), std::int64_t{7}});
+      s->events.push_back(SpanEvent{"ev", 1, {Attribute{"ek", std::string("ev")}}});
+      s->status = SpanStatus::kError;
+      s->status_message = "boom";
+      b.push_back(std::move(s));
+    }
+    SpanData& last = *b.back();
+    switch (where) {
+      case 0: r.attributes[0].owned_key = bad; break;
+      case 1: r.attributes[0].value = bad; break;
+      case 2: sc.name = bad; break;
+      case 3: sc.version = bad; break;
+      case 4: last.name = bad; break;
+      case 5: last.trace_state = bad; break;
+      case 6: last.attributes[0].owned_key = bad; break;
+      case 7: last.attributes[0].value = bad; break;
+      case 8: last.events[0].name = bad; break;
+      case 9: last.events[0].attributes[0].owned_key = bad; break;
+      case 10: last.events[0].attributes[0].value = bad; break;
+      case 11: last.status_message = bad; break;
+      case 12:  // not written at all (status unset): nothing to sanitise
+        last.status = SpanStatus::kUnset;
+        last.status_message = bad;
+        break;
+    }
+    const std::string buf = EncodeChecked(r, sc, b);
+    EXPECT_EQ(buf.find(bad), std::string::npos);
+    if (where != 12) EXPECT_NE(buf.find(fixed), std::string::npos);
+  }
+}
+
 TEST(OtlpProtobufTest, EmptyBatchAndEmptyResource) {
   SpanBatch b;
   const std::string buf = EncodeChecked(Resource{}, {"astraguard", ""}, b);
