@@ -226,9 +226,17 @@ std::size_t AttributesSize(const std::vector<Attribute>& attrs, Strings& strings
   for (const auto& a : attrs) {
     const std::size_t key_len =
         a.static_key.data() != nullptr ? a.static_key.size() : strings.Size(a.owned_key).size();
-    const std::size_t value_body = a.value.index() == 0
-                                       ? LenFieldSize(strings.Size(*std::get_if<0>(&a.value)).size())
-                                       : ScalarValueBody(a.value);
+    std::size_t value_body;
+    if (a.value.index() == 0) {
+      const std::size_t str_len = strings.Size(*std::get_if<0>(&a.value)).size();
+      if ((key_len | str_len) < 0x40) [[likely]] {
+        n += 8 + key_len + str_len;  // every length one byte (see PutAttributes)
+        continue;
+      }
+      value_body = LenFieldSize(str_len);
+    } else {
+      value_body = ScalarValueBody(a.value);
+    }
     n += LenFieldSize(KeyValueBody(key_len, value_body));
   }
   return n;
@@ -245,7 +253,40 @@ char* PutAttributes(char* p, std::uint64_t& high, char tag, const std::vector<At
     std::size_t value_body;
     if (index == 0) {
       str = strings.Write(*std::get_if<0>(&a.value));
+      if ((key.size() | str.size()) < 0x40) [[likely]] {
+        // Every length fits one byte: KeyValue body = 2 + key + 2 + (2 + string).
+        p[0] = tag;
+        p[1] = static_cast<char>(6 + key.size() + str.size());
+        p[2] = Tag(1, kLen);
+        p[3] = static_cast<char>(key.size());
+        const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
+        if (!static_key) high |= key_high;
+        p += 4 + key.size();
+        p[0] = Tag(2, kLen);
+        p[1] = static_cast<char>(2 + str.size());
+        p[2] = Tag(1, kLen);
+        p[3] = static_cast<char>(str.size());
+        high |= CopyAndOr(p + 4, str.data(), str.size());
+        p += 4 + str.size();
+        continue;
+      }
       value_body = LenFieldSize(str.size());
+    } else if (index == 2 && key.size() < 0x40) [[likely]] {
+      // Every length fits one byte: KeyValue body = 2 + key + 2 + (1 + varint).
+      const auto v = static_cast<std::uint64_t>(*std::get_if<2>(&a.value));
+      const std::size_t int_body = 1 + VarintSize(v);
+      p[0] = tag;
+      p[1] = static_cast<char>(4 + key.size() + int_body);
+      p[2] = Tag(1, kLen);
+      p[3] = static_cast<char>(key.size());
+      const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
+      if (!static_key) high |= key_high;
+      p += 4 + key.size();
+      p[0] = Tag(2, kLen);
+      p[1] = static_cast<char>(int_body);
+      p[2] = Tag(3, kVarint);
+      p = PutVarint(p + 3, v);
+      continue;
     } else {
       value_body = ScalarValueBody(a.value);
     }

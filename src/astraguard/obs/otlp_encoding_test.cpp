@@ -459,6 +459,11 @@ TEST(OtlpProtobufTest, MatchesReferenceForStringLengthsAtVarintBoundaries) {
     s->parent_span_id = NewSpanId();
     s->attributes.push_back(Attribute{std::string(n, 'k'), text});
     s->attributes.push_back(Attribute{StaticKey("http.route"), text});
+    // Scalar values behind keys of every boundary length (the KeyValue length follows the key).
+    s->attributes.push_back(Attribute{std::string(n, 'i'), std::int64_t{-1}});  // 10-byte varint
+    s->attributes.push_back(Attribute{std::string(n, 'j'), std::int64_t{300}});
+    s->attributes.push_back(Attribute{std::string(n, 'b'), true});
+    s->attributes.push_back(Attribute{std::string(n, 'd'), 1.5});
     s->events.push_back(SpanEvent{text, 42, {Attribute{std::string(n, 'e'), text}}});
     s->status = SpanStatus::kError;
     s->status_message = text;
