@@ -1,6 +1,12 @@
 #include "astraguard/obs/otlp_encoding.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cassert>
 #include <cstring>
+#include <functional>
+#include <type_traits>
+#include <vector>
 
 #include "astraguard/obs/json_text.hpp"
 
@@ -8,124 +14,512 @@ namespace astraguard::obs {
 namespace {
 
 // ---- protobuf wire format ----
-enum WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLen = 2, kFixed32 = 5 };
+// Two passes over the batch. Pass 1 computes the exact size of every nested message (pure
+// arithmetic on string lengths). Pass 2 writes through a raw `char*` cursor with no capacity
+// checks, length placeholders or memmoves, each length a canonical (minimal) varint. It stages
+// the output in a small stack buffer appended to the (pre-reserved) result, so the result is
+// never zero-filled first. Strings are checked for UTF-8 while they are copied: the bytes are
+// loaded anyway, so an all-ASCII string costs one extra OR. If a string turns out to be invalid
+// UTF-8 (rare), the batch is encoded again with every string validated up front and invalid ones
+// replaced by SanitizeUtf8 (which changes their length, hence the sizes).
+// Every field number written here is < 16, so every tag is a single byte.
+enum WireType : std::uint8_t { kVarint = 0, kFixed64 = 1, kLen = 2 };
 
-inline void PutVarint(std::string& out, std::uint64_t v) {
-  if (v < 0x80) {
-    out.push_back(static_cast<char>(v));
-    return;
+constexpr char Tag(std::uint32_t field, WireType wt) {
+  return static_cast<char>((field << 3) | wt);
+}
+
+constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+
+inline std::size_t VarintSize(std::uint64_t v) {
+  if (v < 0x80) [[likely]] return 1;
+  // ceil(bit_width / 7) for bit_width 8..64, without a division.
+  return (static_cast<std::size_t>(std::bit_width(v)) * 9 + 64) >> 6;
+}
+// Size of a length-delimited field (tag, length, body) whose body is `body` bytes.
+inline std::size_t LenFieldSize(std::size_t body) { return 1 + VarintSize(body) + body; }
+
+inline char* PutVarint(char* p, std::uint64_t v) {
+  if (v < 0x80) [[likely]] {
+    *p = static_cast<char>(v);
+    return p + 1;
   }
   while (v >= 0x80) {
-    out += static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
+    *p++ = static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
     v >>= 7;
   }
-  out += static_cast<char>(v);
+  *p++ = static_cast<char>(v);
+  return p;
 }
-void PutTag(std::string& out, std::uint32_t field, WireType wt) {
-  PutVarint(out, (static_cast<std::uint64_t>(field) << 3) | wt);
+inline char* PutLenHeader(char* p, char tag, std::size_t len) {
+  *p++ = tag;
+  return PutVarint(p, len);
 }
-void PutFixed64(std::string& out, std::uint32_t field, std::uint64_t v) {
-  PutTag(out, field, kFixed64);
-  for (int i = 0; i < 8; ++i) out += static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-void PutBytes(std::string& out, std::uint32_t field, std::string_view b) {
-  PutTag(out, field, kLen);
-  PutVarint(out, b.size());
-  out.append(b);
-}
-void PutString(std::string& out, std::uint32_t field, std::string_view s) {
-  if (IsValidUtf8(s)) {
-    PutBytes(out, field, s);
+inline char* PutFixed64(char* p, char tag, std::uint64_t v) {
+  *p++ = tag;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(p, &v, 8);
   } else {
-    PutBytes(out, field, SanitizeUtf8(s));
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
   }
+  return p + 8;
 }
-void PutUint(std::string& out, std::uint32_t field, std::uint64_t v) {
-  PutTag(out, field, kVarint);
-  PutVarint(out, v);
+inline char* PutUint(char* p, char tag, std::uint64_t v) {
+  *p++ = tag;
+  return PutVarint(p, v);
 }
+
+inline std::uint64_t Load64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline std::uint32_t Load32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline void Store64(char* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
+inline void Store32(char* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
+
+// True when every byte is < 0x80 (then the string is valid UTF-8).
+inline bool IsAscii(const char* p, std::size_t n) {
+  std::uint64_t acc = 0;
+  for (; n >= 8; p += 8, n -= 8) acc |= Load64(p);
+  for (; n > 0; ++p, --n) acc |= static_cast<std::uint8_t>(*p);
+  return (acc & kHighBits) == 0;
+}
+
+// Copies n bytes to p and returns the OR of the copied words (its high bits tell whether any
+// byte is >= 0x80). Loads stay within [src, src + n): short copies use overlapping words.
+inline std::uint64_t CopyAndOr(char* p, const char* src, std::size_t n) {
+  if (n >= 8) {
+    if (n <= 16) {
+      const std::uint64_t a = Load64(src), b = Load64(src + n - 8);
+      Store64(p, a);
+      Store64(p + n - 8, b);
+      return a | b;
+    }
+    if (n <= 32) {
+      const std::uint64_t a = Load64(src), b = Load64(src + 8);
+      const std::uint64_t c = Load64(src + n - 16), d = Load64(src + n - 8);
+      Store64(p, a);
+      Store64(p + 8, b);
+      Store64(p + n - 16, c);
+      Store64(p + n - 8, d);
+      return a | b | c | d;
+    }
+    std::memcpy(p, src, n);
+    return IsAscii(src, n) ? 0 : kHighBits;
+  }
+  if (n >= 4) {
+    const std::uint32_t a = Load32(src), b = Load32(src + n - 4);
+    Store32(p, a);
+    Store32(p + n - 4, b);
+    return a | b;
+  }
+  std::uint64_t acc = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] = src[i];
+    acc |= static_cast<std::uint8_t>(src[i]);
+  }
+  return acc;
+}
+
+// Output cursor of the writing pass. Functions that write copy it into locals (`char* p`,
+// `high`) and store it back when done: a cursor kept in memory would have to be reloaded
+// after every byte store (char stores may alias anything).
+struct Out {
+  char* p;
+  bool invalid_utf8 = false;  // set when a string field was not valid UTF-8
+};
+
+// Bytes that need no UTF-8 check (ids, literal keys from our code).
+inline char* PutBytes(char* p, char tag, std::string_view b) {
+  p = PutLenHeader(p, tag, b.size());
+  CopyAndOr(p, b.data(), b.size());
+  return p + b.size();
+}
+// A protobuf `string` field, copied as is. ORs the copied words into `high`: if no byte has
+// its high bit set, every string written was ASCII, hence valid UTF-8; otherwise the caller
+// validates the strings it wrote (rare).
+inline char* PutString(char* p, std::uint64_t& high, char tag, std::string_view s) {
+  p = PutLenHeader(p, tag, s.size());
+  high |= CopyAndOr(p, s.data(), s.size());
+  return p + s.size();
+}
+
 template <std::size_t N>
 std::string_view AsBytes(const std::array<std::uint8_t, N>& a) {
   return {reinterpret_cast<const char*>(a.data()), N};
 }
-
-// Nested messages are written in place: a one-byte length placeholder, the body, then the
-// placeholder is patched (and widened with one memmove when the body is >= 128 bytes).
-std::size_t BeginMessage(std::string& out, std::uint32_t field) {
-  PutTag(out, field, kLen);
-  out.push_back('\0');
-  return out.size();
+// SpanId::IsValid (not all zero), inline.
+inline bool IsValidSpanId(const SpanId& id) {
+  static_assert(sizeof id.bytes == 8);
+  return Load64(reinterpret_cast<const char*>(id.bytes.data())) != 0;
 }
-void EndMessage(std::string& out, std::size_t body_start) {
-  const std::size_t len = out.size() - body_start;
-  if (len < 0x80) {
-    out[body_start - 1] = static_cast<char>(len);
-    return;
+
+// How string fields are sized and written. Common case (AsIs): every string as it is, checked
+// while copied. Fallback (Sanitized): strings validated in the sizing pass, invalid ones replaced
+// by a sanitised copy recorded in the side store and looked up by address in the writing pass.
+struct AsIs {
+  std::string_view Size(std::string_view s) const { return s; }
+  std::string_view Write(std::string_view s) const { return s; }
+};
+
+class Sanitized {
+ public:
+  // Sizing pass: the text to write for `s` (records a sanitised copy when `s` is invalid).
+  std::string_view Size(std::string_view s) {
+    if (IsAscii(s.data(), s.size()) || IsValidUtf8(s)) return s;
+    fixes_.push_back(Fix{s.data(), s.size(), SanitizeUtf8(s)});
+    return fixes_.back().text;
   }
-  std::string v;
-  PutVarint(v, len);
-  out.replace(body_start - 1, 1, v);
-}
-
-// AnyValue { string_value=1; bool_value=2; int_value=3; double_value=4; ... }
-void PutAnyValue(std::string& out, std::uint32_t field, const AttributeValue& v) {
-  const std::size_t m = BeginMessage(out, field);
-  if (const auto* s = std::get_if<std::string_view>(&v)) {
-    PutString(out, 1, *s);
-  } else if (const auto* b = std::get_if<bool>(&v)) {
-    PutUint(out, 2, *b ? 1 : 0);
-  } else if (const auto* i = std::get_if<std::int64_t>(&v)) {
-    PutUint(out, 3, static_cast<std::uint64_t>(*i));
-  } else if (const auto* d = std::get_if<double>(&v)) {
-    std::uint64_t bits;
-    std::memcpy(&bits, d, sizeof bits);
-    PutFixed64(out, 4, bits);
+  // Between the passes.
+  void Seal() {
+    std::sort(fixes_.begin(), fixes_.end(), [](const Fix& a, const Fix& b) {
+      return std::less<const char*>()(a.original, b.original);
+    });
   }
-  EndMessage(out, m);
+  // Writing pass: the text recorded for `s` by Size.
+  std::string_view Write(std::string_view s) const {
+    auto it = std::lower_bound(
+        fixes_.begin(), fixes_.end(), s.data(),
+        [](const Fix& f, const char* d) { return std::less<const char*>()(f.original, d); });
+    return it != fixes_.end() && it->original == s.data() && it->size == s.size()
+               ? std::string_view(it->text)
+               : s;
+  }
+
+ private:
+  struct Fix {
+    // The checked string: distinct non-empty strings never share both address and size (an
+    // empty string may share its address with the next string in an AttributeList's text).
+    const char* original;
+    std::size_t size;
+    std::string text;
+  };
+  std::vector<Fix> fixes_;
+};
+
+// KeyValue { key=1; value=2 (AnyValue) }
+// AnyValue { string_value=1; bool_value=2; int_value=3; double_value=4 }
+// A static key is a literal from our code: valid UTF-8, written without a check.
+
+// AnyValue body size of a non-string value.
+inline std::size_t ScalarValueBody(const AttributeValue& v) {
+  switch (v.index()) {
+    case 1:
+      return 2;
+    case 2:
+      return 1 + VarintSize(static_cast<std::uint64_t>(*std::get_if<2>(&v)));
+    case 3:
+      return 9;
+    default:  // valueless: an empty AnyValue
+      return 0;
+  }
+}
+// KeyValue body size from the key length and the AnyValue body size.
+inline std::size_t KeyValueBody(std::size_t key_len, std::size_t value_body) {
+  if ((key_len | value_body) < 0x80) [[likely]] return 4 + key_len + value_body;
+  return LenFieldSize(key_len) + LenFieldSize(value_body);
 }
 
-// KeyValue { key=1; value=2 }
-void PutKeyValue(std::string& out, std::uint32_t field, const AttributeList::Entry& a) {
-  const std::size_t m = BeginMessage(out, field);
-  if (a.static_key) {
-    PutBytes(out, 1, a.key);  // a literal from our code: valid UTF-8, no check needed
+template <typename Strings>
+std::size_t AttributesSize(const AttributeList& attrs, Strings& strings) {
+  std::size_t n = 0;
+  for (const auto a : attrs) {
+    const std::size_t key_len = a.static_key ? a.key.size() : strings.Size(a.key).size();
+    std::size_t value_body;
+    if (a.value.index() == 0) {
+      const std::size_t str_len = strings.Size(*std::get_if<0>(&a.value)).size();
+      if ((key_len | str_len) < 0x40) [[likely]] {
+        n += 8 + key_len + str_len;  // every length one byte (see PutAttributes)
+        continue;
+      }
+      value_body = LenFieldSize(str_len);
+    } else {
+      value_body = ScalarValueBody(a.value);
+    }
+    n += LenFieldSize(KeyValueBody(key_len, value_body));
+  }
+  return n;
+}
+
+template <typename Strings>
+char* PutAttributes(char* p, std::uint64_t& high, char tag, const AttributeList& attrs,
+                    Strings& strings) {
+  for (const auto a : attrs) {
+    const bool static_key = a.static_key;
+    const std::string_view key = static_key ? a.key : strings.Write(a.key);
+    const std::size_t index = a.value.index();
+    std::string_view str;
+    std::size_t value_body;
+    if (index == 0) {
+      str = strings.Write(*std::get_if<0>(&a.value));
+      if ((key.size() | str.size()) < 0x40) [[likely]] {
+        // Every length fits one byte: KeyValue body = 2 + key + 2 + (2 + string).
+        p[0] = tag;
+        p[1] = static_cast<char>(6 + key.size() + str.size());
+        p[2] = Tag(1, kLen);
+        p[3] = static_cast<char>(key.size());
+        const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
+        if (!static_key) high |= key_high;
+        p += 4 + key.size();
+        p[0] = Tag(2, kLen);
+        p[1] = static_cast<char>(2 + str.size());
+        p[2] = Tag(1, kLen);
+        p[3] = static_cast<char>(str.size());
+        high |= CopyAndOr(p + 4, str.data(), str.size());
+        p += 4 + str.size();
+        continue;
+      }
+      value_body = LenFieldSize(str.size());
+    } else if (index == 2 && key.size() < 0x40) [[likely]] {
+      // Every length fits one byte: KeyValue body = 2 + key + 2 + (1 + varint).
+      const auto v = static_cast<std::uint64_t>(*std::get_if<2>(&a.value));
+      const std::size_t int_body = 1 + VarintSize(v);
+      p[0] = tag;
+      p[1] = static_cast<char>(4 + key.size() + int_body);
+      p[2] = Tag(1, kLen);
+      p[3] = static_cast<char>(key.size());
+      const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
+      if (!static_key) high |= key_high;
+      p += 4 + key.size();
+      p[0] = Tag(2, kLen);
+      p[1] = static_cast<char>(int_body);
+      p[2] = Tag(3, kVarint);
+      p = PutVarint(p + 3, v);
+      continue;
+    } else {
+      value_body = ScalarValueBody(a.value);
+    }
+    p = PutLenHeader(p, tag, KeyValueBody(key.size(), value_body));
+    if (static_key) {
+      p = PutBytes(p, Tag(1, kLen), key);
+    } else {
+      p = PutString(p, high, Tag(1, kLen), key);
+    }
+    p = PutLenHeader(p, Tag(2, kLen), value_body);
+    switch (index) {
+      case 0:
+        p = PutString(p, high, Tag(1, kLen), str);
+        break;
+      case 1:
+        p[0] = Tag(2, kVarint);
+        p[1] = *std::get_if<1>(&a.value) ? 1 : 0;
+        p += 2;
+        break;
+      case 2:
+        p = PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(*std::get_if<2>(&a.value)));
+        break;
+      case 3: {
+        std::uint64_t bits;
+        std::memcpy(&bits, std::get_if<3>(&a.value), sizeof bits);
+        p = PutFixed64(p, Tag(4, kFixed64), bits);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return p;
+}
+
+// Event { time_unix_nano=1 (fixed64); name=2; attributes=3 }
+// The writing pass sizes events again with the text it writes (Strings::Write).
+template <typename Strings>
+struct WriteSizes {
+  Strings& strings;
+  std::string_view Size(std::string_view s) const { return strings.Write(s); }
+};
+template <bool kSizing, typename Strings>
+std::size_t EventBodySize(const SpanEvent& e, Strings& strings) {
+  if constexpr (kSizing) {
+    return 9 + LenFieldSize(strings.Size(e.name).size()) + AttributesSize(e.attributes, strings);
   } else {
-    PutString(out, 1, a.key);
+    WriteSizes<Strings> w{strings};
+    return 9 + LenFieldSize(strings.Write(e.name).size()) + AttributesSize(e.attributes, w);
   }
-  PutAnyValue(out, 2, a.value);
-  EndMessage(out, m);
+}
+
+// Status { message=2; code=3 }
+template <bool kSizing, typename Strings>
+std::size_t StatusBodySize(const SpanData& s, Strings& strings) {
+  std::size_t n = 1 + VarintSize(static_cast<std::uint64_t>(s.status));
+  if (!s.status_message.empty()) {
+    n += LenFieldSize(
+        (kSizing ? strings.Size(s.status_message) : strings.Write(s.status_message)).size());
+  }
+  return n;
 }
 
 // Span { trace_id=1; span_id=2; trace_state=3; parent_span_id=4; name=5; kind=6;
 //        start_time_unix_nano=7 (fixed64); end_time_unix_nano=8 (fixed64); attributes=9;
 //        events=11; status=15 }
-void PutSpan(std::string& out, std::uint32_t field, const SpanData& s) {
-  const std::size_t m = BeginMessage(out, field);
-  PutBytes(out, 1, AsBytes(s.trace_id.bytes));
-  PutBytes(out, 2, AsBytes(s.span_id.bytes));
-  if (!s.trace_state.empty()) PutString(out, 3, s.trace_state);
-  if (s.parent_span_id.IsValid()) PutBytes(out, 4, AsBytes(s.parent_span_id.bytes));
-  PutString(out, 5, s.name);
-  PutUint(out, 6, static_cast<std::uint64_t>(s.kind));
-  PutFixed64(out, 7, s.start_unix_nano);
-  PutFixed64(out, 8, s.end_unix_nano);
-  for (const auto& a : s.attributes) PutKeyValue(out, 9, a);
+template <typename Strings>
+std::size_t SpanBodySize(const SpanData& s, Strings& strings) {
+  std::size_t n = LenFieldSize(16) + LenFieldSize(8) + 9 + 9;  // ids and timestamps
+  if (!s.trace_state.empty()) n += LenFieldSize(strings.Size(s.trace_state).size());
+  if (IsValidSpanId(s.parent_span_id)) n += LenFieldSize(8);
+  n += LenFieldSize(strings.Size(s.name).size());
+  n += 1 + VarintSize(static_cast<std::uint64_t>(s.kind));
+  n += AttributesSize(s.attributes, strings);
+  for (const auto& e : s.events) n += LenFieldSize(EventBodySize<true>(e, strings));
+  if (s.status != SpanStatus::kUnset) n += LenFieldSize(StatusBodySize<true>(s, strings));
+  return n;
+}
+
+// Whether the strings PutAttributes / PutSpan wrote are valid UTF-8 (static keys excluded).
+template <typename Strings>
+bool AttributesValid(const AttributeList& attrs, Strings& strings) {
+  for (const auto a : attrs) {
+    if (!a.static_key && !IsValidUtf8(strings.Write(a.key))) return false;
+    if (a.value.index() == 0 && !IsValidUtf8(strings.Write(*std::get_if<0>(&a.value)))) {
+      return false;
+    }
+  }
+  return true;
+}
+template <typename Strings>
+bool SpanStringsValid(const SpanData& s, Strings& strings) {
+  if (!IsValidUtf8(strings.Write(s.trace_state)) || !IsValidUtf8(strings.Write(s.name)) ||
+      !AttributesValid(s.attributes, strings)) {
+    return false;
+  }
   for (const auto& e : s.events) {
-    // Event { time_unix_nano=1 (fixed64); name=2; attributes=3 }
-    const std::size_t em = BeginMessage(out, 11);
-    PutFixed64(out, 1, e.time_unix_nano);
-    PutString(out, 2, e.name);
-    for (const auto& a : e.attributes) PutKeyValue(out, 3, a);
-    EndMessage(out, em);
+    if (!IsValidUtf8(strings.Write(e.name)) || !AttributesValid(e.attributes, strings)) {
+      return false;
+    }
+  }
+  return s.status == SpanStatus::kUnset || IsValidUtf8(strings.Write(s.status_message));
+}
+
+template <typename Strings>
+void PutSpan(Out& o, const SpanData& s, std::size_t body, Strings& strings) {
+  char* p = o.p;
+  std::uint64_t high = 0;
+  p = PutLenHeader(p, Tag(2, kLen), body);  // ScopeSpans.spans
+  p = PutBytes(p, Tag(1, kLen), AsBytes(s.trace_id.bytes));
+  p = PutBytes(p, Tag(2, kLen), AsBytes(s.span_id.bytes));
+  if (!s.trace_state.empty()) p = PutString(p, high, Tag(3, kLen), strings.Write(s.trace_state));
+  if (IsValidSpanId(s.parent_span_id)) p = PutBytes(p, Tag(4, kLen), AsBytes(s.parent_span_id.bytes));
+  p = PutString(p, high, Tag(5, kLen), strings.Write(s.name));
+  p = PutUint(p, Tag(6, kVarint), static_cast<std::uint64_t>(s.kind));
+  p = PutFixed64(p, Tag(7, kFixed64), s.start_unix_nano);
+  p = PutFixed64(p, Tag(8, kFixed64), s.end_unix_nano);
+  p = PutAttributes(p, high, Tag(9, kLen), s.attributes, strings);
+  for (const auto& e : s.events) {
+    p = PutLenHeader(p, Tag(11, kLen), EventBodySize<false>(e, strings));
+    p = PutFixed64(p, Tag(1, kFixed64), e.time_unix_nano);
+    p = PutString(p, high, Tag(2, kLen), strings.Write(e.name));
+    p = PutAttributes(p, high, Tag(3, kLen), e.attributes, strings);
   }
   if (s.status != SpanStatus::kUnset) {
-    // Status { message=2; code=3 }
-    const std::size_t sm = BeginMessage(out, 15);
-    if (!s.status_message.empty()) PutString(out, 2, s.status_message);
-    PutUint(out, 3, static_cast<std::uint64_t>(s.status));
-    EndMessage(out, sm);
+    p = PutLenHeader(p, Tag(15, kLen), StatusBodySize<false>(s, strings));
+    if (!s.status_message.empty()) {
+      p = PutString(p, high, Tag(2, kLen), strings.Write(s.status_message));
+    }
+    p = PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(s.status));
   }
-  EndMessage(out, m);
+  o.p = p;
+  if ((high & kHighBits) != 0) [[unlikely]] o.invalid_utf8 |= !SpanStringsValid(s, strings);
+}
+
+// Appends pieces of known exact size to `out` (reserved to the final size by the caller):
+// pieces are written to a stack buffer flushed with append; a piece larger than the buffer
+// is written directly into `out`.
+class StagedWriter {
+ public:
+  explicit StagedWriter(std::string& out) : out_(out) {}
+
+  // `write(Out&)` must write exactly `n` bytes. Returns false if a string was invalid UTF-8.
+  template <typename WriteFn>
+  bool Piece(std::size_t n, WriteFn write) {
+    if (n > static_cast<std::size_t>(end_ - o_.p)) {
+      Flush();
+      if (n > sizeof buf_) {
+        const std::size_t old = out_.size();
+        out_.resize(old + n);
+        Out direct{out_.data() + old};
+        write(direct);
+        assert(direct.p == out_.data() + out_.size());
+        o_.invalid_utf8 |= direct.invalid_utf8;
+        return !o_.invalid_utf8;
+      }
+    }
+    [[maybe_unused]] const char* start = o_.p;
+    write(o_);
+    assert(o_.p == start + n);
+    return !o_.invalid_utf8;
+  }
+  void Flush() {
+    out_.append(buf_, static_cast<std::size_t>(o_.p - buf_));
+    o_.p = buf_;
+  }
+
+ private:
+  static constexpr std::size_t kBufferSize = 2048;
+  std::string& out_;
+  char buf_[kBufferSize];
+  Out o_{buf_};
+  const char* const end_ = buf_ + kBufferSize;
+};
+
+// Encodes the request; returns false (and a partial `out`) if a string written as is was not
+// valid UTF-8, which only happens with AsIs.
+template <typename Strings>
+bool EncodeRequest(const Resource& resource, const InstrumentationScope& scope,
+                   const SpanBatch& spans, Strings& strings, std::string& out) {
+  // Pass 1: sizes. ExportTraceServiceRequest { resource_spans=1 }
+  //   ResourceSpans { resource=1; scope_spans=2 }, Resource { attributes=1 },
+  //   ScopeSpans { scope=1; spans=2 }, InstrumentationScope { name=1; version=2 }
+  const std::size_t resource_body = AttributesSize(resource.attributes, strings);
+  std::size_t scope_body = LenFieldSize(strings.Size(scope.name).size());
+  if (!scope.version.empty()) scope_body += LenFieldSize(strings.Size(scope.version).size());
+  std::vector<std::size_t> span_bodies(spans.size());
+  std::size_t spans_size = 0;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    span_bodies[i] = SpanBodySize(*spans[i], strings);
+    spans_size += LenFieldSize(span_bodies[i]);
+  }
+  const std::size_t scope_spans_body = LenFieldSize(scope_body) + spans_size;
+  const std::size_t resource_spans_body =
+      LenFieldSize(resource_body) + LenFieldSize(scope_spans_body);
+  const std::size_t total = LenFieldSize(resource_spans_body);
+  if constexpr (std::is_same_v<Strings, Sanitized>) strings.Seal();
+
+  // Pass 2: write.
+  out.clear();
+  out.reserve(total);
+  StagedWriter w(out);
+  const bool ok = w.Piece(total - spans_size, [&](Out& o) {
+    char* p = o.p;
+    std::uint64_t high = 0;
+    p = PutLenHeader(p, Tag(1, kLen), resource_spans_body);
+    p = PutLenHeader(p, Tag(1, kLen), resource_body);
+    p = PutAttributes(p, high, Tag(1, kLen), resource.attributes, strings);
+    p = PutLenHeader(p, Tag(2, kLen), scope_spans_body);
+    p = PutLenHeader(p, Tag(1, kLen), scope_body);
+    p = PutString(p, high, Tag(1, kLen), strings.Write(scope.name));
+    if (!scope.version.empty()) p = PutString(p, high, Tag(2, kLen), strings.Write(scope.version));
+    o.p = p;
+    if ((high & kHighBits) != 0) [[unlikely]] {
+      o.invalid_utf8 |= !AttributesValid(resource.attributes, strings) ||
+                        !IsValidUtf8(strings.Write(scope.name)) ||
+                        !IsValidUtf8(strings.Write(scope.version));
+    }
+  });
+  if (!ok) return false;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const std::size_t body = span_bodies[i];
+    if (!w.Piece(LenFieldSize(body), [&](Out& o) { PutSpan(o, *spans[i], body, strings); })) {
+      return false;
+    }
+  }
+  w.Flush();
+  assert(out.size() == total);
+  return true;
 }
 
 // ---- OTLP/JSON ----
@@ -150,7 +544,7 @@ void JsonAnyValue(std::string& out, const AttributeValue& v) {
 void JsonAttributes(std::string& out, const AttributeList& attrs) {
   out += '[';
   bool first = true;
-  for (const auto& a : attrs) {
+  for (const auto a : attrs) {
     if (!first) out += ',';
     first = false;
     out += "{\"key\":";
@@ -222,34 +616,11 @@ void JsonSpan(std::string& out, const SpanData& s) {
 
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
-  std::size_t estimate = 256;
-  for (const auto& a : resource.attributes) estimate += 16 + a.key.size() + 64;
-  for (const auto& sp : spans) {
-    estimate += 96 + sp->name.size() + sp->trace_state.size() + sp->status_message.size();
-    for (const auto& a : sp->attributes) {
-      estimate += 16 + a.key.size();
-      if (const auto* v = std::get_if<std::string_view>(&a.value)) estimate += v->size();
-    }
-    for (const auto& e : sp->events) estimate += 128 + e.name.size();
-  }
   std::string out;
-  out.reserve(estimate);
-  // ExportTraceServiceRequest { resource_spans=1 }
-  const std::size_t rs = BeginMessage(out, 1);
-  {
-    // ResourceSpans { resource=1; scope_spans=2 }
-    const std::size_t res = BeginMessage(out, 1);  // Resource { attributes=1 }
-    for (const auto& a : resource.attributes) PutKeyValue(out, 1, a);
-    EndMessage(out, res);
-    const std::size_t ss = BeginMessage(out, 2);  // ScopeSpans { scope=1; spans=2 }
-    const std::size_t sc = BeginMessage(out, 1);  // InstrumentationScope { name=1; version=2 }
-    PutString(out, 1, scope.name);
-    if (!scope.version.empty()) PutString(out, 2, scope.version);
-    EndMessage(out, sc);
-    for (const auto& s : spans) PutSpan(out, 2, *s);
-    EndMessage(out, ss);
-  }
-  EndMessage(out, rs);
+  AsIs as_is;
+  if (EncodeRequest(resource, scope, spans, as_is, out)) return out;
+  Sanitized sanitized;  // some string is not valid UTF-8: size and write the sanitised text
+  EncodeRequest(resource, scope, spans, sanitized, out);
   return out;
 }
 
