@@ -119,6 +119,18 @@ TEST(HttpPostClientTest, KeepsTheConnectionAlive) {
   EXPECT_EQ(server.bodies(), (std::vector<std::string>{"body0", "body1", "body2"}));
 }
 
+TEST(HttpPostClientTest, LargeBodyArrivesWhole) {
+  // Larger than the socket buffers: sent in several partial writes of head and body.
+  ScriptServer server([](int) { return Reply{kOk}; });
+  HttpPostClient client(server.url());
+  std::string body(3 << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 + i / 1000);
+  auto r = PostOnce(client, body);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(server.bodies().size(), 1u);
+  EXPECT_TRUE(server.bodies()[0] == body);
+}
+
 TEST(HttpPostClientTest, ReconnectsWhenTheServerClosedTheIdleConnection) {
   ScriptServer server([](int) { return Reply{kOk, /*close_after=*/true}; });
   HttpPostClient client(server.url());

@@ -286,7 +286,7 @@ void Logger::Enqueue(std::string line) {
   }
   accepted_.fetch_add(1, std::memory_order_release);
   if (writer_waiting_.load(std::memory_order_relaxed) &&
-      queue_.SizeApprox() >= queue_.capacity() / 2) {
+      queue_.SizeApprox() >= kWakeLines) {
     wake_.notify_one();  // a lost wake-up is bounded by flush_interval
   }
 }
@@ -411,8 +411,9 @@ void Logger::WriterLoop() {
       if (written_.load() < accepted_.load() || queue_.SizeApprox() > 0) continue;
       if (stop_.load(std::memory_order_acquire)) break;
     }
-    // Between batches the writer sleeps a flush interval, so lines go out in few large writes
-    // rather than a write() per line; a half-full queue (Enqueue), Flush() or shutdown wakes it.
+    // Between batches the writer sleeps, so lines go out in writes of kWakeLines or more rather
+    // than a write() per line; kWakeLines queued lines (Enqueue), Flush(), shutdown or the flush
+    // interval wake it.
     writer_waiting_.store(true, std::memory_order_relaxed);
     wake_.wait_for(lock, config_.flush_interval);
     writer_waiting_.store(false, std::memory_order_relaxed);

@@ -6,8 +6,8 @@ namespace astraguard::obs {
 
 Span StartDetectionSpan(Tracer& tracer, std::int64_t data_size, std::string_view model_name) {
   Span span = tracer.StartSpan("anomaly_detection", SpanKind::kInternal);
-  span.SetAttribute(StaticKey("data.size"), data_size);
-  span.SetAttribute(StaticKey("model"), model_name);
+  span.AddAttribute(StaticKey("data.size"), data_size);  // a fresh span: keys are distinct
+  span.AddAttribute(StaticKey("model"), model_name);
   return span;
 }
 
