@@ -166,7 +166,9 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
   if (!observed) return;
   obs::SetHttpServerSpanResult(span.span(), res.status);
   if (propagate && span.span().context().IsValid()) {
-    res.headers.emplace_back("traceparent", obs::FormatTraceparent(span.span().context()));
+    static_assert(obs::kTraceparentSize == std::tuple_size_v<decltype(res.traceparent)>);
+    obs::WriteTraceparent(span.span().context(), res.traceparent.data());
+    res.traceparent_size = obs::kTraceparentSize;
   }
   logger_->Access({.method = req.method,
                    .route = route,

@@ -5,6 +5,7 @@
 // during the handler call.
 
 #include <cstdint>
+#include <array>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // W3C traceparent returned to the client ("00-<trace-id>-<span-id>-<flags>", 55 characters),
+  // not sent when traceparent_size is 0. Inline: the per-request header allocates nothing.
+  std::array<char, 55> traceparent{};
+  std::size_t traceparent_size = 0;
 };
 
 }  // namespace astraguard::http

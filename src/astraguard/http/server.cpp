@@ -190,7 +190,7 @@ struct Server::Impl {
   asio::awaitable<size_t> Write(tcp::socket& socket, Response& res, bool keep_alive,
                                 bool http10 = false) {
     std::string head;
-    head.reserve(160);
+    head.reserve(256);
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
     fmt::format_to(std::back_inserter(head),
                    "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", res.status,
@@ -200,6 +200,11 @@ struct Server::Impl {
       head += name;
       head += ": ";
       head += value;
+      head += "\r\n";
+    }
+    if (res.traceparent_size > 0) {
+      head += "traceparent: ";
+      head.append(res.traceparent.data(), res.traceparent_size);
       head += "\r\n";
     }
     if (!keep_alive) {

@@ -154,14 +154,20 @@ char* WriteHex(char* out, const std::uint8_t* bytes, std::size_t n) {
   return out;
 }
 
+char* WriteTraceparent(const SpanContext& ctx, char* out) {
+  *out++ = '0';
+  *out++ = '0';
+  *out++ = '-';
+  out = WriteHex(out, ctx.trace_id.bytes.data(), ctx.trace_id.bytes.size());
+  *out++ = '-';
+  out = WriteHex(out, ctx.span_id.bytes.data(), ctx.span_id.bytes.size());
+  *out++ = '-';
+  return WriteHex(out, &ctx.trace_flags, 1);
+}
+
 std::string FormatTraceparent(const SpanContext& ctx) {
-  std::string s(55, '-');
-  char* p = s.data();
-  *p++ = '0';
-  *p++ = '0';
-  p = WriteHex(p + 1, ctx.trace_id.bytes.data(), ctx.trace_id.bytes.size());
-  p = WriteHex(p + 1, ctx.span_id.bytes.data(), ctx.span_id.bytes.size());
-  WriteHex(p + 1, &ctx.trace_flags, 1);
+  std::string s(kTraceparentSize, '-');
+  WriteTraceparent(ctx, s.data());
   return s;
 }
 

@@ -61,6 +61,9 @@ std::optional<SpanContext> ExtractW3C(std::string_view traceparent, std::string_
 
 // "00-<trace-id>-<span-id>-<flags>".
 std::string FormatTraceparent(const SpanContext& ctx);
+inline constexpr std::size_t kTraceparentSize = 55;
+// Writes the same kTraceparentSize characters at `out`; returns the end.
+char* WriteTraceparent(const SpanContext& ctx, char* out);
 
 // Writes 2 * n lowercase hex digits of `bytes` at `out`; returns the end.
 char* WriteHex(char* out, const std::uint8_t* bytes, std::size_t n);
