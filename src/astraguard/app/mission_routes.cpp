@@ -43,7 +43,7 @@ json::object AssessRecord(const ingest::TelemetryRecord& rec, Detector& detector
                           static_cast<size_t>(service.current_phase()));
     instr.ObserveDetectionLatency(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    detection_span->SetAttribute(obs::StaticKey("anomaly"), d.is_anomaly);
+    detection_span->AddAttribute(obs::StaticKey("anomaly"), d.is_anomaly);  // a new key
   }
 
   mission::RecordInput in;

@@ -89,3 +89,18 @@ TEST(JsonTextTest, SanitizeUtf8LeavesValidTextUnchanged) {
 
 }  // namespace
 }  // namespace astraguard::obs
+
+namespace astraguard::obs {
+namespace {
+
+TEST(JsonTextTest, PlainTextNeedsNoEscaping) {
+  for (std::string_view s : {"", "POST", "/api/v1/satellites/{id}", "127.0.0.1", "::1", "~ !#$%"})
+    EXPECT_TRUE(IsPlainJsonText(s)) << s;
+  for (std::string_view s : std::initializer_list<std::string_view>{
+           "a\"b", "a\\b", "line\n", "tab\t", "del\x7f", "\x80", "caf\xc3\xa9",
+           std::string_view("nul\0x", 5)})
+    EXPECT_FALSE(IsPlainJsonText(s)) << s;
+}
+
+}  // namespace
+}  // namespace astraguard::obs
