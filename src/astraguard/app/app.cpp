@@ -146,7 +146,8 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
                                        .client_address = req.client_address,
                                        .user_agent = req.user_agent,
                                        .traceparent = propagate ? req.traceparent : "",
-                                       .tracestate = propagate ? req.tracestate : ""})
+                                       .tracestate = propagate ? req.tracestate : "",
+                                       .start = start})
                                 : obs::Span());
   obs::RouteMetrics* rm = unmatched_metrics_;
   if (m.status == 404) {
@@ -160,8 +161,8 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
     rm = static_cast<obs::RouteMetrics*>(m.route->tag);
     m.route->handler(req, m.params, res);
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto end = std::chrono::steady_clock::now();  // also the span's end time
+  const double seconds = std::chrono::duration<double>(end - start).count();
   rm->Observe(res.status, seconds, req.body.size(), res.body.size());
   if (!observed) return;
   obs::SetHttpServerSpanResult(span.span(), res.status);
@@ -178,6 +179,7 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
                    .response_bytes = res.body.size(),
                    .client = req.client_address,
                    .span = &span.span().context()});
+  span->End(end);
 }
 
 void App::RegisterRoutes() {

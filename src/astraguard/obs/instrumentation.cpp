@@ -49,8 +49,9 @@ TrackedOperation Instrumentation::Track(const Operation& op) {
   return TrackedOperation(op, tracer_.StartSpan(op.name(), SpanKind::kInternal));
 }
 
-ScopedSpan Instrumentation::DetectionSpan(std::int64_t data_size, std::string_view model_name) {
-  return ScopedSpan(StartDetectionSpan(tracer_, data_size, model_name));
+ScopedSpan Instrumentation::DetectionSpan(std::int64_t data_size, std::string_view model_name,
+                                          std::chrono::steady_clock::time_point start) {
+  return ScopedSpan(StartDetectionSpan(tracer_, data_size, model_name, start));
 }
 
 void Instrumentation::LogDetection(std::string_view satellite, Severity severity,

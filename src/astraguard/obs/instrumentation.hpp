@@ -80,7 +80,8 @@ class Instrumentation final {
   TrackedOperation Track(const Operation& op);
 
   // The guide's span_anomaly_detection(data_size, model_name), made current for the scope.
-  ScopedSpan DetectionSpan(std::int64_t data_size, std::string_view model_name);
+  ScopedSpan DetectionSpan(std::int64_t data_size, std::string_view model_name,
+                           std::chrono::steady_clock::time_point start = {});
 
   void CountAnomaly(Severity severity) { metrics_.detection().Anomaly(severity); }
   void ObserveDetectionLatency(double seconds) { metrics_.detection().Observe(seconds); }

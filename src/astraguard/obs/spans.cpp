@@ -4,8 +4,9 @@
 
 namespace astraguard::obs {
 
-Span StartDetectionSpan(Tracer& tracer, std::int64_t data_size, std::string_view model_name) {
-  Span span = tracer.StartSpan("anomaly_detection", SpanKind::kInternal);
+Span StartDetectionSpan(Tracer& tracer, std::int64_t data_size, std::string_view model_name,
+                        std::chrono::steady_clock::time_point start) {
+  Span span = tracer.StartSpan("anomaly_detection", SpanKind::kInternal, start);
   span.AddAttribute(StaticKey("data.size"), data_size);  // a fresh span: keys are distinct
   span.AddAttribute(StaticKey("model"), model_name);
   return span;

@@ -12,7 +12,9 @@
 namespace astraguard::obs {
 
 // The guide's span_anomaly_detection: "anomaly_detection" (INTERNAL) with data.size and model.
-Span StartDetectionSpan(Tracer& tracer, std::int64_t data_size, std::string_view model_name);
+// `start`: as Tracer::StartSpan.
+Span StartDetectionSpan(Tracer& tracer, std::int64_t data_size, std::string_view model_name,
+                        std::chrono::steady_clock::time_point start = {});
 
 // A Redis command: "redis <COMMAND>" (CLIENT) with db.system.name=redis, db.operation.name,
 // server.address/server.port. Never put keys or values in it (cardinality, secrets).

@@ -129,10 +129,10 @@ void Span::UpdateName(std::string_view name) {
   if (data_) data_->name = std::string(name);
 }
 
-void Span::End() {
+void Span::End(std::chrono::steady_clock::time_point end) {
   if (ended_) return;
   ended_ = true;
-  if (tracer_ != nullptr && data_) tracer_->Finish(*this);
+  if (tracer_ != nullptr && data_) tracer_->Finish(*this, end);
   data_.reset();
 }
 
@@ -144,11 +144,13 @@ Tracer::Tracer(const SamplerConfig& sampler, std::unique_ptr<SpanProcessor> proc
 
 Tracer::~Tracer() { Shutdown(std::chrono::seconds(5)); }
 
-Span Tracer::StartSpan(std::string_view name, SpanKind kind) {
-  return StartSpanWithParent(name, kind, CurrentSpanContext());
+Span Tracer::StartSpan(std::string_view name, SpanKind kind,
+                       std::chrono::steady_clock::time_point start) {
+  return StartSpanWithParent(name, kind, CurrentSpanContext(), start);
 }
 
-Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const SpanContext* parent) {
+Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const SpanContext* parent,
+                                 std::chrono::steady_clock::time_point start) {
   Span span;
   span.tracer_ = this;
   const bool has_parent = parent != nullptr && parent->IsValid();
@@ -169,13 +171,16 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   span.ctx_.trace_flags = sampled ? kTraceFlagSampled : 0;
   if (!sampled || shut_down_.load(std::memory_order_relaxed)) return span;  // no clock reads
   sampled_.fetch_add(1, std::memory_order_relaxed);
-  span.start_mono_ = clock_.Now();
+  const bool given_start = start != std::chrono::steady_clock::time_point{};
   if (has_parent && !parent->is_remote && parent->anchor_wall_ns != 0) {
     span.ctx_.anchor_wall_ns = parent->anchor_wall_ns;
     span.ctx_.anchor_mono = parent->anchor_mono;
+    span.start_mono_ = given_start ? start : clock_.Now();
   } else {
+    // The anchor pairs readings of both clocks taken together.
+    span.ctx_.anchor_mono = clock_.Now();
     span.ctx_.anchor_wall_ns = UnixNanos(clock_.WallNow());
-    span.ctx_.anchor_mono = span.start_mono_;
+    span.start_mono_ = given_start ? start : span.ctx_.anchor_mono;
   }
   std::unique_ptr<SpanData> d = processor_->NewSpanData();
   // Reset every field: `d` may be recycled (assign() and clear() keep capacity).
@@ -196,9 +201,9 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
   return span;
 }
 
-void Tracer::Finish(Span& span) {
-  span.data_->end_unix_nano =
-      std::max(span.data_->start_unix_nano, AnchoredNanos(span.ctx_, clock_.Now()));
+void Tracer::Finish(Span& span, std::chrono::steady_clock::time_point end) {
+  if (end == std::chrono::steady_clock::time_point{}) end = clock_.Now();
+  span.data_->end_unix_nano = std::max(span.data_->start_unix_nano, AnchoredNanos(span.ctx_, end));
   if (processor_ && !shut_down_.load(std::memory_order_relaxed))
     processor_->OnEnd(std::move(span.data_));
 }
@@ -222,7 +227,8 @@ TracerStats Tracer::stats() const {
 Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
   std::optional<SpanContext> remote;
   if (!info.traceparent.empty()) remote = ExtractW3C(info.traceparent, info.tracestate);
-  Span span = tracer.StartSpanWithParent({}, SpanKind::kServer, remote ? &*remote : nullptr);
+  Span span = tracer.StartSpanWithParent({}, SpanKind::kServer, remote ? &*remote : nullptr,
+                                         info.start);
   if (span.IsRecording()) {
     // The name is only built for recorded spans (a sampled-out request allocates nothing).
     std::string& name = span.data_->name;

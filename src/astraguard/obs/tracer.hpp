@@ -96,8 +96,9 @@ class [[nodiscard]] Span final {
   // Adds the semantic-convention "exception" event.
   void RecordException(std::string_view type, std::string_view message);
   void UpdateName(std::string_view name);
-  // Ends the span (idempotent). Later setters are ignored.
-  void End();
+  // Ends the span (idempotent). Later setters are ignored. `end` is the end time when the
+  // caller has already read the clock (the default reads it).
+  void End(std::chrono::steady_clock::time_point end = {});
 
  private:
   friend class Tracer;
@@ -147,10 +148,13 @@ class Tracer final {
 
   bool enabled() const { return processor_ != nullptr; }
 
-  // Child of the thread's current span, or a new root when there is none.
-  Span StartSpan(std::string_view name, SpanKind kind = SpanKind::kInternal);
+  // Child of the thread's current span, or a new root when there is none. `start` is the start
+  // time when the caller has already read the clock (the default reads it).
+  Span StartSpan(std::string_view name, SpanKind kind = SpanKind::kInternal,
+                 std::chrono::steady_clock::time_point start = {});
   // Child of `parent` (local or remote); a new root when `parent` is null or invalid.
-  Span StartSpanWithParent(std::string_view name, SpanKind kind, const SpanContext* parent);
+  Span StartSpanWithParent(std::string_view name, SpanKind kind, const SpanContext* parent,
+                           std::chrono::steady_clock::time_point start = {});
 
   bool ForceFlush(std::chrono::milliseconds timeout);
   // Flushes and stops the processor; idempotent. Call before the process exits.
@@ -160,7 +164,7 @@ class Tracer final {
 
  private:
   friend class Span;
-  void Finish(Span& span);
+  void Finish(Span& span, std::chrono::steady_clock::time_point end);
 
   const SamplerConfig sampler_;
   std::unique_ptr<SpanProcessor> processor_;
@@ -181,6 +185,7 @@ struct HttpServerSpanInfo {
   std::string_view user_agent{};      // user_agent.original (omitted when empty)
   std::string_view traceparent{};     // incoming header values, empty when absent
   std::string_view tracestate{};
+  std::chrono::steady_clock::time_point start{};  // when the request started; default: now
 };
 
 // Starts the SERVER span `{METHOD} {route}`, child of the incoming traceparent when valid.

@@ -56,6 +56,34 @@ TEST(TracerTest, ChildSpanSharesTraceAndPointsAtParent) {
   EXPECT_EQ(parent.end_unix_nano - parent.start_unix_nano, 260'000u);
 }
 
+TEST(TracerTest, CallerSuppliedStartAndEndTimes) {
+  Fixture f;
+  using std::chrono::microseconds;
+  const auto t0 = f.clock.Now();
+  f.clock.Advance(microseconds(40));  // the tracer's clock has moved on; the caller's times rule
+  {
+    ScopedSpan parent(f.tracer->StartSpan("parent", SpanKind::kServer, t0));
+    ScopedSpan child(f.tracer->StartSpan("child", SpanKind::kInternal, t0 + microseconds(5)));
+    child->End(t0 + microseconds(25));
+    f.clock.Advance(microseconds(1000));
+    child->End(t0 + microseconds(999));  // already ended: ignored
+    parent->End(t0 + microseconds(30));
+  }
+  ASSERT_EQ(f.proc->spans.size(), 2u);
+  const SpanData& child = *f.proc->spans[0];
+  const SpanData& parent = *f.proc->spans[1];
+  // The root's wall time is anchored on the clock reading taken when it started: t0 is 40 us
+  // before that reading.
+  EXPECT_EQ(parent.start_unix_nano,
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           f.clock.WallNow().time_since_epoch())
+                                           .count()) -
+                1'040'000u);
+  EXPECT_EQ(child.start_unix_nano - parent.start_unix_nano, 5'000u);
+  EXPECT_EQ(child.end_unix_nano - child.start_unix_nano, 20'000u);
+  EXPECT_EQ(parent.end_unix_nano - parent.start_unix_nano, 30'000u);
+}
+
 TEST(TracerTest, ChildTimesNestInsideParentOnTheRealClock) {
   SystemClock clock;
   auto p = std::make_unique<RecordingProcessor>();
