@@ -7,14 +7,14 @@
 #   sampled: the same with 10% of traces sampled (parentbased_traceidratio 0.1)
 # wrk runs alternate between the instances ROUNDS times (each BENCH_SECONDS long) and the medians
 # are compared. Each instance is pinned to CPU 0 with all its threads (io, log writer, span
-# export); wrk, the OTLP sink and the log reader run on CPU 1. The service is CPU-bound on its own
+# export); wrk and the OTLP sink run on CPU 1. The service is CPU-bound on its own
 # core, so req/s measures what the instrumentation costs the service.
-#   usage: bench/obs_overhead.sh [build-dir]   env: BENCH_SECONDS (3), ROUNDS (3), CONNS (16)
+#   usage: bench/obs_overhead.sh [build-dir]   env: BENCH_SECONDS (3), ROUNDS (7), CONNS (64)
 set -euo pipefail
 BUILD=${1:-build}
 SECS=${BENCH_SECONDS:-3}
-ROUNDS=${ROUNDS:-3}
-CONNS=${CONNS:-16}
+ROUNDS=${ROUNDS:-7}
+CONNS=${CONNS:-64}
 cd "$(dirname "$0")/.."
 source bench/common.sh
 # The OTLP sink: the bench's ceiling server (a minimal Beast server answering 200 to every
@@ -27,22 +27,25 @@ OTLP_ENDPOINT="http://127.0.0.1:$(sed -n 's/^api_port=//p' "$TMP/sink")"
 
 declare -A PID_OF
 declare -A PORT_OF
+free_port() {  # node is installed for the tests anyway
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1",
+    () => { console.log(s.address().port); s.close(); })'
+}
 start() {  # name env... : starts one instance, records its pid and API port
-  local name=$1 p=""; shift
-  # Its output (the JSON log) goes through a pipe to a reader on CPU 1, as to a container
-  # runtime's log collector: the reader keeps the listening line in a file and discards the
-  # rest, so no log file grows on disk during the runs.
-  env "$@" taskset -c 0 "$BUILD"/astraguard serve --host 127.0.0.1 --port 0 --metrics-port 0 \
-    --io-threads 1 > >(taskset -c 1 sh -c 'grep -m1 api_port >"$0"; exec cat >/dev/null' \
-    "$TMP/$name.out") 2>&1 &
+  local name=$1 p; shift
+  p=$(free_port)
+  # The log (stdout) goes to /dev/null: the service still formats every line and write()s it,
+  # but no reader takes CPU from wrk, as a log collector elsewhere would not.
+  env "$@" taskset -c 0 "$BUILD"/astraguard serve --host 127.0.0.1 --port "$p" --metrics-port 0 \
+    --io-threads 1 >/dev/null 2>"$TMP/$name.err" &
   PIDS+=($!)
   PID_OF[$name]=$!
   for _ in $(seq 100); do
-    p=$(grep -oE '"api_port":[0-9]+' "$TMP/$name.out" | grep -oE '[0-9]+$' || true)
-    [ -n "$p" ] && break
+    curl -sf "http://127.0.0.1:$p/health" >/dev/null && break
     sleep 0.05
   done
-  [ -n "$p" ] || { echo "$name did not start: $(cat "$TMP/$name.out")" >&2; exit 1; }
+  curl -sf "http://127.0.0.1:$p/health" >/dev/null ||
+    { echo "$name did not start: $(cat "$TMP/$name.err")" >&2; exit 1; }
   PORT_OF[$name]=$p
 }
 start off OTEL_SDK_DISABLED=true LOG_LEVEL=ERROR
@@ -73,7 +76,7 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 for name in off on sampled; do  # warm-up
-  wrk -t1 -c"$CONNS" -d1s -s bench/post_telemetry.lua \
+  taskset -c 1 wrk -t1 -c"$CONNS" -d1s -s bench/post_telemetry.lua \
     "http://127.0.0.1:${PORT_OF[$name]}/api/v1/telemetry" >/dev/null
 done
 for r in $(seq "$ROUNDS"); do
@@ -81,18 +84,23 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo "== observability overhead: POST /api/v1/telemetry, wrk -t1 -c$CONNS, ${SECS}s x $ROUNDS rounds (interleaved), 1 io thread =="
-printf "%-52s %10s %14s %10s %10s\n" instance "req/s" "CPU us/req" "tput loss" "CPU cost"
+printf "%-52s %10s %15s %14s %10s %10s\n" instance "req/s" "(min-max)" "CPU us/req" "tput loss" \
+  "CPU cost"
 off_rps=$(median <"$TMP/off.rps"); off_cpu=$(median <"$TMP/off.cpu")
 for name in off on sampled; do
   rps=$(median <"$TMP/$name.rps"); cpu=$(median <"$TMP/$name.cpu")
+  range=$(sort -n "$TMP/$name.rps" | awk 'NR==1 {lo=$1} {hi=$1} END {printf "(%d-%d)", lo, hi}')
   case $name in
     off) label="off: no spans, LOG_LEVEL=ERROR (metrics on)";;
     on) label="on: every request traced+exported, JSON access log";;
     sampled) label="on, 10% of traces sampled, JSON access log";;
   esac
-  awk -v l="$label" -v r="$rps" -v c="$cpu" -v r0="$off_rps" -v c0="$off_cpu" \
-    'BEGIN { printf "%-52s %10d %14.2f %9.1f%% %9.1f%%\n", l, r, c, (r0-r)*100/r0, (c-c0)*100/c0 }'
+  awk -v l="$label" -v r="$rps" -v g="$range" -v c="$cpu" -v r0="$off_rps" -v c0="$off_cpu" \
+    'BEGIN { printf "%-52s %10d %15s %14.2f %9.1f%% %9.1f%%\n", l, r, g, c, (r0-r)*100/r0,
+             (c-c0)*100/c0 }'
 done
-echo "(CPU cost = extra CPU time per request in the service process, all its threads; it is"
-echo " what throughput loses when the service is CPU-bound, independent of other load on the box."
-echo " The service runs on CPU 0; wrk, the OTLP sink and the log reader on CPU 1.)"
+echo "(req/s and CPU us/req: medians over the rounds, with the req/s range. CPU cost = extra CPU"
+echo " time per request in the service process, all its threads. The service runs on CPU 0; wrk"
+echo " and the OTLP sink on CPU 1. On this shared 2-vCPU box rounds of one configuration differ by"
+echo " up to ~15%; bench/obs_overhead_callgrind.sh counts instructions, which other load does not"
+echo " move.)"

@@ -73,3 +73,5 @@ done
 echo
 echo "== observability overhead (bench/obs_overhead.sh) =="
 bash bench/obs_overhead.sh "$BUILD"
+echo
+bash bench/obs_overhead_callgrind.sh "$BUILD"

@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libhiredis-dev libev-dev libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus redis-server wrk bc
+  prometheus redis-server wrk bc valgrind
 )
 
 missing=()
