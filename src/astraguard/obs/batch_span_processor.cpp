@@ -2,13 +2,27 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 namespace astraguard::obs {
 
 using SteadyClock = std::chrono::steady_clock;
 
+void SpanExporter::Stage(const SpanBatch& spans) {
+  for (const auto& s : spans) staged_.push_back(std::make_unique<SpanData>(*s));
+}
+
+ExportResult SpanExporter::SendStaged(SteadyClock::time_point deadline) {
+  if (staged_.empty()) return ExportResult::kSuccess;
+  const ExportResult r = Export(staged_, deadline);
+  staged_.clear();
+  return r;
+}
+
 BatchSpanProcessor::BatchSpanProcessor(const BatchConfig& config,
                                        std::unique_ptr<SpanExporter> exporter)
     : config_(config),
+      chunk_size_(std::min<std::size_t>(128, std::max<std::size_t>(1, config.max_export_batch_size))),
       exporter_(std::move(exporter)),
       queue_(config.max_queue_size),
       free_(config.max_queue_size) {
@@ -29,7 +43,7 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) {
   }
   queued_.fetch_add(1, std::memory_order_release);
   // One wake-up per sleep, not one futex call per span while the worker is busy.
-  if (queue_.SizeApprox() >= config_.max_export_batch_size &&
+  if (queue_.SizeApprox() >= chunk_size_ &&
       worker_waiting_.exchange(false, std::memory_order_acq_rel)) {
     wake_.notify_one();
   }
@@ -40,25 +54,34 @@ std::unique_ptr<SpanData> BatchSpanProcessor::NewSpanData() {
   return std::make_unique<SpanData>();
 }
 
-std::size_t BatchSpanProcessor::ExportOnce(SteadyClock::time_point deadline) {
-  SpanBatch batch;
-  batch.reserve(std::min<std::size_t>(config_.max_export_batch_size, queue_.SizeApprox()));
-  while (batch.size() < config_.max_export_batch_size) {
+std::size_t BatchSpanProcessor::StageOnce() {
+  const std::size_t room = std::max<std::size_t>(1, config_.max_export_batch_size - staged_);
+  const std::size_t want = std::min(chunk_size_, room);
+  chunk_.clear();
+  while (chunk_.size() < want) {
     auto s = queue_.TryPop();
     if (!s) break;
-    batch.push_back(std::move(*s));
+    chunk_.push_back(std::move(*s));
   }
-  if (batch.empty()) return 0;
-  const ExportResult r = exporter_->Export(batch, deadline);
-  if (r == ExportResult::kSuccess)
-    exported_.fetch_add(batch.size(), std::memory_order_relaxed);
-  else
-    failed_.fetch_add(batch.size(), std::memory_order_relaxed);
-  processed_.fetch_add(batch.size(), std::memory_order_release);
-  const std::size_t n = batch.size();
-  for (auto& s : batch) {
+  if (chunk_.empty()) return 0;
+  exporter_->Stage(chunk_);
+  staged_ += chunk_.size();
+  for (auto& s : chunk_) {
     if (s->attributes.capacity_bytes() <= 16 * 1024) (void)free_.TryPush(s);  // else freed here
   }
+  return chunk_.size();
+}
+
+std::size_t BatchSpanProcessor::SendStaged(SteadyClock::time_point deadline) {
+  if (staged_ == 0) return 0;
+  const ExportResult r = exporter_->SendStaged(deadline);
+  if (r == ExportResult::kSuccess)
+    exported_.fetch_add(staged_, std::memory_order_relaxed);
+  else
+    failed_.fetch_add(staged_, std::memory_order_relaxed);
+  processed_.fetch_add(staged_, std::memory_order_release);
+  const std::size_t n = staged_;
+  staged_ = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     progress_.notify_all();
@@ -75,7 +98,7 @@ void BatchSpanProcessor::Worker() {
       std::unique_lock<std::mutex> lock(mu_);
       worker_waiting_.store(true, std::memory_order_release);
       wake_.wait_until(lock, next_timer, [&] {
-        return stopping_.load() || queue_.SizeApprox() >= config_.max_export_batch_size ||
+        return stopping_.load() || queue_.SizeApprox() >= chunk_size_ ||
                flush_requested_.load() != flushes_seen;
       });
       worker_waiting_.store(false, std::memory_order_release);
@@ -83,27 +106,31 @@ void BatchSpanProcessor::Worker() {
       flushes_seen = flush_requested_.load();
     }
     if (stopping_.load()) break;
-    const bool timer = SteadyClock::now() >= next_timer;
-    if (timer || flush) {
-      // Schedule delay elapsed (or ForceFlush): export everything queued, batch by batch.
-      while (ExportOnce(SteadyClock::now() + config_.export_timeout) > 0) {
-        if (stopping_.load()) break;
-      }
+    // Schedule delay elapsed (or ForceFlush): everything queued goes out now. Otherwise only
+    // whole chunks are staged and only full batches sent, so a busy service sends few large
+    // requests.
+    const bool everything = flush || SteadyClock::now() >= next_timer;
+    while (!stopping_.load() && (everything || queue_.SizeApprox() >= chunk_size_)) {
+      if (StageOnce() == 0) break;
+      if (staged_ >= config_.max_export_batch_size)
+        SendStaged(SteadyClock::now() + config_.export_timeout);
+    }
+    if (everything) {
+      SendStaged(SteadyClock::now() + config_.export_timeout);
       next_timer = SteadyClock::now() + config_.schedule_delay;
-    } else {
-      // Woken because a full batch is waiting: send full batches only, so a busy service
-      // sends few large requests instead of many small ones.
-      while (queue_.SizeApprox() >= config_.max_export_batch_size && !stopping_.load()) {
-        ExportOnce(SteadyClock::now() + config_.export_timeout);
-      }
     }
   }
   // Final flush, bounded by the shutdown deadline.
   while (SteadyClock::now() < shutdown_deadline_) {
-    if (ExportOnce(std::min(shutdown_deadline_, SteadyClock::now() + config_.export_timeout)) == 0)
-      break;
+    const std::size_t n = StageOnce();
+    if (staged_ >= config_.max_export_batch_size || (n == 0 && staged_ > 0))
+      SendStaged(std::min(shutdown_deadline_, SteadyClock::now() + config_.export_timeout));
+    if (n == 0) break;
   }
   // Whatever could not be sent in time is dropped (and counted).
+  dropped_.fetch_add(staged_, std::memory_order_relaxed);
+  processed_.fetch_add(staged_, std::memory_order_release);
+  staged_ = 0;
   while (auto s = queue_.TryPop()) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     processed_.fetch_add(1, std::memory_order_release);

@@ -2,6 +2,10 @@
 // BatchSpanProcessor: queues finished spans in a bounded lock-free queue and exports them in
 // batches from its own thread, like the OpenTelemetry SDK's processor (OTEL_BSP_* settings).
 // OnEnd never blocks: when the queue is full the span is dropped and counted.
+// The worker moves spans to the exporter in chunks of up to 128 (SpanExporter::Stage) and hands
+// their SpanData back for reuse at once, so few span objects are in flight and they stay in
+// cache; a request goes out when a full batch is staged, on the schedule delay, on ForceFlush
+// and at shutdown.
 // A failing exporter only costs the spans of that batch; callers never see it.
 // Thread-safety: OnEnd/ForceFlush/Shutdown may be called concurrently. Owns its exporter.
 
@@ -20,14 +24,24 @@ namespace astraguard::obs {
 
 enum class ExportResult { kSuccess, kFailure };
 
-// Sends batches somewhere. Export is only ever called from one thread at a time; it must give
-// up by `deadline`. Shutdown may be called from another thread to cut retries short.
+// Sends batches somewhere. Stage, SendStaged and Export are only ever called from one thread at
+// a time and must give up by `deadline`. Shutdown may be called from another thread to cut
+// retries short.
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
+  // Takes `spans` into the next request; the caller reuses their SpanData afterwards. The
+  // default keeps copies for Export; exporters that encode here need not.
+  virtual void Stage(const SpanBatch& spans);
+  // Sends everything staged as one request and forgets it (kSuccess when nothing is staged).
+  virtual ExportResult SendStaged(std::chrono::steady_clock::time_point deadline);
+  // Sends one batch.
   virtual ExportResult Export(const SpanBatch& batch,
                               std::chrono::steady_clock::time_point deadline) = 0;
   virtual void Shutdown() {}
+
+ private:
+  SpanBatch staged_;  // for the default Stage/SendStaged
 };
 
 struct BatchConfig {
@@ -60,11 +74,17 @@ class BatchSpanProcessor final : public SpanProcessor {
 
  private:
   void Worker();
-  // Exports up to one batch; returns the number of spans taken from the queue.
-  std::size_t ExportOnce(std::chrono::steady_clock::time_point deadline);
+  // Moves up to one chunk (never past a full batch) from the queue to the exporter and
+  // recycles its SpanData; returns the number of spans moved.
+  std::size_t StageOnce();
+  // Sends what is staged and counts it; returns the number of spans it held.
+  std::size_t SendStaged(std::chrono::steady_clock::time_point deadline);
 
   const BatchConfig config_;
+  const std::size_t chunk_size_;  // min(128, max_export_batch_size)
   std::unique_ptr<SpanExporter> exporter_;
+  SpanBatch chunk_;         // worker only
+  std::size_t staged_ = 0;  // worker only: spans staged in the exporter, not yet sent
   BoundedQueue<std::unique_ptr<SpanData>> queue_;
   BoundedQueue<std::unique_ptr<SpanData>> free_;  // exported spans, for reuse
   std::atomic<std::uint64_t> queued_{0};

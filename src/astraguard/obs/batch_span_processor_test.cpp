@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace astraguard::obs {
@@ -58,6 +59,35 @@ TEST(BatchSpanProcessorTest, ExportsInBatchesOfConfiguredSize) {
   std::lock_guard<std::mutex> l(ex->mu);
   for (auto b : ex->batches) EXPECT_LE(b, 4u);
   EXPECT_EQ(ex->names.size(), 10u);
+}
+
+TEST(BatchSpanProcessorTest, StagedSpansAreRecycledBeforeTheBatchIsSent) {
+  auto e = std::make_unique<FakeExporter>();
+  FakeExporter* ex = e.get();
+  BatchConfig cfg;  // batches of 512
+  cfg.schedule_delay = std::chrono::milliseconds(60000);
+  BatchSpanProcessor p(cfg, std::move(e));
+  std::set<const SpanData*> ours;
+  for (int i = 0; i < 256; ++i) {
+    auto s = MakeSpan("s" + std::to_string(i));
+    ours.insert(s.get());
+    p.OnEnd(std::move(s));
+  }
+  // The worker stages chunks of 128 and hands their SpanData back; no batch is full yet.
+  bool recycled = false;
+  for (int i = 0; i < 200 && !recycled; ++i) {
+    recycled = ours.count(p.NewSpanData().get()) > 0;
+    if (!recycled) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(recycled);
+  EXPECT_EQ(p.stats().exported, 0u);
+  ASSERT_TRUE(p.ForceFlush(std::chrono::seconds(5)));
+  EXPECT_EQ(p.stats().exported, 256u);
+  std::lock_guard<std::mutex> l(ex->mu);
+  EXPECT_EQ(ex->batches, std::vector<std::size_t>{256});  // one request
+  ASSERT_EQ(ex->names.size(), 256u);
+  EXPECT_EQ(ex->names.front(), "s0");
+  EXPECT_EQ(ex->names.back(), "s255");
 }
 
 TEST(BatchSpanProcessorTest, ExportsAfterScheduleDelayWithoutFlush) {

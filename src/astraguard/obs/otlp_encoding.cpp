@@ -466,30 +466,49 @@ class StagedWriter {
   const char* const end_ = buf_ + kBufferSize;
 };
 
-// Encodes the request; returns false (and a partial `out`) if a string written as is was not
-// valid UTF-8, which only happens with AsIs.
+// Appends each span as an encoded ScopeSpans.spans field; returns false (and a partial `out`)
+// if a string written as is was not valid UTF-8, which only happens with AsIs.
 template <typename Strings>
-bool EncodeRequest(const Resource& resource, const InstrumentationScope& scope,
-                   const SpanBatch& spans, Strings& strings, std::string& out) {
-  // Pass 1: sizes. ExportTraceServiceRequest { resource_spans=1 }
-  //   ResourceSpans { resource=1; scope_spans=2 }, Resource { attributes=1 },
-  //   ScopeSpans { scope=1; spans=2 }, InstrumentationScope { name=1; version=2 }
-  const std::size_t resource_body = AttributesSize(resource.attributes, strings);
-  std::size_t scope_body = LenFieldSize(strings.Size(scope.name).size());
-  if (!scope.version.empty()) scope_body += LenFieldSize(strings.Size(scope.version).size());
+bool EncodeSpans(const SpanBatch& spans, Strings& strings, std::string& out) {
+  // Pass 1: sizes.
   std::vector<std::size_t> span_bodies(spans.size());
   std::size_t spans_size = 0;
   for (std::size_t i = 0; i < spans.size(); ++i) {
     span_bodies[i] = SpanBodySize(*spans[i], strings);
     spans_size += LenFieldSize(span_bodies[i]);
   }
+  if constexpr (std::is_same_v<Strings, Sanitized>) strings.Seal();
+  // Pass 2: write.
+  [[maybe_unused]] const std::size_t start = out.size();
+  out.reserve(start + spans_size);
+  StagedWriter w(out);
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const std::size_t body = span_bodies[i];
+    if (!w.Piece(LenFieldSize(body), [&](Out& o) { PutSpan(o, *spans[i], body, strings); })) {
+      return false;
+    }
+  }
+  w.Flush();
+  assert(out.size() == start + spans_size);
+  return true;
+}
+
+// Writes the request's head (everything before the span fields, which take `spans_size` bytes)
+// into `out`; false as EncodeSpans.
+template <typename Strings>
+bool EncodeHead(const Resource& resource, const InstrumentationScope& scope,
+                std::size_t spans_size, Strings& strings, std::string& out) {
+  // ExportTraceServiceRequest { resource_spans=1 }
+  //   ResourceSpans { resource=1; scope_spans=2 }, Resource { attributes=1 },
+  //   ScopeSpans { scope=1; spans=2 }, InstrumentationScope { name=1; version=2 }
+  const std::size_t resource_body = AttributesSize(resource.attributes, strings);
+  std::size_t scope_body = LenFieldSize(strings.Size(scope.name).size());
+  if (!scope.version.empty()) scope_body += LenFieldSize(strings.Size(scope.version).size());
   const std::size_t scope_spans_body = LenFieldSize(scope_body) + spans_size;
   const std::size_t resource_spans_body =
       LenFieldSize(resource_body) + LenFieldSize(scope_spans_body);
   const std::size_t total = LenFieldSize(resource_spans_body);
   if constexpr (std::is_same_v<Strings, Sanitized>) strings.Seal();
-
-  // Pass 2: write.
   out.clear();
   out.reserve(total);
   StagedWriter w(out);
@@ -511,14 +530,8 @@ bool EncodeRequest(const Resource& resource, const InstrumentationScope& scope,
     }
   });
   if (!ok) return false;
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    const std::size_t body = span_bodies[i];
-    if (!w.Piece(LenFieldSize(body), [&](Out& o) { PutSpan(o, *spans[i], body, strings); })) {
-      return false;
-    }
-  }
   w.Flush();
-  assert(out.size() == total);
+  assert(out.size() == total - spans_size);
   return true;
 }
 
@@ -614,19 +627,45 @@ void JsonSpan(std::string& out, const SpanData& s) {
 
 }  // namespace
 
-std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
-                               const SpanBatch& spans) {
+void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out) {
+  const std::size_t start = out.size();
+  AsIs as_is;
+  if (EncodeSpans(spans, as_is, out)) return;
+  out.resize(start);
+  Sanitized sanitized;  // some string is not valid UTF-8: size and write the sanitised text
+  EncodeSpans(spans, sanitized, out);
+}
+
+std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
+                               std::string_view span_fields) {
   std::string out;
   AsIs as_is;
-  if (EncodeRequest(resource, scope, spans, as_is, out)) return out;
-  Sanitized sanitized;  // some string is not valid UTF-8: size and write the sanitised text
-  EncodeRequest(resource, scope, spans, sanitized, out);
+  if (!EncodeHead(resource, scope, span_fields.size(), as_is, out)) {
+    Sanitized sanitized;
+    EncodeHead(resource, scope, span_fields.size(), sanitized, out);
+  }
+  out.append(span_fields);
   return out;
 }
 
-std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
-                           const SpanBatch& spans) {
+std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
+                               const SpanBatch& spans) {
+  std::string span_fields;
+  AppendOtlpProtobufSpans(spans, span_fields);
+  return FinishOtlpProtobuf(resource, scope, span_fields);
+}
+
+void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out) {
+  for (const auto& s : spans) {
+    if (!out.empty()) out += ',';
+    JsonSpan(out, *s);
+  }
+}
+
+std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
+                           std::string_view span_objects) {
   std::string out;
+  out.reserve(256 + span_objects.size());
   out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":";
   JsonAttributes(out, resource.attributes);
   out += "},\"scopeSpans\":[{\"scope\":{\"name\":";
@@ -636,14 +675,16 @@ std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope&
     AppendJsonString(out, scope.version);
   }
   out += "},\"spans\":[";
-  bool first = true;
-  for (const auto& s : spans) {
-    if (!first) out += ',';
-    first = false;
-    JsonSpan(out, *s);
-  }
+  out.append(span_objects);
   out += "]}]}]}";
   return out;
+}
+
+std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
+                           const SpanBatch& spans) {
+  std::string span_objects;
+  AppendOtlpJsonSpans(spans, span_objects);
+  return FinishOtlpJson(resource, scope, span_objects);
 }
 
 }  // namespace astraguard::obs

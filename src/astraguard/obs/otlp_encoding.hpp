@@ -23,4 +23,15 @@ std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationSc
 std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
                            const SpanBatch& spans);
 
+// The same, in two steps, for exporters that encode spans as they arrive and send later:
+// Append*Spans adds the spans' encoded text to `out` (protobuf: ScopeSpans.spans fields; JSON:
+// comma-separated span objects; `out` holds only such text), Finish* wraps all of it into one
+// request. Encode*(r, s, spans) == Finish*(r, s, Append*Spans(spans) into an empty string).
+void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out);
+std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
+                               std::string_view span_fields);
+void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out);
+std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
+                           std::string_view span_objects);
+
 }  // namespace astraguard::obs

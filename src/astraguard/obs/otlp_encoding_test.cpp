@@ -727,6 +727,33 @@ TEST(OtlpProtobufTest, MatchesReferenceForServerSpanBatch) {
   EncodeChecked(SampleResource(), {"astraguard", "1.2.3"}, b);
 }
 
+TEST(OtlpEncodingTest, SpansAppendedInStepsMakeTheSameRequest) {
+  // An exporter stages spans chunk by chunk, then sends them as one request.
+  SpanBatch all;
+  SpanBatch first;
+  SpanBatch second;
+  for (int i = 0; i < 5; ++i) {
+    auto s = PlainSpan(i == 3 ? std::string("bad \xff") : "span " + std::to_string(i));
+    Put(s->attributes, StaticKey("n"), std::int64_t{i});
+    all.push_back(std::make_unique<SpanData>(*s));
+    (i < 2 ? first : second).push_back(std::move(s));
+  }
+  const Resource r = SampleResource();
+  std::string fields;
+  AppendOtlpProtobufSpans(first, fields);
+  AppendOtlpProtobufSpans(second, fields);
+  EXPECT_EQ(FinishOtlpProtobuf(r, {"astraguard", "1"}, fields),
+            EncodeOtlpProtobuf(r, {"astraguard", "1"}, all));
+  std::string objects;
+  AppendOtlpJsonSpans(first, objects);
+  AppendOtlpJsonSpans(second, objects);
+  const std::string json = FinishOtlpJson(r, {"astraguard", "1"}, objects);
+  EXPECT_EQ(json, EncodeOtlpJson(r, {"astraguard", "1"}, all));
+  EXPECT_EQ(boost::json::parse(json)
+                .at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").as_array().size(),
+            5u);
+}
+
 TEST(OtlpJsonTest, EncodesOtlpJsonMapping) {
   auto batch = SampleBatch();
   auto v = boost::json::parse(EncodeOtlpJson(SampleResource(), {"astraguard", ""}, batch));

@@ -24,16 +24,42 @@ OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url
       scope_(std::move(scope)),
       on_failure_(std::move(on_failure)) {}
 
+void OtlpHttpExporter::Append(const SpanBatch& spans, std::string& out) const {
+  if (json())
+    AppendOtlpJsonSpans(spans, out);
+  else
+    AppendOtlpProtobufSpans(spans, out);
+}
+
+void OtlpHttpExporter::Stage(const SpanBatch& spans) {
+  Append(spans, staged_);
+  staged_spans_ += spans.size();
+}
+
+ExportResult OtlpHttpExporter::SendStaged(SteadyClock::time_point deadline) {
+  if (staged_spans_ == 0) return ExportResult::kSuccess;
+  const ExportResult r = Send(staged_, staged_spans_, deadline);
+  staged_.clear();  // keeps its capacity for the next request
+  staged_spans_ = 0;
+  return r;
+}
+
 ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_point deadline) {
   if (batch.empty()) return ExportResult::kSuccess;
+  std::string span_text;
+  Append(batch, span_text);
+  return Send(span_text, batch.size(), deadline);
+}
+
+ExportResult OtlpHttpExporter::Send(std::string_view span_text, std::size_t spans,
+                                    SteadyClock::time_point deadline) {
   if (shutdown_.load()) {
     batches_failed_.fetch_add(1);
     return ExportResult::kFailure;
   }
-  const bool json = config_.protocol == OtlpProtocol::kHttpJson;
-  const std::string body = json ? EncodeOtlpJson(resource_, scope_, batch)
-                                : EncodeOtlpProtobuf(resource_, scope_, batch);
-  const std::string_view content_type = json ? "application/json" : "application/x-protobuf";
+  const std::string body = json() ? FinishOtlpJson(resource_, scope_, span_text)
+                                  : FinishOtlpProtobuf(resource_, scope_, span_text);
+  const std::string_view content_type = json() ? "application/json" : "application/x-protobuf";
   std::minstd_rand jitter(static_cast<unsigned>(SteadyClock::now().time_since_epoch().count()));
   auto backoff = config_.initial_backoff;
   std::string error = "shut down";
@@ -74,7 +100,7 @@ ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_
     retries_.fetch_add(1);
   }
   batches_failed_.fetch_add(1);
-  if (on_failure_) on_failure_(error, status, batch.size());
+  if (on_failure_) on_failure_(error, status, spans);
   return ExportResult::kFailure;
 }
 
