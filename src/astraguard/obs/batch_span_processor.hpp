@@ -86,7 +86,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   SpanBatch chunk_;         // worker only
   std::size_t staged_ = 0;  // worker only: spans staged in the exporter, not yet sent
   BoundedQueue<std::unique_ptr<SpanData>> queue_;
-  BoundedQueue<std::unique_ptr<SpanData>> free_;  // exported spans, for reuse
+  BoundedQueue<std::unique_ptr<SpanData>> free_;  // staged spans, for reuse
   std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> exported_{0};
