@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -163,21 +164,30 @@ struct Exchange {
   bool keep_alive = false;  // the connection may carry another request
 };
 
-Exchange SendAndReceive(int fd, std::string_view head, std::string_view body,
-                        SteadyClock::time_point deadline, const std::atomic<bool>* cancel) {
+// The request's pieces (head and body parts), sent with sendmsg from where they are.
+struct Pieces {
+  std::array<std::string_view, 4> part{};
+  std::size_t count = 0;
+  std::size_t total = 0;
+};
+
+Exchange SendAndReceive(int fd, const Pieces& request, SteadyClock::time_point deadline,
+                        const std::atomic<bool>* cancel) {
   Exchange x;
-  // Head and body in one sendmsg (no copy of the body into the head's buffer).
   std::size_t sent = 0;
-  const std::size_t total = head.size() + body.size();
-  while (sent < total) {
-    iovec iov[2];
+  while (sent < request.total) {
+    iovec iov[4];
     int n_iov = 0;
-    if (sent < head.size()) {
-      iov[n_iov++] = {const_cast<char*>(head.data() + sent), head.size() - sent};
-      iov[n_iov++] = {const_cast<char*>(body.data()), body.size()};
-    } else {
-      const std::size_t at = sent - head.size();
-      iov[n_iov++] = {const_cast<char*>(body.data() + at), body.size() - at};
+    std::size_t skip = sent;
+    for (std::size_t i = 0; i < request.count; ++i) {
+      std::string_view p = request.part[i];
+      if (skip >= p.size()) {
+        skip -= p.size();
+        continue;
+      }
+      p.remove_prefix(skip);
+      skip = 0;
+      iov[n_iov++] = {const_cast<char*>(p.data()), p.size()};
     }
     msghdr msg{};
     msg.msg_iov = iov;
@@ -300,10 +310,16 @@ Exchange SendAndReceive(int fd, std::string_view head, std::string_view body,
 }  // namespace
 
 Result<HttpResponse> HttpPostClient::Post(std::string_view content_type,
-                                          const HttpHeaders& headers, std::string_view body,
+                                          const HttpHeaders& headers,
+                                          std::initializer_list<std::string_view> body,
                                           SteadyClock::time_point deadline,
                                           const std::atomic<bool>* cancel) {
-  std::string req;  // the head; the body is sent from the caller's buffer
+  Pieces pieces;
+  if (body.size() > pieces.part.size() - 1)
+    return Status::Error(Code::kInvalidArgument, "at most 3 body parts");
+  std::size_t body_size = 0;
+  for (std::string_view p : body) body_size += p.size();
+  std::string req;  // the head; the body parts are sent from the caller's buffers
   req.reserve(256);
   req += "POST ";
   req += url_.path;
@@ -312,7 +328,7 @@ Result<HttpResponse> HttpPostClient::Post(std::string_view content_type,
   req += "\r\nContent-Type: ";
   req += content_type;
   req += "\r\nContent-Length: ";
-  req += std::to_string(body.size());
+  req += std::to_string(body_size);
   req += "\r\nUser-Agent: astraguard-otlp/1\r\n";
   for (const auto& [k, v] : headers) {
     req += k;
@@ -321,6 +337,9 @@ Result<HttpResponse> HttpPostClient::Post(std::string_view content_type,
     req += "\r\n";
   }
   req += "\r\n";
+  pieces.part[pieces.count++] = req;
+  for (std::string_view p : body) pieces.part[pieces.count++] = p;
+  pieces.total = req.size() + body_size;
 
   if (fd_ >= 0 && IdleConnectionBroken(fd_)) Close();
   for (int attempt = 0;; ++attempt) {
@@ -328,7 +347,7 @@ Result<HttpResponse> HttpPostClient::Post(std::string_view content_type,
     if (!reused) {
       if (Status c = Connect(deadline, cancel); !c.ok()) return c;
     }
-    Exchange x = SendAndReceive(fd_, req, body, deadline, cancel);
+    Exchange x = SendAndReceive(fd_, pieces, deadline, cancel);
     if (!x.keep_alive) Close();
     // A kept-alive connection the server dropped just as we sent: once more on a new one.
     if (!x.response.ok() && x.dropped && reused && attempt == 0) continue;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,11 +47,13 @@ class HttpPostClient {
   HttpPostClient(const HttpPostClient&) = delete;
   HttpPostClient& operator=(const HttpPostClient&) = delete;
 
-  // Sends one POST to the URL's path and reads the response. Returns kUnavailable for
-  // connection errors, timeouts and cancellation (message says which), kInternal for
-  // unparsable responses.
+  // Sends one POST to the URL's path and reads the response. The body is the concatenation of
+  // `body` (at most 3 parts, sent from the caller's buffers without copying). Returns
+  // kUnavailable for connection errors, timeouts and cancellation (message says which),
+  // kInternal for unparsable responses.
   Result<HttpResponse> Post(std::string_view content_type, const HttpHeaders& headers,
-                            std::string_view body, std::chrono::steady_clock::time_point deadline,
+                            std::initializer_list<std::string_view> body,
+                            std::chrono::steady_clock::time_point deadline,
                             const std::atomic<bool>* cancel = nullptr);
 
   std::uint64_t connections_opened() const { return connections_opened_; }

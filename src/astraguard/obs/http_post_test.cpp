@@ -101,7 +101,7 @@ class ScriptServer {
 const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
 Result<HttpResponse> PostOnce(HttpPostClient& c, std::string_view body) {
-  return c.Post("application/x-protobuf", {{"x-api-key", "k"}}, body,
+  return c.Post("application/x-protobuf", {{"x-api-key", "k"}}, {body},
                 std::chrono::steady_clock::now() + 5s);
 }
 
@@ -120,15 +120,20 @@ TEST(HttpPostClientTest, KeepsTheConnectionAlive) {
 }
 
 TEST(HttpPostClientTest, LargeBodyArrivesWhole) {
-  // Larger than the socket buffers: sent in several partial writes of head and body.
+  // Larger than the socket buffers: sent in several partial writes across the parts.
   ScriptServer server([](int) { return Reply{kOk}; });
   HttpPostClient client(server.url());
   std::string body(3 << 20, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7 + i / 1000);
-  auto r = PostOnce(client, body);
+  // Three parts, sent from where they are, arrive as one body.
+  auto r = client.Post("application/x-protobuf", {}, {"head|", body, "|tail"},
+                       std::chrono::steady_clock::now() + 5s);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(server.bodies().size(), 1u);
-  EXPECT_TRUE(server.bodies()[0] == body);
+  EXPECT_TRUE(server.bodies()[0] == "head|" + body + "|tail");
+  auto too_many = client.Post("text/plain", {}, {"a", "b", "c", "d"},
+                              std::chrono::steady_clock::now() + 5s);
+  EXPECT_EQ(too_many.status().code(), Code::kInvalidArgument);
 }
 
 TEST(HttpPostClientTest, ReconnectsWhenTheServerClosedTheIdleConnection) {

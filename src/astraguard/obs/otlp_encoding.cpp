@@ -636,14 +636,20 @@ void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out) {
   EncodeSpans(spans, sanitized, out);
 }
 
-std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
-                               std::string_view span_fields) {
+std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
+                             std::size_t span_fields_size) {
   std::string out;
   AsIs as_is;
-  if (!EncodeHead(resource, scope, span_fields.size(), as_is, out)) {
+  if (!EncodeHead(resource, scope, span_fields_size, as_is, out)) {
     Sanitized sanitized;
-    EncodeHead(resource, scope, span_fields.size(), sanitized, out);
+    EncodeHead(resource, scope, span_fields_size, sanitized, out);
   }
+  return out;
+}
+
+std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
+                               std::string_view span_fields) {
+  std::string out = OtlpProtobufHead(resource, scope, span_fields.size());
   out.append(span_fields);
   return out;
 }
@@ -662,10 +668,8 @@ void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out) {
   }
 }
 
-std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
-                           std::string_view span_objects) {
+std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& scope) {
   std::string out;
-  out.reserve(256 + span_objects.size());
   out += "{\"resourceSpans\":[{\"resource\":{\"attributes\":";
   JsonAttributes(out, resource.attributes);
   out += "},\"scopeSpans\":[{\"scope\":{\"name\":";
@@ -675,8 +679,14 @@ std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope&
     AppendJsonString(out, scope.version);
   }
   out += "},\"spans\":[";
+  return out;
+}
+
+std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
+                           std::string_view span_objects) {
+  std::string out = OtlpJsonHead(resource, scope);
   out.append(span_objects);
-  out += "]}]}]}";
+  out += kOtlpJsonTail;
   return out;
 }
 

@@ -33,5 +33,11 @@ std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationSc
 void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out);
 std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
                            std::string_view span_objects);
+// What Finish* puts before and after the span text, for sending the three parts without
+// joining them: head + span text + tail (protobuf: no tail; its head needs the text's size).
+std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
+                             std::size_t span_fields_size);
+std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& scope);
+inline constexpr std::string_view kOtlpJsonTail = "]}]}]}";
 
 }  // namespace astraguard::obs

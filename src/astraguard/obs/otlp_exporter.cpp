@@ -57,8 +57,10 @@ ExportResult OtlpHttpExporter::Send(std::string_view span_text, std::size_t span
     batches_failed_.fetch_add(1);
     return ExportResult::kFailure;
   }
-  const std::string body = json() ? FinishOtlpJson(resource_, scope_, span_text)
-                                  : FinishOtlpProtobuf(resource_, scope_, span_text);
+  // Head + span text (+ tail) go out as separate parts: the text is not copied.
+  const std::string head = json() ? OtlpJsonHead(resource_, scope_)
+                                  : OtlpProtobufHead(resource_, scope_, span_text.size());
+  const std::string_view tail = json() ? kOtlpJsonTail : std::string_view();
   const std::string_view content_type = json() ? "application/json" : "application/x-protobuf";
   std::minstd_rand jitter(static_cast<unsigned>(SteadyClock::now().time_since_epoch().count()));
   auto backoff = config_.initial_backoff;
@@ -67,7 +69,8 @@ ExportResult OtlpHttpExporter::Send(std::string_view span_text, std::size_t span
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     const auto attempt_deadline = std::min(deadline, SteadyClock::now() + config_.timeout);
     requests_.fetch_add(1);
-    auto resp = client_.Post(content_type, config_.headers, body, attempt_deadline, &shutdown_);
+    auto resp = client_.Post(content_type, config_.headers, {head, span_text, tail},
+                             attempt_deadline, &shutdown_);
     if (!resp.ok()) {
       last_status_.store(0);
       status = 0;
