@@ -647,18 +647,13 @@ std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScop
   return out;
 }
 
-std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
-                               std::string_view span_fields) {
-  std::string out = OtlpProtobufHead(resource, scope, span_fields.size());
-  out.append(span_fields);
-  return out;
-}
-
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
   std::string span_fields;
   AppendOtlpProtobufSpans(spans, span_fields);
-  return FinishOtlpProtobuf(resource, scope, span_fields);
+  std::string out = OtlpProtobufHead(resource, scope, span_fields.size());
+  out.append(span_fields);
+  return out;
 }
 
 void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out) {
@@ -682,19 +677,14 @@ std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& s
   return out;
 }
 
-std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
-                           std::string_view span_objects) {
+std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
+                           const SpanBatch& spans) {
+  std::string span_objects;  // Append*Spans wants a string holding span text only
+  AppendOtlpJsonSpans(spans, span_objects);
   std::string out = OtlpJsonHead(resource, scope);
   out.append(span_objects);
   out += kOtlpJsonTail;
   return out;
-}
-
-std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
-                           const SpanBatch& spans) {
-  std::string span_objects;
-  AppendOtlpJsonSpans(spans, span_objects);
-  return FinishOtlpJson(resource, scope, span_objects);
 }
 
 }  // namespace astraguard::obs

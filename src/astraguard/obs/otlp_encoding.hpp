@@ -23,18 +23,13 @@ std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationSc
 std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
                            const SpanBatch& spans);
 
-// The same, in two steps, for exporters that encode spans as they arrive and send later:
-// Append*Spans adds the spans' encoded text to `out` (protobuf: ScopeSpans.spans fields; JSON:
-// comma-separated span objects; `out` holds only such text), Finish* wraps all of it into one
-// request. Encode*(r, s, spans) == Finish*(r, s, Append*Spans(spans) into an empty string).
+// The same in pieces, for exporters that encode spans as they arrive and send later without
+// joining the pieces: Append*Spans adds the spans' encoded text to `out` (protobuf:
+// ScopeSpans.spans fields; JSON: comma-separated span objects; `out` holds only such text); the
+// request is head + that text + tail (protobuf: no tail; its head needs the text's size).
+// Encode*(r, s, spans) == head + Append*Spans(spans) into an empty string + tail.
 void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out);
-std::string FinishOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
-                               std::string_view span_fields);
 void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out);
-std::string FinishOtlpJson(const Resource& resource, const InstrumentationScope& scope,
-                           std::string_view span_objects);
-// What Finish* puts before and after the span text, for sending the three parts without
-// joining them: head + span text + tail (protobuf: no tail; its head needs the text's size).
 std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
                              std::size_t span_fields_size);
 std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& scope);

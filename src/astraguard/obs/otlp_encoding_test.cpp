@@ -71,6 +71,16 @@ const Field& One(const Message& m, std::uint32_t n) {
   return it == m.end() ? empty : it->second;
 }
 
+// KeyValue messages (field `field` of `m`) by key: key -> decoded AnyValue.
+std::map<std::string, Message> KeyValues(const Message& m, std::uint32_t field) {
+  std::map<std::string, Message> out;
+  for (auto [it, end] = m.equal_range(field); it != end; ++it) {
+    Message a = Decode(it->second.bytes);
+    out[One(a, 1).bytes] = Decode(One(a, 2).bytes);
+  }
+  return out;
+}
+
 SpanBatch SampleBatch() {
   SpanBatch b;
   auto s = std::make_unique<SpanData>();
@@ -149,11 +159,7 @@ TEST(OtlpProtobufTest, EncodesRequestStructure) {
   EXPECT_EQ(One(span, 7).num, d.start_unix_nano);
   EXPECT_EQ(One(span, 8).num, d.end_unix_nano);
   EXPECT_EQ(span.count(9), 6u);
-  std::map<std::string, Message> attrs;
-  for (auto [it, end] = span.equal_range(9); it != end; ++it) {
-    Message a = Decode(it->second.bytes);
-    attrs[One(a, 1).bytes] = Decode(One(a, 2).bytes);
-  }
+  auto attrs = KeyValues(span, 9);
   EXPECT_EQ(One(attrs["http.response.status_code"], 3).num, 503u);
   double ratio;
   std::uint64_t bits = One(attrs["ratio"], 4).num;
@@ -561,11 +567,7 @@ TEST(OtlpProtobufTest, SanitizesInvalidUtf8EverywhereWithConsistentLengths) {
     Message span = OnlySpan(buf);
     EXPECT_EQ(One(span, 5).bytes, fixed);
     EXPECT_EQ(One(span, 3).bytes, fixed);
-    std::map<std::string, Message> attrs;
-    for (auto [it, end] = span.equal_range(9); it != end; ++it) {
-      Message a = Decode(it->second.bytes);
-      attrs[One(a, 1).bytes] = Decode(One(a, 2).bytes);
-    }
+    auto attrs = KeyValues(span, 9);
     ASSERT_EQ(attrs.count(fixed), 1u);
     EXPECT_EQ(One(attrs[fixed], 1).bytes, fixed);
     EXPECT_EQ(One(attrs["valid"], 1).bytes, "h\xc3\xa9llo \xf0\x9f\x9a\x80");  // kept as is
@@ -624,11 +626,7 @@ TEST(OtlpProtobufTest, EmptyValueNextToAnInvalidKeyStaysEmpty) {
   Put(s->attributes, "\xff", "v");
   b.push_back(std::move(s));
   Message span = OnlySpan(EncodeChecked(Resource{}, {"astraguard", "1"}, b));
-  std::map<std::string, Message> attrs;
-  for (auto [it, end] = span.equal_range(9); it != end; ++it) {
-    Message a = Decode(it->second.bytes);
-    attrs[One(a, 1).bytes] = Decode(One(a, 2).bytes);
-  }
+  auto attrs = KeyValues(span, 9);
   EXPECT_EQ(One(attrs["a"], 1).bytes, "");
   EXPECT_EQ(One(attrs[SanitizeUtf8("\xff")], 1).bytes, "v");
 }
@@ -689,11 +687,7 @@ TEST(OtlpProtobufTest, ResourceAttributesOfEveryValueType) {
   b.push_back(PlainSpan("x"));
   const std::string buf = EncodeChecked(r, {"astraguard", "1"}, b);
   Message res = Decode(One(Decode(One(Decode(buf), 1).bytes), 1).bytes);
-  std::map<std::string, Message> attrs;
-  for (auto [it, end] = res.equal_range(1); it != end; ++it) {
-    Message a = Decode(it->second.bytes);
-    attrs[One(a, 1).bytes] = Decode(One(a, 2).bytes);
-  }
+  auto attrs = KeyValues(res, 1);
   ASSERT_EQ(attrs.size(), 12u);
   EXPECT_EQ(One(attrs["s"], 1).bytes, "astra");
   EXPECT_EQ(One(attrs["empty"], 1).bytes, "");
@@ -742,12 +736,13 @@ TEST(OtlpEncodingTest, SpansAppendedInStepsMakeTheSameRequest) {
   std::string fields;
   AppendOtlpProtobufSpans(first, fields);
   AppendOtlpProtobufSpans(second, fields);
-  EXPECT_EQ(FinishOtlpProtobuf(r, {"astraguard", "1"}, fields),
+  EXPECT_EQ(OtlpProtobufHead(r, {"astraguard", "1"}, fields.size()) + fields,
             EncodeOtlpProtobuf(r, {"astraguard", "1"}, all));
   std::string objects;
   AppendOtlpJsonSpans(first, objects);
   AppendOtlpJsonSpans(second, objects);
-  const std::string json = FinishOtlpJson(r, {"astraguard", "1"}, objects);
+  const std::string json =
+      OtlpJsonHead(r, {"astraguard", "1"}) + objects + std::string(kOtlpJsonTail);
   EXPECT_EQ(json, EncodeOtlpJson(r, {"astraguard", "1"}, all));
   EXPECT_EQ(boost::json::parse(json)
                 .at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").as_array().size(),
