@@ -44,7 +44,14 @@ std::uint64_t Load8(const char* p) {
 bool HasZeroByte(std::uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; }
 bool HasByte(std::uint64_t v, unsigned char b) { return HasZeroByte(v ^ (kOnes * b)); }
 bool HasByteLess(std::uint64_t v, unsigned char n) { return ((v - kOnes * n) & ~v & kHighs) != 0; }
-// True when all 8 bytes are printable ASCII that JSON leaves unescaped.
+// Per byte: printable ASCII that JSON leaves unescaped (not '"' or '\\').
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+bool IsPlain(char c) { return kPlain[static_cast<unsigned char>(c)]; }
+// True when all 8 bytes are plain (kPlain).
 bool PlainAscii8(std::uint64_t v) {
   return (v & kHighs) == 0 && !HasByteLess(v, 0x20) && !HasByte(v, '"') && !HasByte(v, '\\') &&
          !HasByte(v, 0x7f);
@@ -58,11 +65,7 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
     // Fast path: copy a run of plain printable ASCII.
     std::size_t j = i;
     while (j + 8 <= s.size() && PlainAscii8(Load8(s.data() + j))) j += 8;
-    while (j < s.size()) {
-      const unsigned char c = static_cast<unsigned char>(s[j]);
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
-      ++j;
-    }
+    while (j < s.size() && IsPlain(s[j])) ++j;
     out.append(s.data() + i, j - i);
     i = j;
     if (i >= s.size()) break;
@@ -112,13 +115,8 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
 bool IsPlainJsonText(std::string_view s) {
   // One table lookup per byte: cheaper than the 8-byte SWAR tests for the short strings
   // (methods, routes, addresses) this is used on.
-  static constexpr auto kPlain = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0x20; c < 0x7f; ++c) t[c] = c != '"' && c != '\\';
-    return t;
-  }();
   bool plain = true;
-  for (char c : s) plain &= kPlain[static_cast<unsigned char>(c)];
+  for (char c : s) plain &= IsPlain(c);
   return plain;
 }
 

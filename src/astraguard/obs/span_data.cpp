@@ -2,16 +2,21 @@
 
 namespace astraguard::obs {
 
+std::size_t AttributeList::IndexOf(std::string_view key) const {
+  std::size_t i = 0;
+  while (i < slots_.size() && KeyOf(slots_[i]) != key) ++i;
+  return i;
+}
+
 AttributeList::Slot* AttributeList::FindSlot(std::string_view key) {
-  for (auto& s : slots_)
-    if (KeyOf(s) == key) return &s;
-  return nullptr;
+  const std::size_t i = IndexOf(key);
+  return i < slots_.size() ? &slots_[i] : nullptr;
 }
 
 std::optional<AttributeValue> AttributeList::Find(std::string_view key) const {
-  for (std::size_t i = 0; i < slots_.size(); ++i)
-    if (KeyOf(slots_[i]) == key) return (*this)[i].value;
-  return std::nullopt;
+  const std::size_t i = IndexOf(key);
+  if (i == slots_.size()) return std::nullopt;
+  return (*this)[i].value;
 }
 
 bool AttributeList::Replace(Slot& slot, const AttributeValue& value) {

@@ -99,6 +99,7 @@ class AttributeList {
     return s.static_key != nullptr ? std::string_view(s.static_key, s.key_size)
                                    : std::string_view(text_.data() + s.key_offset, s.key_size);
   }
+  std::size_t IndexOf(std::string_view key) const;  // size() when absent
   Slot* FindSlot(std::string_view key);
   bool StoreValue(Slot& s, const AttributeValue& value);  // false (s partly set) when full
   bool Replace(Slot& slot, const AttributeValue& value);  // slot unchanged when full
