@@ -23,6 +23,7 @@ BatchSpanProcessor::BatchSpanProcessor(const BatchConfig& config,
                                        std::unique_ptr<SpanExporter> exporter)
     : config_(config),
       chunk_size_(std::min<std::size_t>(128, std::max<std::size_t>(1, config.max_export_batch_size))),
+      wake_spans_(std::max<std::size_t>(chunk_size_, config.max_queue_size / 2)),
       exporter_(std::move(exporter)),
       queue_(config.max_queue_size),
       free_(config.max_queue_size) {
@@ -42,8 +43,9 @@ void BatchSpanProcessor::OnEnd(std::unique_ptr<SpanData> span) {
     return;
   }
   queued_.fetch_add(1, std::memory_order_release);
-  // One wake-up per sleep, not one futex call per span while the worker is busy.
-  if (queue_.SizeApprox() >= chunk_size_ &&
+  // The worker polls the queue every kStagePoll; a request thread only wakes it (a futex call
+  // and a context switch on its core) when the queue is half full.
+  if (queue_.SizeApprox() >= wake_spans_ &&
       worker_waiting_.exchange(false, std::memory_order_acq_rel)) {
     wake_.notify_one();
   }
@@ -97,8 +99,8 @@ void BatchSpanProcessor::Worker() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       worker_waiting_.store(true, std::memory_order_release);
-      wake_.wait_until(lock, next_timer, [&] {
-        return stopping_.load() || queue_.SizeApprox() >= chunk_size_ ||
+      wake_.wait_until(lock, std::min(next_timer, SteadyClock::now() + kStagePoll), [&] {
+        return stopping_.load() || queue_.SizeApprox() >= wake_spans_ ||
                flush_requested_.load() != flushes_seen;
       });
       worker_waiting_.store(false, std::memory_order_release);

@@ -2,10 +2,10 @@
 // BatchSpanProcessor: queues finished spans in a bounded lock-free queue and exports them in
 // batches from its own thread, like the OpenTelemetry SDK's processor (OTEL_BSP_* settings).
 // OnEnd never blocks: when the queue is full the span is dropped and counted.
-// The worker moves spans to the exporter in chunks of up to 128 (SpanExporter::Stage) and hands
-// their SpanData back for reuse at once, so few span objects are in flight and they stay in
-// cache; a request goes out when a full batch is staged, on the schedule delay, on ForceFlush
-// and at shutdown.
+// The worker looks at the queue every 10 ms (request threads wake it only when the queue is half
+// full), moves spans to the exporter in chunks of up to 128 (SpanExporter::Stage) and hands
+// their SpanData back for reuse at once; a request goes out when a full batch is staged, on the
+// schedule delay, on ForceFlush and at shutdown.
 // A failing exporter only costs the spans of that batch; callers never see it.
 // Thread-safety: OnEnd/ForceFlush/Shutdown may be called concurrently. Owns its exporter.
 
@@ -82,6 +82,10 @@ class BatchSpanProcessor final : public SpanProcessor {
 
   const BatchConfig config_;
   const std::size_t chunk_size_;  // min(128, max_export_batch_size)
+  // Queued spans at which OnEnd wakes the worker: max(chunk_size_, max_queue_size / 2).
+  const std::size_t wake_spans_;
+  // Between wake-ups the worker looks at the queue this often and stages whole chunks.
+  static constexpr std::chrono::milliseconds kStagePoll{10};
   std::unique_ptr<SpanExporter> exporter_;
   SpanBatch chunk_;         // worker only
   std::size_t staged_ = 0;  // worker only: spans staged in the exporter, not yet sent

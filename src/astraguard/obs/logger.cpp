@@ -187,7 +187,8 @@ Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clo
       sink_(std::move(sink)),
       clock_(clock),
       queue_(config.queue_capacity),
-      free_buffers_(config.queue_capacity) {
+      free_buffers_(config.queue_capacity),
+      wake_lines_(std::max<std::size_t>(1, config.queue_capacity / 2)) {
   identity_json_ = ",\"service\":";
   AppendJsonString(identity_json_, config_.service);
   identity_json_ += ",\"environment\":";
@@ -286,7 +287,7 @@ void Logger::Enqueue(std::string line) {
   }
   accepted_.fetch_add(1, std::memory_order_release);
   if (writer_waiting_.load(std::memory_order_relaxed) &&
-      queue_.SizeApprox() >= kWakeLines) {
+      queue_.SizeApprox() >= wake_lines_) {
     wake_.notify_one();  // a lost wake-up is bounded by flush_interval
   }
 }
@@ -411,9 +412,9 @@ void Logger::WriterLoop() {
       if (written_.load() < accepted_.load() || queue_.SizeApprox() > 0) continue;
       if (stop_.load(std::memory_order_acquire)) break;
     }
-    // Between batches the writer sleeps, so lines go out in writes of kWakeLines or more rather
-    // than a write() per line; kWakeLines queued lines (Enqueue), Flush(), shutdown or the flush
-    // interval wake it.
+    // Between batches the writer sleeps, so lines go out in one write() per flush interval
+    // rather than one per line; the flush interval, Flush(), shutdown or a half-full queue
+    // (Enqueue) wake it.
     writer_waiting_.store(true, std::memory_order_relaxed);
     wake_.wait_for(lock, config_.flush_interval);
     writer_waiting_.store(false, std::memory_order_relaxed);
