@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Observability overhead, same run, same machine: three service instances side by side,
-#   off:     OTEL_SDK_DISABLED=true, LOG_LEVEL=ERROR (no spans, no access lines; metrics stay on:
-#            they are part of the request path and cost ~0.1 us, see obs_overhead_bench)
-#   on:      every request traced (always_on) and exported over OTLP/HTTP protobuf, JSON access
-#            line per request, detection spans and metrics
-#   sampled: the same with 10% of traces sampled (parentbased_traceidratio 0.1)
-# wrk runs alternate between the instances ROUNDS times (each BENCH_SECONDS long) and the medians
-# are compared. Each instance is pinned to CPU 0 with all its threads (io, log writer, span
-# export); wrk and the OTLP sink run on CPU 1. The service is CPU-bound on its own
-# core, so req/s measures what the instrumentation costs the service.
-#   usage: bench/obs_overhead.sh [build-dir]   env: BENCH_SECONDS (3), ROUNDS (7), CONNS (64)
+# Observability overhead, same run, same machine, same moments: five service instances on CPU 0,
+# loaded at the same time by five wrk processes on CPU 1 (with the OTLP sink), round after round:
+#   off:      OTEL_SDK_DISABLED=true, LOG_LEVEL=ERROR (no spans, no access lines; metrics stay
+#             on: they are part of the request path and cost ~0.1 us, see obs_overhead_bench)
+#   off (control): a second identical `off`, which shows the method's own noise
+#   logs:     JSON access line per request, no traces
+#   sampled:  JSON access log + 10% of traces sampled (parentbased_traceidratio 0.1) and exported
+#             over OTLP/HTTP protobuf
+#   on:       JSON access log + every request traced and exported, with its detection span
+# An instance's cost is its CPU time per request (all its threads: io, log writer, span export,
+# from /proc), so what a core can serve is 1 / (CPU per request): "capacity loss" compares that
+# with `off` in the same round. Running the instances side by side makes the slow drift of this
+# shared box hit them all alike (run one after another, single runs of one configuration differ
+# by up to ~15%); sharing one core's caches between five instances makes each cost look larger,
+# not smaller. Medians over the rounds, quartiles in brackets.
+#   usage: bench/obs_overhead.sh [build-dir]   env: BENCH_SECONDS (3), ROUNDS (7), CONNS (16)
 set -euo pipefail
 BUILD=${1:-build}
 SECS=${BENCH_SECONDS:-3}
 ROUNDS=${ROUNDS:-7}
-CONNS=${CONNS:-64}
+CONNS=${CONNS:-16}
 cd "$(dirname "$0")/.."
 source bench/common.sh
 # The OTLP sink: the bench's ceiling server (a minimal Beast server answering 200 to every
@@ -48,59 +53,64 @@ start() {  # name env... : starts one instance, records its pid and API port
     { echo "$name did not start: $(cat "$TMP/$name.err")" >&2; exit 1; }
   PORT_OF[$name]=$p
 }
+NAMES=(off control logs sampled on)
 start off OTEL_SDK_DISABLED=true LOG_LEVEL=ERROR
-start on OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" \
-  ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
+start control OTEL_SDK_DISABLED=true LOG_LEVEL=ERROR
+start logs OTEL_SDK_DISABLED=true ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
 start sampled OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
   OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
+start on OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_ENDPOINT" \
+  ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO
 
 cpu_ticks() {  # pid -> utime+stime of all threads, in clock ticks
   awk '{print $14+$15}' "/proc/$1/stat"
 }
 HZ=$(getconf CLK_TCK)
-
-# One wrk run against `name`: appends "req/s" to $TMP/name.rps and "CPU us per request" to
-# $TMP/name.cpu (the service process, all threads: io, log writer, span export).
-measure() {
-  local name=$1 port=${PORT_OF[$1]} pid=${PID_OF[$1]}
-  local before after out rps
-  before=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -s bench/post_telemetry.lua \
-    "http://127.0.0.1:$port/api/v1/telemetry")
-  after=$(cpu_ticks "$pid")
-  rps=$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")
-  echo "$rps" >>"$TMP/$name.rps"
-  awk -v t=$((after - before)) -v hz="$HZ" -v r="$rps" -v s="$SECS" \
-    'BEGIN { printf "%.2f\n", t / hz * 1e6 / (r * s) }' >>"$TMP/$name.cpu"
+load() {  # seconds: one wrk per instance, all at once; outputs in $TMP/name.wrk
+  local w=()
+  for name in "${NAMES[@]}"; do
+    taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" -s bench/post_telemetry.lua \
+      "http://127.0.0.1:${PORT_OF[$name]}/api/v1/telemetry" >"$TMP/$name.wrk" &
+    w+=($!)
+  done
+  wait "${w[@]}"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-for name in off on sampled; do  # warm-up
-  taskset -c 1 wrk -t1 -c"$CONNS" -d1s -s bench/post_telemetry.lua \
-    "http://127.0.0.1:${PORT_OF[$name]}/api/v1/telemetry" >/dev/null
-done
-for r in $(seq "$ROUNDS"); do
-  for name in off on sampled; do measure "$name"; done
+load 1  # warm-up
+declare -A TICKS
+for _ in $(seq "$ROUNDS"); do
+  for name in "${NAMES[@]}"; do TICKS[$name]=$(cpu_ticks "${PID_OF[$name]}"); done
+  load "$SECS"
+  for name in "${NAMES[@]}"; do
+    # "req/s CPU-us-per-request" for this round
+    awk -v t=$(($(cpu_ticks "${PID_OF[$name]}") - TICKS[$name])) -v hz="$HZ" -v s="$SECS" \
+      '/ requests in / { printf "%d %.3f\n", $1 / s, t / hz * 1e6 / $1 }' "$TMP/$name.wrk" \
+      >>"$TMP/$name.rounds"
+  done
 done
 
-echo "== observability overhead: POST /api/v1/telemetry, wrk -t1 -c$CONNS, ${SECS}s x $ROUNDS rounds (interleaved), 1 io thread =="
-printf "%-52s %10s %15s %14s %10s %10s\n" instance "req/s" "(min-max)" "CPU us/req" "tput loss" \
-  "CPU cost"
-off_rps=$(median <"$TMP/off.rps"); off_cpu=$(median <"$TMP/off.cpu")
-for name in off on sampled; do
-  rps=$(median <"$TMP/$name.rps"); cpu=$(median <"$TMP/$name.cpu")
-  range=$(sort -n "$TMP/$name.rps" | awk 'NR==1 {lo=$1} {hi=$1} END {printf "(%d-%d)", lo, hi}')
+# "median (first quartile to third quartile)" of the numbers on stdin
+summary() {
+  sort -g | awk '{a[NR]=$1} END {
+    printf "%.1f (%.1f to %.1f)", a[int((NR+1)/2)], a[int((NR+3)/4)], a[int((3*NR+1)/4)] }'
+}
+echo "== observability overhead: POST /api/v1/telemetry, 5 instances side by side on CPU 0, 1 io thread each, wrk -t1 -c$CONNS per instance on CPU 1, $ROUNDS rounds of ${SECS}s =="
+printf "%-46s %8s %11s %24s\n" instance "req/s" "CPU us/req" "capacity loss %"
+for name in "${NAMES[@]}"; do
   case $name in
     off) label="off: no spans, LOG_LEVEL=ERROR (metrics on)";;
-    on) label="on: every request traced+exported, JSON access log";;
-    sampled) label="on, 10% of traces sampled, JSON access log";;
+    control) label="off again (control: the method's noise)";;
+    logs) label="JSON access log, no traces";;
+    sampled) label="JSON access log + 10% of traces sampled";;
+    on) label="JSON access log + every request traced";;
   esac
-  awk -v l="$label" -v r="$rps" -v g="$range" -v c="$cpu" -v r0="$off_rps" -v c0="$off_cpu" \
-    'BEGIN { printf "%-52s %10d %15s %14.2f %9.1f%% %9.1f%%\n", l, r, g, c, (r0-r)*100/r0,
-             (c-c0)*100/c0 }'
+  rps=$(awk '{print $1}' "$TMP/$name.rounds" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  cpu=$(awk '{print $2}' "$TMP/$name.rounds" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  loss=$(paste -d' ' "$TMP/off.rounds" "$TMP/$name.rounds" |
+    awk '{printf "%.3f\n", (1 - $2 / $4) * 100}' | summary)
+  printf "%-46s %8d %11.2f %24s\n" "$label" "$rps" "$cpu" "$loss"
 done
-echo "(req/s and CPU us/req: medians over the rounds, with the req/s range. CPU cost = extra CPU"
-echo " time per request in the service process, all its threads. The service runs on CPU 0; wrk"
-echo " and the OTLP sink on CPU 1. On this shared 2-vCPU box rounds of one configuration differ by"
-echo " up to ~15%; bench/obs_overhead_callgrind.sh counts instructions, which other load does not"
-echo " move.)"
+echo "(capacity loss = 1 - CPU per request of off / CPU per request of the instance, per round,"
+echo " so the share of a core's throughput the instrumentation takes; CPU time counts all threads"
+echo " of the instance, user and kernel. bench/obs_overhead_callgrind.sh counts user-space"
+echo " instructions, which other load does not move.)"
