@@ -3,17 +3,17 @@
 # loaded at the same time by five wrk processes on CPU 1 (with the OTLP sink), round after round:
 #   off:      OTEL_SDK_DISABLED=true, LOG_LEVEL=ERROR (no spans, no access lines; metrics stay
 #             on: they are part of the request path and cost ~0.1 us, see obs_overhead_bench)
-#   off (control): a second identical `off`, which shows the method's own noise
+#   control:  a second identical `off`, which shows the method's own noise
 #   logs:     JSON access line per request, no traces
 #   sampled:  JSON access log + 10% of traces sampled (parentbased_traceidratio 0.1) and exported
 #             over OTLP/HTTP protobuf
 #   on:       JSON access log + every request traced and exported, with its detection span
 # An instance's cost is its CPU time per request (all its threads: io, log writer, span export,
 # from /proc), so what a core can serve is 1 / (CPU per request): "capacity loss" compares that
-# with `off` in the same round. Running the instances side by side makes the slow drift of this
-# shared box hit them all alike (run one after another, single runs of one configuration differ
-# by up to ~15%); sharing one core's caches between five instances makes each cost look larger,
-# not smaller. Medians over the rounds, quartiles in brackets.
+# with `off` in the same round. Run side by side, the instances meet the noise of this shared box
+# alike (run one after another, single runs of one configuration differ by up to ~15%); sharing
+# one core's caches between five instances makes each cost look larger, not smaller. Medians
+# over the rounds, quartiles in brackets.
 #   usage: bench/obs_overhead.sh [build-dir]   env: BENCH_SECONDS (3), ROUNDS (7), CONNS (16)
 set -euo pipefail
 BUILD=${1:-build}
@@ -89,6 +89,7 @@ for _ in $(seq "$ROUNDS"); do
   done
 done
 
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "median (first quartile to third quartile)" of the numbers on stdin
 summary() {
   sort -g | awk '{a[NR]=$1} END {
@@ -104,8 +105,8 @@ for name in "${NAMES[@]}"; do
     sampled) label="JSON access log + 10% of traces sampled";;
     on) label="JSON access log + every request traced";;
   esac
-  rps=$(awk '{print $1}' "$TMP/$name.rounds" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  cpu=$(awk '{print $2}' "$TMP/$name.rounds" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  rps=$(awk '{print $1}' "$TMP/$name.rounds" | median)
+  cpu=$(awk '{print $2}' "$TMP/$name.rounds" | median)
   loss=$(paste -d' ' "$TMP/off.rounds" "$TMP/$name.rounds" |
     awk '{printf "%.3f\n", (1 - $2 / $4) * 100}' | summary)
   printf "%-46s %8d %11.2f %24s\n" "$label" "$rps" "$cpu" "$loss"
