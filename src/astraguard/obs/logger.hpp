@@ -44,7 +44,7 @@ struct LogConfig {
   std::string environment = "development";       // ENVIRONMENT
   std::string version = "1.0.0";                 // APP_VERSION
   std::size_t queue_capacity = 8192;             // lines buffered before drops (power of two)
-  std::chrono::milliseconds flush_interval{20};  // writer wake-up period when idle
+  std::chrono::milliseconds flush_interval{20};  // writer wake-up period
 };
 
 // One event field. Keys and string values are borrowed for the duration of the call only.
