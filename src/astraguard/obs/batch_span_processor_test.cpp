@@ -9,14 +9,24 @@
 namespace astraguard::obs {
 namespace {
 
+// Encodes a span as its name and a newline.
 class FakeExporter final : public SpanExporter {
  public:
-  ExportResult Export(const SpanBatch& batch,
-                      std::chrono::steady_clock::time_point deadline) override {
+  void Encode(const SpanData& span, std::string& out) const override {
+    out += span.name;
+    out += '\n';
+  }
+  ExportResult Send(std::string_view encoded, std::size_t spans,
+                    std::chrono::steady_clock::time_point deadline) override {
     std::unique_lock<std::mutex> l(mu);
     cv.wait_until(l, deadline, [&] { return !block || shut; });
-    batches.push_back(batch.size());
-    for (const auto& s : batch) names.push_back(s->name);
+    batches.push_back(spans);
+    for (std::size_t i = 0; i < spans; ++i) {
+      const std::size_t nl = encoded.find('\n');
+      names.emplace_back(encoded.substr(0, nl));
+      encoded.remove_prefix(nl + 1);
+    }
+    EXPECT_TRUE(encoded.empty());
     return fail ? ExportResult::kFailure : ExportResult::kSuccess;
   }
   void Shutdown() override {
@@ -38,9 +48,9 @@ class FakeExporter final : public SpanExporter {
   bool shut = false;
 };
 
-std::unique_ptr<SpanData> MakeSpan(std::string name) {
-  auto s = std::make_unique<SpanData>();
-  s->name = std::move(name);
+SpanData MakeSpan(std::string name) {
+  SpanData s;
+  s.name = std::move(name);
   return s;
 }
 
@@ -58,28 +68,18 @@ TEST(BatchSpanProcessorTest, ExportsInBatchesOfConfiguredSize) {
   EXPECT_EQ(st.dropped, 0u);
   std::lock_guard<std::mutex> l(ex->mu);
   for (auto b : ex->batches) EXPECT_LE(b, 4u);
-  EXPECT_EQ(ex->names.size(), 10u);
+  ASSERT_EQ(ex->names.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(ex->names[i], "s" + std::to_string(i));
 }
 
-TEST(BatchSpanProcessorTest, StagedSpansAreRecycledBeforeTheBatchIsSent) {
+TEST(BatchSpanProcessorTest, PartialBatchWaitsForTheScheduleDelayThenGoesAsOneRequest) {
   auto e = std::make_unique<FakeExporter>();
   FakeExporter* ex = e.get();
   BatchConfig cfg;  // batches of 512
   cfg.schedule_delay = std::chrono::milliseconds(60000);
   BatchSpanProcessor p(cfg, std::move(e));
-  std::set<const SpanData*> ours;
-  for (int i = 0; i < 256; ++i) {
-    auto s = MakeSpan("s" + std::to_string(i));
-    ours.insert(s.get());
-    p.OnEnd(std::move(s));
-  }
-  // The worker stages chunks of 128 and hands their SpanData back; no batch is full yet.
-  bool recycled = false;
-  for (int i = 0; i < 200 && !recycled; ++i) {
-    recycled = ours.count(p.NewSpanData().get()) > 0;
-    if (!recycled) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(recycled);
+  for (int i = 0; i < 256; ++i) p.OnEnd(MakeSpan("s" + std::to_string(i)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // several polls of the worker
   EXPECT_EQ(p.stats().exported, 0u);
   ASSERT_TRUE(p.ForceFlush(std::chrono::seconds(5)));
   EXPECT_EQ(p.stats().exported, 256u);
@@ -88,6 +88,44 @@ TEST(BatchSpanProcessorTest, StagedSpansAreRecycledBeforeTheBatchIsSent) {
   ASSERT_EQ(ex->names.size(), 256u);
   EXPECT_EQ(ex->names.front(), "s0");
   EXPECT_EQ(ex->names.back(), "s255");
+}
+
+TEST(BatchSpanProcessorTest, ConcurrentSpansAreAllExportedOrCounted) {
+  auto e = std::make_unique<FakeExporter>();
+  FakeExporter* ex = e.get();
+  BatchConfig cfg;
+  cfg.schedule_delay = std::chrono::milliseconds(5);
+  BatchSpanProcessor p(cfg, std::move(e));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&p, t] {
+      for (int i = 0; i < 2000; ++i) p.OnEnd(MakeSpan(std::to_string(t) + "-" + std::to_string(i)));
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(p.ForceFlush(std::chrono::seconds(5)));
+  const auto st = p.stats();
+  EXPECT_EQ(st.queued + st.dropped, 8000u);
+  EXPECT_EQ(st.exported, st.queued);
+  std::lock_guard<std::mutex> l(ex->mu);
+  EXPECT_EQ(ex->names.size(), st.queued);
+  std::set<std::string> unique(ex->names.begin(), ex->names.end());
+  EXPECT_EQ(unique.size(), ex->names.size());
+}
+
+TEST(BatchSpanProcessorTest, SpanTooLargeForTheQueueIsDroppedAndCounted) {
+  auto e = std::make_unique<FakeExporter>();
+  FakeExporter* ex = e.get();
+  BatchConfig cfg;
+  cfg.max_queue_size = 8;  // a 4 KiB ring: records up to 1 KiB
+  BatchSpanProcessor p(cfg, std::move(e));
+  p.OnEnd(MakeSpan(std::string(5000, 'x')));
+  p.OnEnd(MakeSpan("small"));
+  ASSERT_TRUE(p.ForceFlush(std::chrono::seconds(5)));
+  EXPECT_EQ(p.stats().dropped, 1u);
+  EXPECT_EQ(p.stats().exported, 1u);
+  std::lock_guard<std::mutex> l(ex->mu);
+  EXPECT_EQ(ex->names, std::vector<std::string>{"small"});
 }
 
 TEST(BatchSpanProcessorTest, ExportsAfterScheduleDelayWithoutFlush) {

@@ -10,7 +10,7 @@ namespace {
 
 class Recorder final : public SpanProcessor {
  public:
-  void OnEnd(std::unique_ptr<SpanData> s) override { spans.push_back(std::move(s)); }
+  void OnEnd(const SpanData& s) override { spans.push_back(std::make_unique<SpanData>(s)); }
   bool ForceFlush(std::chrono::milliseconds) override { return true; }
   void Shutdown(std::chrono::milliseconds) override {}
   std::vector<std::unique_ptr<SpanData>> spans;

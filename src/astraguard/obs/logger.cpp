@@ -14,6 +14,10 @@
 namespace astraguard::obs {
 namespace {
 
+// Each thread formats its lines here before copying them into the ring; the buffer keeps its
+// capacity, so formatting allocates nothing once it has grown.
+thread_local std::string t_line;
+
 constexpr std::string_view kReserved[] = {"timestamp",   "level",   "logger",   "event",  "service",
                                           "environment", "version", "trace_id", "span_id"};
 
@@ -108,8 +112,9 @@ char* PutUint(char* out, std::uint64_t v) { return std::to_chars(out, out + 20, 
 
 // Non-negative milliseconds rounded to microseconds, shortest form ("2", "0.5", "12.345").
 char* PutMillis(char* out, double ms) {
-  const auto us = std::isfinite(ms) && ms > 0 ? static_cast<std::uint64_t>(std::llround(ms * 1000.0))
-                                              : std::uint64_t{0};
+  const auto us = std::isfinite(ms) && ms > 0
+                      ? static_cast<std::uint64_t>(std::llround(ms * 1000.0))
+                      : std::uint64_t{0};
   out = PutUint(out, us / 1000);
   unsigned frac = static_cast<unsigned>(us % 1000);
   if (frac == 0) return out;
@@ -186,9 +191,8 @@ Logger::Logger(const LogConfig& config, std::unique_ptr<LogSink> sink, const Clo
       min_level_(config.level),
       sink_(std::move(sink)),
       clock_(clock),
-      queue_(config.queue_capacity),
-      free_buffers_(config.queue_capacity),
-      wake_lines_(std::max<std::size_t>(1, config.queue_capacity / 2)) {
+      ring_(config.queue_capacity * 512),
+      wake_bytes_(ring_.capacity() / 2) {
   identity_json_ = ",\"service\":";
   AppendJsonString(identity_json_, config_.service);
   identity_json_ += ",\"environment\":";
@@ -271,23 +275,23 @@ void Logger::Log(LogLevel level, std::string_view logger, std::string_view event
                  std::span<const LogField> fields, const SpanContext* span) {
   if (!Enabled(level)) return;
   if (span == nullptr) span = CurrentSpanContext();
-  std::string line = AcquireBuffer();
+  std::string& line = t_line;
+  line.clear();
   if (config_.format == LogFormat::kJson)
     FormatJson(line, level, logger, event, fields, span);
   else
     FormatConsole(line, level, logger, event, fields, span);
-  Enqueue(std::move(line));
+  Enqueue(line);
+  if (line.capacity() > 64 * 1024) std::string().swap(line);  // after a huge line, let it go
 }
 
-void Logger::Enqueue(std::string line) {
-  if (!queue_.TryPush(line)) {
+void Logger::Enqueue(std::string_view line) {
+  if (!ring_.TryWrite(line)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
-    (void)free_buffers_.TryPush(line);
     return;
   }
   accepted_.fetch_add(1, std::memory_order_release);
-  if (writer_waiting_.load(std::memory_order_relaxed) &&
-      queue_.SizeApprox() >= wake_lines_) {
+  if (writer_waiting_.load(std::memory_order_relaxed) && ring_.BytesUsed() >= wake_bytes_) {
     wake_.notify_one();  // a lost wake-up is bounded by flush_interval
   }
 }
@@ -309,7 +313,7 @@ void Logger::Access(const AccessLogEntry& e) {
   }
   // One line per request, the same output as Log() (fields in the same order), written
   // through a cursor into a buffer sized for the worst case: the strings need no escaping.
-  std::string line = AcquireBuffer();
+  std::string& line = t_line;
   // Fixed text (~210 bytes) + timestamp 27 + level <= 8 + ids 48 + four numbers <= 75.
   constexpr std::size_t kFixedMax = 512;
   line.resize(kFixedMax + identity_json_.size() + e.method.size() + e.route.size() +
@@ -344,18 +348,7 @@ void Logger::Access(const AccessLogEntry& e) {
   p = Put(p, e.client);
   p = Put(p, "\"}\n");
   line.resize(static_cast<std::size_t>(p - line.data()));
-  Enqueue(std::move(line));
-}
-
-std::string Logger::AcquireBuffer() {
-  std::string line;
-  if (auto recycled = free_buffers_.TryPop()) {
-    line = std::move(*recycled);
-    line.clear();
-  } else {
-    line.reserve(512);
-  }
-  return line;
+  Enqueue(line);
 }
 
 void Logger::Detection(std::string_view logger, std::string_view satellite,
@@ -393,11 +386,14 @@ void Logger::WriterLoop() {
     batch.clear();
     std::uint64_t n = 0;
     while (batch.size() < kMaxBatchBytes) {
-      auto line = queue_.TryPop();
-      if (!line) break;
-      batch += *line;
-      ++n;
-      if (line->capacity() <= 4096) (void)free_buffers_.TryPush(*line);  // else freed here
+      const std::size_t got = ring_.Drain(
+          [&batch](std::string_view line) {
+            batch.append(line);
+            return batch.size() < kMaxBatchBytes;
+          },
+          SIZE_MAX);
+      if (got == 0) break;
+      n += got;
     }
     if (n > 0) {
       sink_->Write(batch);
@@ -409,7 +405,7 @@ void Logger::WriterLoop() {
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_.load(std::memory_order_acquire) || flush_waiters_ > 0) {
       // Shutdown or a Flush(): drain now, including lines still being pushed.
-      if (written_.load() < accepted_.load() || queue_.SizeApprox() > 0) continue;
+      if (written_.load() < accepted_.load() || !ring_.Empty()) continue;
       if (stop_.load(std::memory_order_acquire)) break;
     }
     // Between batches the writer sleeps, so lines go out in one write() per flush interval

@@ -5,9 +5,9 @@
 // fields. Every line is valid JSON whatever keys and values contain (see json_text.hpp).
 //
 // Why asynchronous: request threads must never wait for stdout. The calling thread formats the
-// line (a few hundred ns) and hands it to a bounded lock-free queue; one writer thread owned by
-// the Logger drains it into the sink in batches. When the queue is full the line is dropped and
-// counted (dropped()), never waited for.
+// line (a few hundred ns) into a per-thread buffer and copies it into a bounded lock-free ring
+// (byte_ring.hpp); one writer thread owned by the Logger drains it into the sink in batches.
+// When the ring is full the line is dropped and counted (dropped()), never waited for.
 // Thread-safety: all methods may be called concurrently, except that the destructor must not
 // race with other calls. Lifetime: `clock` must outlive the Logger; the Logger owns its sink.
 
@@ -26,7 +26,7 @@
 #include <variant>
 
 #include "astraguard/common/clock.hpp"
-#include "astraguard/obs/bounded_queue.hpp"
+#include "astraguard/obs/byte_ring.hpp"
 #include "astraguard/obs/trace_context.hpp"
 
 namespace astraguard::obs {
@@ -43,7 +43,7 @@ struct LogConfig {
   std::string service = "astra-guard";           // OTEL_SERVICE_NAME / SERVICE_NAME
   std::string environment = "development";       // ENVIRONMENT
   std::string version = "1.0.0";                 // APP_VERSION
-  std::size_t queue_capacity = 8192;             // lines buffered before drops (power of two)
+  std::size_t queue_capacity = 8192;             // lines buffered before drops, at 512 bytes a line
   std::chrono::milliseconds flush_interval{20};  // writer wake-up period
 };
 
@@ -164,8 +164,7 @@ class Logger final {
   const LogConfig& config() const { return config_; }
 
  private:
-  void Enqueue(std::string line);
-  std::string AcquireBuffer();  // a recycled line buffer, or a new one
+  void Enqueue(std::string_view line);
   void WriterLoop();
   void FormatJson(std::string& out, LogLevel level, std::string_view logger, std::string_view event,
                   std::span<const LogField> fields, const SpanContext* span) const;
@@ -178,19 +177,16 @@ class Logger final {
   std::unique_ptr<LogSink> sink_;
   const Clock& clock_;
   std::string identity_json_;  // the service/environment/version fields, rendered once
-  BoundedQueue<std::string> queue_;
-  // Written lines' buffers go back to producers, so steady-state logging allocates nothing
-  // and no buffer is freed on a thread other than the one that allocated it.
-  BoundedQueue<std::string> free_buffers_;
+  ByteRing ring_;              // formatted lines
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<bool> stop_{false};
   std::atomic<bool> writer_waiting_{false};
-  // Queued lines that wake a sleeping writer early: half the queue. Below that the writer only
+  // Queued bytes that wake a sleeping writer early: half the ring. Below that the writer only
   // wakes on its flush interval, so a request thread never pays for a wake-up (a futex call and
   // a context switch on its core) in normal operation.
-  const std::size_t wake_lines_;
+  const std::size_t wake_bytes_;
   std::mutex mu_;  // guards the condition variables and flush_waiters_; never taken by Log()
   int flush_waiters_ = 0;  // Flush() calls waiting: the writer drains instead of sleeping
   std::condition_variable wake_;

@@ -14,14 +14,14 @@ namespace astraguard::obs {
 namespace {
 
 // ---- protobuf wire format ----
-// Two passes over the batch. Pass 1 computes the exact size of every nested message (pure
-// arithmetic on string lengths). Pass 2 writes through a raw `char*` cursor with no capacity
-// checks, length placeholders or memmoves, each length a canonical (minimal) varint. It stages
-// the output in a small stack buffer appended to the (pre-reserved) result, so the result is
-// never zero-filled first. Strings are checked for UTF-8 while they are copied: the bytes are
-// loaded anyway, so an all-ASCII string costs one extra OR. If a string turns out to be invalid
-// UTF-8 (rare), the batch is encoded again with every string validated up front and invalid ones
-// replaced by SanitizeUtf8 (which changes their length, hence the sizes).
+// Two passes over a span (or the request's head). Pass 1 computes the exact size of every nested
+// message (pure arithmetic on string lengths). Pass 2 writes through a raw `char*` cursor into
+// the output, grown to its final size, with no capacity checks, length placeholders or
+// memmoves, each length a canonical (minimal) varint. Strings are checked for UTF-8 while they
+// are copied: the bytes are loaded anyway, so an all-ASCII string costs one extra OR. If a
+// string turns out to be invalid UTF-8 (rare), the span is encoded again with every string
+// validated up front and invalid ones replaced by SanitizeUtf8 (which changes their length,
+// hence the sizes).
 // Every field number written here is < 16, so every tag is a single byte.
 enum WireType : std::uint8_t { kVarint = 0, kFixed64 = 1, kLen = 2 };
 
@@ -32,7 +32,8 @@ constexpr char Tag(std::uint32_t field, WireType wt) {
 constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 
 inline std::size_t VarintSize(std::uint64_t v) {
-  if (v < 0x80) [[likely]] return 1;
+  if (v < 0x80) [[likely]]
+    return 1;
   // ceil(bit_width / 7) for bit_width 8..64, without a division.
   return (static_cast<std::size_t>(std::bit_width(v)) * 9 + 64) >> 6;
 }
@@ -221,7 +222,8 @@ inline std::size_t ScalarValueBody(const AttributeValue& v) {
 }
 // KeyValue body size from the key length and the AnyValue body size.
 inline std::size_t KeyValueBody(std::size_t key_len, std::size_t value_body) {
-  if ((key_len | value_body) < 0x80) [[likely]] return 4 + key_len + value_body;
+  if ((key_len | value_body) < 0x80) [[likely]]
+    return 4 + key_len + value_body;
   return LenFieldSize(key_len) + LenFieldSize(value_body);
 }
 
@@ -403,7 +405,8 @@ void PutSpan(Out& o, const SpanData& s, std::size_t body, Strings& strings) {
   p = PutBytes(p, Tag(1, kLen), AsBytes(s.trace_id.bytes));
   p = PutBytes(p, Tag(2, kLen), AsBytes(s.span_id.bytes));
   if (!s.trace_state.empty()) p = PutString(p, high, Tag(3, kLen), strings.Write(s.trace_state));
-  if (IsValidSpanId(s.parent_span_id)) p = PutBytes(p, Tag(4, kLen), AsBytes(s.parent_span_id.bytes));
+  if (IsValidSpanId(s.parent_span_id))
+    p = PutBytes(p, Tag(4, kLen), AsBytes(s.parent_span_id.bytes));
   p = PutString(p, high, Tag(5, kLen), strings.Write(s.name));
   p = PutUint(p, Tag(6, kVarint), static_cast<std::uint64_t>(s.kind));
   p = PutFixed64(p, Tag(7, kFixed64), s.start_unix_nano);
@@ -423,81 +426,29 @@ void PutSpan(Out& o, const SpanData& s, std::size_t body, Strings& strings) {
     p = PutUint(p, Tag(3, kVarint), static_cast<std::uint64_t>(s.status));
   }
   o.p = p;
-  if ((high & kHighBits) != 0) [[unlikely]] o.invalid_utf8 |= !SpanStringsValid(s, strings);
+  if ((high & kHighBits) != 0) [[unlikely]]
+    o.invalid_utf8 |= !SpanStringsValid(s, strings);
 }
 
-// Appends pieces of known exact size to `out` (reserved to the final size by the caller):
-// pieces are written to a stack buffer flushed with append; a piece larger than the buffer
-// is written directly into `out`.
-class StagedWriter {
- public:
-  explicit StagedWriter(std::string& out) : out_(out) {}
-
-  // `write(Out&)` must write exactly `n` bytes. Returns false if a string was invalid UTF-8.
-  template <typename WriteFn>
-  bool Piece(std::size_t n, WriteFn write) {
-    if (n > static_cast<std::size_t>(end_ - o_.p)) {
-      Flush();
-      if (n > sizeof buf_) {
-        const std::size_t old = out_.size();
-        out_.resize(old + n);
-        Out direct{out_.data() + old};
-        write(direct);
-        assert(direct.p == out_.data() + out_.size());
-        o_.invalid_utf8 |= direct.invalid_utf8;
-        return !o_.invalid_utf8;
-      }
-    }
-    [[maybe_unused]] const char* start = o_.p;
-    write(o_);
-    assert(o_.p == start + n);
-    return !o_.invalid_utf8;
-  }
-  void Flush() {
-    out_.append(buf_, static_cast<std::size_t>(o_.p - buf_));
-    o_.p = buf_;
-  }
-
- private:
-  static constexpr std::size_t kBufferSize = 2048;
-  std::string& out_;
-  char buf_[kBufferSize];
-  Out o_{buf_};
-  const char* const end_ = buf_ + kBufferSize;
-};
-
-// Appends each span as an encoded ScopeSpans.spans field; returns false (and a partial `out`)
+// Appends the span as an encoded ScopeSpans.spans field; returns false (and a partial `out`)
 // if a string written as is was not valid UTF-8, which only happens with AsIs.
 template <typename Strings>
-bool EncodeSpans(const SpanBatch& spans, Strings& strings, std::string& out) {
-  // Pass 1: sizes.
-  std::vector<std::size_t> span_bodies(spans.size());
-  std::size_t spans_size = 0;
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    span_bodies[i] = SpanBodySize(*spans[i], strings);
-    spans_size += LenFieldSize(span_bodies[i]);
-  }
+bool EncodeSpan(const SpanData& span, Strings& strings, std::string& out) {
+  const std::size_t body = SpanBodySize(span, strings);  // pass 1: sizes
   if constexpr (std::is_same_v<Strings, Sanitized>) strings.Seal();
-  // Pass 2: write.
-  [[maybe_unused]] const std::size_t start = out.size();
-  out.reserve(start + spans_size);
-  StagedWriter w(out);
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    const std::size_t body = span_bodies[i];
-    if (!w.Piece(LenFieldSize(body), [&](Out& o) { PutSpan(o, *spans[i], body, strings); })) {
-      return false;
-    }
-  }
-  w.Flush();
-  assert(out.size() == start + spans_size);
-  return true;
+  const std::size_t start = out.size();
+  out.resize(start + LenFieldSize(body));
+  Out o{out.data() + start};
+  PutSpan(o, span, body, strings);  // pass 2: write
+  assert(o.p == out.data() + out.size());
+  return !o.invalid_utf8;
 }
 
 // Writes the request's head (everything before the span fields, which take `spans_size` bytes)
-// into `out`; false as EncodeSpans.
+// into `out`; false as EncodeSpan.
 template <typename Strings>
-bool EncodeHead(const Resource& resource, const InstrumentationScope& scope,
-                std::size_t spans_size, Strings& strings, std::string& out) {
+bool EncodeHead(const Resource& resource, const InstrumentationScope& scope, std::size_t spans_size,
+                Strings& strings, std::string& out) {
   // ExportTraceServiceRequest { resource_spans=1 }
   //   ResourceSpans { resource=1; scope_spans=2 }, Resource { attributes=1 },
   //   ScopeSpans { scope=1; spans=2 }, InstrumentationScope { name=1; version=2 }
@@ -509,30 +460,20 @@ bool EncodeHead(const Resource& resource, const InstrumentationScope& scope,
       LenFieldSize(resource_body) + LenFieldSize(scope_spans_body);
   const std::size_t total = LenFieldSize(resource_spans_body);
   if constexpr (std::is_same_v<Strings, Sanitized>) strings.Seal();
-  out.clear();
-  out.reserve(total);
-  StagedWriter w(out);
-  const bool ok = w.Piece(total - spans_size, [&](Out& o) {
-    char* p = o.p;
-    std::uint64_t high = 0;
-    p = PutLenHeader(p, Tag(1, kLen), resource_spans_body);
-    p = PutLenHeader(p, Tag(1, kLen), resource_body);
-    p = PutAttributes(p, high, Tag(1, kLen), resource.attributes, strings);
-    p = PutLenHeader(p, Tag(2, kLen), scope_spans_body);
-    p = PutLenHeader(p, Tag(1, kLen), scope_body);
-    p = PutString(p, high, Tag(1, kLen), strings.Write(scope.name));
-    if (!scope.version.empty()) p = PutString(p, high, Tag(2, kLen), strings.Write(scope.version));
-    o.p = p;
-    if ((high & kHighBits) != 0) [[unlikely]] {
-      o.invalid_utf8 |= !AttributesValid(resource.attributes, strings) ||
-                        !IsValidUtf8(strings.Write(scope.name)) ||
-                        !IsValidUtf8(strings.Write(scope.version));
-    }
-  });
-  if (!ok) return false;
-  w.Flush();
-  assert(out.size() == total - spans_size);
-  return true;
+  out.resize(total - spans_size);
+  char* p = out.data();
+  std::uint64_t high = 0;
+  p = PutLenHeader(p, Tag(1, kLen), resource_spans_body);
+  p = PutLenHeader(p, Tag(1, kLen), resource_body);
+  p = PutAttributes(p, high, Tag(1, kLen), resource.attributes, strings);
+  p = PutLenHeader(p, Tag(2, kLen), scope_spans_body);
+  p = PutLenHeader(p, Tag(1, kLen), scope_body);
+  p = PutString(p, high, Tag(1, kLen), strings.Write(scope.name));
+  if (!scope.version.empty()) p = PutString(p, high, Tag(2, kLen), strings.Write(scope.version));
+  assert(p == out.data() + out.size());
+  return (high & kHighBits) == 0 ||
+         (AttributesValid(resource.attributes, strings) && IsValidUtf8(strings.Write(scope.name)) &&
+          IsValidUtf8(strings.Write(scope.version)));
 }
 
 // ---- OTLP/JSON ----
@@ -627,13 +568,17 @@ void JsonSpan(std::string& out, const SpanData& s) {
 
 }  // namespace
 
-void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out) {
+void AppendOtlpProtobufSpan(const SpanData& span, std::string& out) {
   const std::size_t start = out.size();
   AsIs as_is;
-  if (EncodeSpans(spans, as_is, out)) return;
+  if (EncodeSpan(span, as_is, out)) return;
   out.resize(start);
   Sanitized sanitized;  // some string is not valid UTF-8: size and write the sanitised text
-  EncodeSpans(spans, sanitized, out);
+  EncodeSpan(span, sanitized, out);
+}
+
+void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out) {
+  for (const auto& s : spans) AppendOtlpProtobufSpan(*s, out);
 }
 
 std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
@@ -655,6 +600,8 @@ std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationSc
   out.append(span_fields);
   return out;
 }
+
+void AppendOtlpJsonSpan(const SpanData& span, std::string& out) { JsonSpan(out, span); }
 
 void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out) {
   for (const auto& s : spans) {

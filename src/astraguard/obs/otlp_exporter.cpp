@@ -24,35 +24,19 @@ OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url
       scope_(std::move(scope)),
       on_failure_(std::move(on_failure)) {}
 
-void OtlpHttpExporter::Append(const SpanBatch& spans, std::string& out) const {
-  if (json())
-    AppendOtlpJsonSpans(spans, out);
-  else
-    AppendOtlpProtobufSpans(spans, out);
+void OtlpHttpExporter::Encode(const SpanData& span, std::string& out) const {
+  if (json()) {
+    out += ',';  // Send drops the request's first comma
+    AppendOtlpJsonSpan(span, out);
+  } else {
+    AppendOtlpProtobufSpan(span, out);
+  }
 }
 
-void OtlpHttpExporter::Stage(const SpanBatch& spans) {
-  Append(spans, staged_);
-  staged_spans_ += spans.size();
-}
-
-ExportResult OtlpHttpExporter::SendStaged(SteadyClock::time_point deadline) {
-  if (staged_spans_ == 0) return ExportResult::kSuccess;
-  const ExportResult r = Send(staged_, staged_spans_, deadline);
-  staged_.clear();  // keeps its capacity for the next request
-  staged_spans_ = 0;
-  return r;
-}
-
-ExportResult OtlpHttpExporter::Export(const SpanBatch& batch, SteadyClock::time_point deadline) {
-  if (batch.empty()) return ExportResult::kSuccess;
-  std::string span_text;
-  Append(batch, span_text);
-  return Send(span_text, batch.size(), deadline);
-}
-
-ExportResult OtlpHttpExporter::Send(std::string_view span_text, std::size_t spans,
+ExportResult OtlpHttpExporter::Send(std::string_view encoded, std::size_t spans,
                                     SteadyClock::time_point deadline) {
+  if (spans == 0) return ExportResult::kSuccess;
+  const std::string_view span_text = json() ? encoded.substr(1) : encoded;
   if (shutdown_.load()) {
     batches_failed_.fetch_add(1);
     return ExportResult::kFailure;

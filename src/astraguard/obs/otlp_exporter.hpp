@@ -4,9 +4,10 @@
 // Retries only on 429/502/503/504 (and only while the batch deadline allows), honouring
 // Retry-After seconds, otherwise exponential backoff with jitter. Connection errors and other
 // statuses fail the batch at once: the batch is dropped and counted, nothing propagates.
-// Stage encodes spans as they arrive (the processor then reuses their SpanData) into the next
-// request; SendStaged sends it. Thread-safety: Stage, SendStaged and Export are called from the
-// processor's single worker thread; Shutdown and stats() may be called from any thread.
+// Encode writes a span's protobuf ScopeSpans.spans field, or for JSON a comma and the span
+// object, so that encoded spans concatenate into the request's span list (see
+// otlp_encoding.hpp). Thread-safety: Encode may be called from any number of threads at once;
+// Send from one thread at a time (the processor's worker); Shutdown and stats() from any.
 
 #include <atomic>
 #include <chrono>
@@ -56,10 +57,10 @@ class OtlpHttpExporter final : public SpanExporter {
                                                           InstrumentationScope scope = {},
                                                           ExportFailureHandler on_failure = {});
 
-  void Stage(const SpanBatch& spans) override;
-  ExportResult SendStaged(std::chrono::steady_clock::time_point deadline) override;
-  ExportResult Export(const SpanBatch& batch,
-                      std::chrono::steady_clock::time_point deadline) override;
+  void Encode(const SpanData& span, std::string& out) const override;
+  // Sends one request with the configured retries.
+  ExportResult Send(std::string_view encoded, std::size_t spans,
+                    std::chrono::steady_clock::time_point deadline) override;
   void Shutdown() override;
 
   OtlpExporterStats stats() const;
@@ -68,18 +69,12 @@ class OtlpHttpExporter final : public SpanExporter {
   OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url, Resource resource,
                    InstrumentationScope scope, ExportFailureHandler on_failure);
   bool json() const { return config_.protocol == OtlpProtocol::kHttpJson; }
-  void Append(const SpanBatch& spans, std::string& out) const;
-  // Sends one request of `spans` spans with the configured retries.
-  ExportResult Send(std::string_view span_text, std::size_t spans,
-                    std::chrono::steady_clock::time_point deadline);
 
   const OtlpExporterConfig config_;
   HttpPostClient client_;  // used by the export thread only
   const Resource resource_;
   const InstrumentationScope scope_;
   const ExportFailureHandler on_failure_;
-  std::string staged_;  // encoded spans of the next request (export thread only)
-  std::size_t staged_spans_ = 0;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> retries_{0};

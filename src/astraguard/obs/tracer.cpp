@@ -30,6 +30,27 @@ std::uint64_t AnchoredNanos(const SpanContext& ctx, std::chrono::steady_clock::t
 
 constexpr std::size_t kMaxEvents = 128;
 
+// SpanData of the spans this thread ended, for its next recording spans (see tracer.hpp): a
+// cache of plain buffers, like an allocator's, shared by every Tracer. A server span and its
+// detection span are open together, so a few suffice; a SpanData whose attributes grew large
+// is freed instead.
+class SpareSpanData {
+ public:
+  std::unique_ptr<SpanData> Take() {
+    if (n_ == 0) return std::make_unique<SpanData>();
+    return std::move(items_[--n_]);
+  }
+  void Give(std::unique_ptr<SpanData> d) {
+    if (n_ < kMax && d->attributes.capacity_bytes() <= 16 * 1024) items_[n_++] = std::move(d);
+  }
+
+ private:
+  static constexpr std::size_t kMax = 4;
+  std::unique_ptr<SpanData> items_[kMax];
+  std::size_t n_ = 0;
+};
+thread_local SpareSpanData t_spare;
+
 }  // namespace
 
 bool ShouldSample(const SamplerConfig& c, const SpanContext* parent, const TraceId& trace_id) {
@@ -133,7 +154,7 @@ void Span::End(std::chrono::steady_clock::time_point end) {
   if (ended_) return;
   ended_ = true;
   if (tracer_ != nullptr && data_) tracer_->Finish(*this, end);
-  data_.reset();
+  if (data_) t_spare.Give(std::move(data_));
 }
 
 // ---- Tracer ----
@@ -182,7 +203,7 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
     span.ctx_.anchor_wall_ns = UnixNanos(clock_.WallNow());
     span.start_mono_ = given_start ? start : span.ctx_.anchor_mono;
   }
-  std::unique_ptr<SpanData> d = processor_->NewSpanData();
+  std::unique_ptr<SpanData> d = t_spare.Take();
   // Reset every field: `d` may be recycled (assign() and clear() keep capacity).
   d->name.assign(name);
   d->kind = kind;
@@ -204,8 +225,7 @@ Span Tracer::StartSpanWithParent(std::string_view name, SpanKind kind, const Spa
 void Tracer::Finish(Span& span, std::chrono::steady_clock::time_point end) {
   if (end == std::chrono::steady_clock::time_point{}) end = clock_.Now();
   span.data_->end_unix_nano = std::max(span.data_->start_unix_nano, AnchoredNanos(span.ctx_, end));
-  if (processor_ && !shut_down_.load(std::memory_order_relaxed))
-    processor_->OnEnd(std::move(span.data_));
+  if (processor_ && !shut_down_.load(std::memory_order_relaxed)) processor_->OnEnd(*span.data_);
 }
 
 bool Tracer::ForceFlush(std::chrono::milliseconds timeout) {
@@ -227,8 +247,8 @@ TracerStats Tracer::stats() const {
 Span StartHttpServerSpan(Tracer& tracer, const HttpServerSpanInfo& info) {
   std::optional<SpanContext> remote;
   if (!info.traceparent.empty()) remote = ExtractW3C(info.traceparent, info.tracestate);
-  Span span = tracer.StartSpanWithParent({}, SpanKind::kServer, remote ? &*remote : nullptr,
-                                         info.start);
+  Span span =
+      tracer.StartSpanWithParent({}, SpanKind::kServer, remote ? &*remote : nullptr, info.start);
   if (span.IsRecording()) {
     // The name is only built for recorded spans (a sampled-out request allocates nothing).
     std::string& name = span.data_->name;

@@ -6,6 +6,8 @@
 // Span is a move-only RAII handle: it ends when End() is called or when it is destroyed.
 // A non-recording span (sampled out, or tracing disabled) still carries a context, so
 // traceparent propagation and log correlation keep working; its setters are no-ops.
+// A recording span's SpanData comes from a few its thread keeps from spans it ended (reused at
+// once, they are still in that core's cache and keep their capacity), else from the heap.
 // Thread-safety: Tracer methods may be called concurrently. A Span belongs to one thread at a
 // time. Lifetime: the Tracer must outlive every Span it started; `clock` must outlive the
 // Tracer.
@@ -42,13 +44,11 @@ struct SamplerConfig {
 bool ShouldSample(const SamplerConfig& config, const SpanContext* parent, const TraceId& trace_id);
 
 // Receives finished spans. OnEnd is called on the thread that ended the span and must not block.
+// `span` is reused for a later span once OnEnd returns: copy or encode what you keep.
 class SpanProcessor {
  public:
   virtual ~SpanProcessor() = default;
-  virtual void OnEnd(std::unique_ptr<SpanData> span) = 0;
-  // A SpanData to fill for a new span; processors may hand back recycled objects (their
-  // strings and vectors keep their capacity). The Tracer resets every field it uses.
-  virtual std::unique_ptr<SpanData> NewSpanData() { return std::make_unique<SpanData>(); }
+  virtual void OnEnd(const SpanData& span) = 0;
   // Exports everything queued so far; false if `timeout` elapsed first.
   virtual bool ForceFlush(std::chrono::milliseconds timeout) = 0;
   // Flushes (bounded by `timeout`) and stops; later OnEnd calls are dropped.

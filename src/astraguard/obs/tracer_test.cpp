@@ -9,9 +9,9 @@ namespace {
 
 class RecordingProcessor final : public SpanProcessor {
  public:
-  void OnEnd(std::unique_ptr<SpanData> span) override {
+  void OnEnd(const SpanData& span) override {
     std::lock_guard<std::mutex> l(mu);
-    spans.push_back(std::move(span));
+    spans.push_back(std::make_unique<SpanData>(span));
   }
   bool ForceFlush(std::chrono::milliseconds) override { return true; }
   void Shutdown(std::chrono::milliseconds) override { shut_down = true; }
