@@ -316,8 +316,9 @@ void Logger::Access(const AccessLogEntry& e) {
   std::string& line = t_line;
   // Fixed text (~210 bytes) + timestamp 27 + level <= 8 + ids 48 + four numbers <= 75.
   constexpr std::size_t kFixedMax = 512;
-  line.resize(kFixedMax + identity_json_.size() + e.method.size() + e.route.size() +
-              e.client.size());
+  const std::size_t need =
+      kFixedMax + identity_json_.size() + e.method.size() + e.route.size() + e.client.size();
+  if (line.size() < need) line.resize(need);  // zero-fills only when it grows
   char* p = line.data();
   p = Put(p, "{\"timestamp\":\"");
   p = WriteTimestamp(p, clock_.WallNow());
@@ -347,8 +348,7 @@ void Logger::Access(const AccessLogEntry& e) {
   p = Put(p, ",\"client\":\"");
   p = Put(p, e.client);
   p = Put(p, "\"}\n");
-  line.resize(static_cast<std::size_t>(p - line.data()));
-  Enqueue(line);
+  Enqueue(std::string_view(line.data(), static_cast<std::size_t>(p - line.data())));
 }
 
 void Logger::Detection(std::string_view logger, std::string_view satellite,
