@@ -2,7 +2,7 @@
 // ByteRing: a bounded ring of variable-length byte records, many producers, one consumer.
 //
 // Why: request threads hand finished log lines and encoded spans to one background thread each.
-// A record is copied into the ring right after the next one, so a producer writes one short
+// A record is copied into the ring right after the previous one, so a producer writes one short
 // run of consecutive cache lines and the consumer reads them in the same order: no per-record
 // buffers, pointers or pools whose scattered memory would be cold by the time it is reused. A
 // full ring costs the producer one failed TryWrite (the caller counts the drop), never a wait.
