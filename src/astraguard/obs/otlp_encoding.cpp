@@ -577,10 +577,6 @@ void AppendOtlpProtobufSpan(const SpanData& span, std::string& out) {
   EncodeSpan(span, sanitized, out);
 }
 
-void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out) {
-  for (const auto& s : spans) AppendOtlpProtobufSpan(*s, out);
-}
-
 std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
                              std::size_t span_fields_size) {
   std::string out;
@@ -595,19 +591,15 @@ std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScop
 std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationScope& scope,
                                const SpanBatch& spans) {
   std::string span_fields;
-  AppendOtlpProtobufSpans(spans, span_fields);
+  for (const auto& s : spans) AppendOtlpProtobufSpan(*s, span_fields);
   std::string out = OtlpProtobufHead(resource, scope, span_fields.size());
   out.append(span_fields);
   return out;
 }
 
-void AppendOtlpJsonSpan(const SpanData& span, std::string& out) { JsonSpan(out, span); }
-
-void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out) {
-  for (const auto& s : spans) {
-    if (!out.empty()) out += ',';
-    JsonSpan(out, *s);
-  }
+void AppendOtlpJsonSpan(const SpanData& span, std::string& out) {
+  out += ',';  // the request drops the first one
+  JsonSpan(out, span);
 }
 
 std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& scope) {
@@ -626,10 +618,10 @@ std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& s
 
 std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
                            const SpanBatch& spans) {
-  std::string span_objects;  // Append*Spans wants a string holding span text only
-  AppendOtlpJsonSpans(spans, span_objects);
+  std::string span_objects;
+  for (const auto& s : spans) AppendOtlpJsonSpan(*s, span_objects);
   std::string out = OtlpJsonHead(resource, scope);
-  out.append(span_objects);
+  if (!span_objects.empty()) out.append(span_objects, 1);
   out += kOtlpJsonTail;
   return out;
 }

@@ -23,17 +23,13 @@ std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationSc
 std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope& scope,
                            const SpanBatch& spans);
 
-// The same in pieces, for exporters that encode spans as they end and send them later without
-// joining the pieces: Append*Span(s) adds the spans' encoded text to `out` (protobuf:
-// ScopeSpans.spans fields; JSON: comma-separated span objects; `out` holds only such text); the
-// request is head + that text + tail (protobuf: no tail; its head needs the text's size).
-// Encode*(r, s, spans) == head + Append*Spans(spans) into an empty string + tail.
-// Append*Span appends one span's text (JSON: the object alone, no comma); Append*Spans appends
-// that of each span in order (JSON: with commas between).
+// The same in pieces, for exporters that encode each span as it ends and send many later
+// without joining the pieces again: Append*Span adds one span's encoded text to `out`
+// (protobuf: a ScopeSpans.spans field; JSON: a comma and the span object). The request is
+// head + the spans' text + tail, where JSON drops the text's first comma and protobuf has no
+// tail (its head needs the text's size). Encode*(r, s, spans) builds its request this way.
 void AppendOtlpProtobufSpan(const SpanData& span, std::string& out);
 void AppendOtlpJsonSpan(const SpanData& span, std::string& out);
-void AppendOtlpProtobufSpans(const SpanBatch& spans, std::string& out);
-void AppendOtlpJsonSpans(const SpanBatch& spans, std::string& out);
 std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
                              std::size_t span_fields_size);
 std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& scope);

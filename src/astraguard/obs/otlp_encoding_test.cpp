@@ -721,28 +721,24 @@ TEST(OtlpProtobufTest, MatchesReferenceForServerSpanBatch) {
   EncodeChecked(SampleResource(), {"astraguard", "1.2.3"}, b);
 }
 
-TEST(OtlpEncodingTest, SpansAppendedInStepsMakeTheSameRequest) {
-  // An exporter stages spans chunk by chunk, then sends them as one request.
+TEST(OtlpEncodingTest, SpansAppendedOneByOneMakeTheSameRequest) {
+  // An exporter encodes each span as it ends, then sends many as one request.
   SpanBatch all;
-  SpanBatch first;
-  SpanBatch second;
+  std::string fields;
+  std::string objects;
   for (int i = 0; i < 5; ++i) {
     auto s = PlainSpan(i == 3 ? std::string("bad \xff") : "span " + std::to_string(i));
     Put(s->attributes, StaticKey("n"), std::int64_t{i});
-    all.push_back(std::make_unique<SpanData>(*s));
-    (i < 2 ? first : second).push_back(std::move(s));
+    AppendOtlpProtobufSpan(*s, fields);
+    AppendOtlpJsonSpan(*s, objects);
+    all.push_back(std::move(s));
   }
   const Resource r = SampleResource();
-  std::string fields;
-  AppendOtlpProtobufSpans(first, fields);
-  AppendOtlpProtobufSpans(second, fields);
   EXPECT_EQ(OtlpProtobufHead(r, {"astraguard", "1"}, fields.size()) + fields,
             EncodeOtlpProtobuf(r, {"astraguard", "1"}, all));
-  std::string objects;
-  AppendOtlpJsonSpans(first, objects);
-  AppendOtlpJsonSpans(second, objects);
+  ASSERT_EQ(objects[0], ',');
   const std::string json =
-      OtlpJsonHead(r, {"astraguard", "1"}) + objects + std::string(kOtlpJsonTail);
+      OtlpJsonHead(r, {"astraguard", "1"}) + objects.substr(1) + std::string(kOtlpJsonTail);
   EXPECT_EQ(json, EncodeOtlpJson(r, {"astraguard", "1"}, all));
   EXPECT_EQ(boost::json::parse(json)
                 .at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").as_array().size(),

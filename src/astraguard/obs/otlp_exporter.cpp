@@ -25,12 +25,10 @@ OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, HttpUrl url
       on_failure_(std::move(on_failure)) {}
 
 void OtlpHttpExporter::Encode(const SpanData& span, std::string& out) const {
-  if (json()) {
-    out += ',';  // Send drops the request's first comma
+  if (json())
     AppendOtlpJsonSpan(span, out);
-  } else {
+  else
     AppendOtlpProtobufSpan(span, out);
-  }
 }
 
 ExportResult OtlpHttpExporter::Send(std::string_view encoded, std::size_t spans,

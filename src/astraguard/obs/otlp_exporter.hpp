@@ -4,10 +4,10 @@
 // Retries only on 429/502/503/504 (and only while the batch deadline allows), honouring
 // Retry-After seconds, otherwise exponential backoff with jitter. Connection errors and other
 // statuses fail the batch at once: the batch is dropped and counted, nothing propagates.
-// Encode writes a span's protobuf ScopeSpans.spans field, or for JSON a comma and the span
-// object, so that encoded spans concatenate into the request's span list (see
-// otlp_encoding.hpp). Thread-safety: Encode may be called from any number of threads at once;
-// Send from one thread at a time (the processor's worker); Shutdown and stats() from any.
+// Encode appends a span as otlp_encoding.hpp's Append*Span does, so that encoded spans
+// concatenate into the request's span list. Thread-safety: Encode may be called from any number of
+// threads at once; Send from one thread at a time (the processor's worker); Shutdown and stats()
+// from any.
 
 #include <atomic>
 #include <chrono>
