@@ -598,7 +598,7 @@ std::string EncodeOtlpProtobuf(const Resource& resource, const InstrumentationSc
 }
 
 void AppendOtlpJsonSpan(const SpanData& span, std::string& out) {
-  out += ',';  // the request drops the first one
+  out += ',';  // OtlpJsonSpanList drops the first one
   JsonSpan(out, span);
 }
 
@@ -621,7 +621,7 @@ std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope&
   std::string span_objects;
   for (const auto& s : spans) AppendOtlpJsonSpan(*s, span_objects);
   std::string out = OtlpJsonHead(resource, scope);
-  if (!span_objects.empty()) out.append(span_objects, 1);
+  out.append(OtlpJsonSpanList(span_objects));
   out += kOtlpJsonTail;
   return out;
 }

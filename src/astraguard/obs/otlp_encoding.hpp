@@ -26,10 +26,15 @@ std::string EncodeOtlpJson(const Resource& resource, const InstrumentationScope&
 // The same in pieces, for exporters that encode each span as it ends and send many later
 // without joining the pieces again: Append*Span adds one span's encoded text to `out`
 // (protobuf: a ScopeSpans.spans field; JSON: a comma and the span object). The request is
-// head + the spans' text + tail, where JSON drops the text's first comma and protobuf has no
-// tail (its head needs the text's size). Encode*(r, s, spans) builds its request this way.
+// head + the spans' text + tail, where JSON drops the text's first comma (OtlpJsonSpanList)
+// and protobuf has no tail (its head needs the text's size). Encode*(r, s, spans) builds its
+// request this way.
 void AppendOtlpProtobufSpan(const SpanData& span, std::string& out);
 void AppendOtlpJsonSpan(const SpanData& span, std::string& out);
+// The JSON span list of a request from AppendOtlpJsonSpan's output: without its first comma.
+inline std::string_view OtlpJsonSpanList(std::string_view appended) {
+  return appended.empty() ? appended : appended.substr(1);
+}
 std::string OtlpProtobufHead(const Resource& resource, const InstrumentationScope& scope,
                              std::size_t span_fields_size);
 std::string OtlpJsonHead(const Resource& resource, const InstrumentationScope& scope);

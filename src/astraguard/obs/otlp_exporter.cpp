@@ -34,7 +34,7 @@ void OtlpHttpExporter::Encode(const SpanData& span, std::string& out) const {
 ExportResult OtlpHttpExporter::Send(std::string_view encoded, std::size_t spans,
                                     SteadyClock::time_point deadline) {
   if (spans == 0) return ExportResult::kSuccess;
-  const std::string_view span_text = json() ? encoded.substr(1) : encoded;
+  const std::string_view span_text = json() ? OtlpJsonSpanList(encoded) : encoded;
   if (shutdown_.load()) {
     batches_failed_.fetch_add(1);
     return ExportResult::kFailure;
