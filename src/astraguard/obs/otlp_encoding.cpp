@@ -227,6 +227,24 @@ inline std::size_t KeyValueBody(std::size_t key_len, std::size_t value_body) {
   return LenFieldSize(key_len) + LenFieldSize(value_body);
 }
 
+// Fast paths of AttributesSize / PutAttributes: a KeyValue whose *body* is shorter than 0x80
+// bytes takes a one-byte length, and so does every length nested in it (the key, the AnyValue
+// and its string_value are each shorter than the body). The test is on the whole body, not on
+// its parts: a key and a value of 63 bytes each are short, but their KeyValue body is 132 bytes
+// and needs a two-byte length.
+constexpr std::size_t kOneByteLenLimit = 0x80;
+// KeyValue{key, AnyValue{string_value}} body = (2 + key) + (2 + (2 + string)).
+constexpr std::size_t kShortStringKeyValueOverhead = 6;
+inline bool IsShortStringKeyValue(std::size_t key_len, std::size_t str_len) {
+  // The first test keeps the sum from wrapping around.
+  return (key_len | str_len) < kOneByteLenLimit &&
+         key_len + str_len + kShortStringKeyValueOverhead < kOneByteLenLimit;
+}
+// KeyValue{key, AnyValue{int_value}} body = (2 + key) + (2 + (1 + varint)).
+inline std::size_t IntKeyValueBody(std::size_t key_len, std::size_t int_body) {
+  return 4 + key_len + int_body;
+}
+
 template <typename Strings>
 std::size_t AttributesSize(const AttributeList& attrs, Strings& strings) {
   std::size_t n = 0;
@@ -235,8 +253,9 @@ std::size_t AttributesSize(const AttributeList& attrs, Strings& strings) {
     std::size_t value_body;
     if (a.value.index() == 0) {
       const std::size_t str_len = strings.Size(*std::get_if<0>(&a.value)).size();
-      if ((key_len | str_len) < 0x40) [[likely]] {
-        n += 8 + key_len + str_len;  // every length one byte (see PutAttributes)
+      if (IsShortStringKeyValue(key_len, str_len)) [[likely]] {
+        // Tag, one-byte length, body (see PutAttributes).
+        n += 2 + kShortStringKeyValueOverhead + key_len + str_len;
         continue;
       }
       value_body = LenFieldSize(str_len);
@@ -259,10 +278,10 @@ char* PutAttributes(char* p, std::uint64_t& high, char tag, const AttributeList&
     std::size_t value_body;
     if (index == 0) {
       str = strings.Write(*std::get_if<0>(&a.value));
-      if ((key.size() | str.size()) < 0x40) [[likely]] {
-        // Every length fits one byte: KeyValue body = 2 + key + 2 + (2 + string).
+      if (IsShortStringKeyValue(key.size(), str.size())) [[likely]] {
+        // The KeyValue body is < 0x80 bytes, so every length fits one byte.
         p[0] = tag;
-        p[1] = static_cast<char>(6 + key.size() + str.size());
+        p[1] = static_cast<char>(kShortStringKeyValueOverhead + key.size() + str.size());
         p[2] = Tag(1, kLen);
         p[3] = static_cast<char>(key.size());
         const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
@@ -277,12 +296,14 @@ char* PutAttributes(char* p, std::uint64_t& high, char tag, const AttributeList&
         continue;
       }
       value_body = LenFieldSize(str.size());
-    } else if (index == 2 && key.size() < 0x40) [[likely]] {
-      // Every length fits one byte: KeyValue body = 2 + key + 2 + (1 + varint).
+    } else if (index == 2 &&
+               IntKeyValueBody(key.size(), ScalarValueBody(a.value)) < kOneByteLenLimit)
+        [[likely]] {
+      // The KeyValue body is < 0x80 bytes, so every length fits one byte.
       const auto v = static_cast<std::uint64_t>(*std::get_if<2>(&a.value));
       const std::size_t int_body = 1 + VarintSize(v);
       p[0] = tag;
-      p[1] = static_cast<char>(4 + key.size() + int_body);
+      p[1] = static_cast<char>(IntKeyValueBody(key.size(), int_body));
       p[2] = Tag(1, kLen);
       p[3] = static_cast<char>(key.size());
       const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());

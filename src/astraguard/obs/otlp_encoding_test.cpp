@@ -501,8 +501,10 @@ TEST(OtlpProtobufTest, MatchesReferenceForStringLengthsAtVarintBoundaries) {
     const std::string buf = EncodeChecked(r, {text, text}, b);
     Message span = OnlySpan(buf);
     EXPECT_EQ(One(span, 5).bytes, text);
-    if (n > 0) EXPECT_EQ(One(span, 3).bytes, text);  // empty trace_state is omitted
-    if (n > 0) EXPECT_EQ(One(Decode(One(span, 15).bytes), 2).bytes.size(), n);
+    if (n > 0) {
+      EXPECT_EQ(One(span, 3).bytes, text);  // empty trace_state is omitted
+      EXPECT_EQ(One(Decode(One(span, 15).bytes), 2).bytes.size(), n);
+    }
   }
 }
 
@@ -520,6 +522,152 @@ TEST(OtlpProtobufTest, MatchesReferenceWhenSpanBodyCrossesVarintBoundaries) {
       Message span = OnlySpan(buf);
       EXPECT_EQ(One(Decode(One(Decode(One(span, 9).bytes), 2).bytes), 1).bytes.size(), n);
     }
+  }
+}
+
+// ---- KeyValue lengths: the key and the value may be short while the KeyValue is not ----
+
+std::size_t VarintLen(std::uint64_t v) {
+  std::size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+// Body size of KeyValue{key, AnyValue{string_value}}, computed from the protobuf rules.
+std::size_t StringKeyValueBody(std::size_t key, std::size_t value) {
+  const std::size_t any_value = 1 + VarintLen(value) + value;
+  return 1 + VarintLen(key) + key + 1 + VarintLen(any_value) + any_value;
+}
+// The length of the first field of `msg` (length-delimited) and how many bytes it takes.
+std::pair<std::uint64_t, std::size_t> FirstLength(std::string_view msg) {
+  ReadVarint(msg);  // tag
+  const std::size_t before = msg.size();
+  const std::uint64_t len = ReadVarint(msg);
+  return {len, before - msg.size()};
+}
+// `n` copies of `c`, with static storage duration (StaticKey keeps the pointer).
+const char* StaticText(std::size_t n, char c) {
+  static std::map<std::pair<std::size_t, char>, std::string> texts;  // nodes never move
+  return texts.try_emplace({n, c}, n, c).first->second.c_str();
+}
+// Decoded KeyValues of field `field` of `m`, in order: (key, AnyValue).
+std::vector<std::pair<std::string, Message>> KeyValueList(const Message& m, std::uint32_t field) {
+  std::vector<std::pair<std::string, Message>> out;
+  for (auto [it, end] = m.equal_range(field); it != end; ++it) {
+    Message a = Decode(it->second.bytes);
+    out.emplace_back(One(a, 1).bytes, Decode(One(a, 2).bytes));
+  }
+  return out;
+}
+
+// Encodes a request whose resource, span and event each hold a string attribute of a `k`-byte
+// owned key and a `v`-byte value (plus a static `k`-byte key with the same value and scalar
+// values behind `k`-byte keys), checks it against the reference encoder and the strict reader,
+// and checks the decoded attributes and the length of each string KeyValue. With `invalid`, the
+// value's last byte is 0xFF (sanitised to 3 bytes: the span and head are sized again).
+void CheckKeyValueSizes(std::size_t k, std::size_t v, bool invalid) {
+  std::string value(v, 'v');
+  if (invalid && v > 0) value.back() = '\xff';
+  const std::string want = invalid ? SanitizeUtf8(value) : value;
+  const std::string owned_key(k, 'o');
+  Resource r{Attrs({A{owned_key, value}, A{StaticKey(StaticText(k, 's')), value},
+                    A{StaticKey(StaticText(k, 'i')), std::int64_t{-1}}})};
+  SpanBatch b;
+  auto s = PlainSpan("kv");
+  Put(s->attributes, owned_key, value);
+  Put(s->attributes, StaticKey(StaticText(k, 's')), value);
+  Put(s->attributes, StaticKey(StaticText(k, 'i')), std::int64_t{-1});  // 10-byte varint
+  Put(s->attributes, StaticKey(StaticText(k, 'j')), std::int64_t{1});
+  Put(s->attributes, StaticKey(StaticText(k, 'b')), true);
+  Put(s->attributes, StaticKey(StaticText(k, 'd')), 0.25);
+  s->events.push_back(SpanEvent{"ev", 5, Attrs({A{owned_key, value}})});
+  b.push_back(std::move(s));
+  const std::string buf = EncodeChecked(r, {"astraguard", "1"}, b);
+
+  const std::uint64_t kv_body = StringKeyValueBody(k, want.size());
+  auto check_string_kvs = [&](std::string_view raw_message, const char* where) {
+    SCOPED_TRACE(where);
+    // The first field of the message is the owned-key KeyValue.
+    const auto [len, len_bytes] = FirstLength(raw_message);
+    EXPECT_EQ(len, kv_body);
+    EXPECT_EQ(len_bytes, VarintLen(kv_body));
+  };
+  Message rs = Decode(One(Decode(buf), 1).bytes);
+  const std::string& resource_raw = One(rs, 1).bytes;
+  check_string_kvs(resource_raw, "resource");
+  auto res = KeyValueList(Decode(resource_raw), 1);
+  ASSERT_EQ(res.size(), 3u);
+  EXPECT_EQ(res[0].first, owned_key);
+  EXPECT_EQ(One(res[0].second, 1).bytes, want);
+  EXPECT_EQ(res[1].first, std::string(k, 's'));
+  EXPECT_EQ(One(res[1].second, 1).bytes, want);
+  EXPECT_EQ(res[2].first, std::string(k, 'i'));
+  EXPECT_EQ(static_cast<std::int64_t>(One(res[2].second, 3).num), -1);
+
+  Message span = OnlySpan(buf);
+  auto attrs = KeyValueList(span, 9);
+  ASSERT_EQ(attrs.size(), 6u);
+  EXPECT_EQ(attrs[0].first, owned_key);
+  EXPECT_EQ(One(attrs[0].second, 1).bytes, want);
+  EXPECT_EQ(One(attrs[1].second, 1).bytes, want);
+  EXPECT_EQ(static_cast<std::int64_t>(One(attrs[2].second, 3).num), -1);
+  EXPECT_EQ(One(attrs[3].second, 3).num, 1u);
+  EXPECT_EQ(One(attrs[4].second, 2).num, 1u);
+  EXPECT_EQ(attrs[5].first, std::string(k, 'd'));
+  const std::string& event_raw = One(span, 11).bytes;
+  std::string_view event_attrs = event_raw;
+  event_attrs.remove_prefix(9 + 2 + 2);  // time (tag + fixed64), name "ev" (tag, len, 2 bytes)
+  check_string_kvs(event_attrs, "event");
+  auto ev = KeyValueList(Decode(event_raw), 3);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].first, owned_key);
+  EXPECT_EQ(One(ev[0].second, 1).bytes, want);
+}
+
+TEST(OtlpProtobufTest, ResourceAttributeOfShortKeyAndValueWithLongKeyValue) {
+  // The reported case: key and value each under 64 bytes, KeyValue body over 127 bytes
+  // (2 + 63 + 2 + 2 + 63 = 132): its length needs two bytes (0x84 0x01), not 0x84.
+  const std::string key(63, 'k'), value(63, 'v');
+  Resource r{Attrs({A{key, value}, A{"service.name", "astra-guard"}})};
+  const std::string buf = EncodeChecked(r, {"astraguard", "1"}, {});
+  const std::string resource = One(Decode(One(Decode(buf), 1).bytes), 1).bytes;
+  ASSERT_GE(resource.size(), 3u);
+  EXPECT_EQ(resource.substr(0, 3), std::string("\x0a\x84\x01", 3));
+  auto attrs = KeyValues(Decode(resource), 1);
+  ASSERT_EQ(attrs.size(), 2u);
+  EXPECT_EQ(One(attrs[key], 1).bytes, value);
+  EXPECT_EQ(One(attrs["service.name"], 1).bytes, "astra-guard");
+}
+
+TEST(OtlpProtobufTest, KeyValueLengthsWhenKeyAndValueTogetherCross128) {
+  // Every key length and value length in 0..130 (values of 127 and 128 bytes, key + value
+  // around 122 where the KeyValue body reaches 128), valid and sanitised.
+  for (std::size_t k = 0; k <= 130; ++k) {
+    for (std::size_t v = 0; v <= 130; ++v) {
+      SCOPED_TRACE(::testing::Message() << "key " << k << " bytes, value " << v << " bytes");
+      CheckKeyValueSizes(k, v, false);
+      if (v > 0) CheckKeyValueSizes(k, v, true);
+      if (::testing::Test::HasFailure()) return;  // one failing size says enough
+    }
+  }
+}
+
+TEST(OtlpProtobufTest, KeyValueLengthsWhenKeyAndValueTogetherCross16384) {
+  // Key/value splits whose KeyValue body crosses 16384 bytes (two- to three-byte length),
+  // including values of exactly 16383 and 16384 bytes behind short keys.
+  for (std::size_t k : std::initializer_list<std::size_t>{0, 1, 63, 64, 127, 128, 129, 8000, 16250,
+                                                         16256, 16370, 16383}) {
+    for (std::size_t total = 16366; total <= 16392; ++total) {
+      if (total < k) continue;
+      SCOPED_TRACE(::testing::Message() << "key " << k << " bytes, value " << total - k);
+      CheckKeyValueSizes(k, total - k, false);
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  // Scalar values behind keys around 16384 bytes.
+  for (std::size_t k = 16360; k <= 16390; ++k) {
+    SCOPED_TRACE(::testing::Message() << "key " << k << " bytes");
+    CheckKeyValueSizes(k, 1, false);
+    if (::testing::Test::HasFailure()) return;
   }
 }
 
@@ -613,7 +761,9 @@ TEST(OtlpProtobufTest, SanitizesAnInvalidStringInAnySinglePosition) {
     }
     const std::string buf = EncodeChecked(r, sc, b);
     EXPECT_EQ(buf.find(bad), std::string::npos);
-    if (where != 12) EXPECT_NE(buf.find(fixed), std::string::npos);
+    if (where != 12) {
+      EXPECT_NE(buf.find(fixed), std::string::npos);
+    }
   }
 }
 

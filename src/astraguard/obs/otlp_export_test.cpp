@@ -2,7 +2,11 @@
 // HTTP client) to tests/otlp-receiver, which decodes them with the pinned npm decoder.
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "astraguard/obs/obs_config.hpp"
 #include "astraguard/obs/spans.hpp"
@@ -202,6 +206,125 @@ TEST(OtlpExportTest, DeadReceiverNeverBlocksOrFailsCallers) {
   const auto shutdown_start = std::chrono::steady_clock::now();
   (*p)->Shutdown(2s);
   EXPECT_LT(std::chrono::steady_clock::now() - shutdown_start, 3s);
+}
+
+// `n` bytes: `tag` padded with `fill` (letters and digits only: safe in OTEL_RESOURCE_ATTRIBUTES).
+std::string Sized(const std::string& tag, std::size_t n, char fill) {
+  std::string s = tag;
+  s.resize(n, fill);
+  return s;
+}
+
+// The one span of a single-span export, decoded by the pinned npm decoder (no decode errors).
+boost::json::object OnlyDecodedSpan(const OtlpReceiver& rx) {
+  auto spans = rx.WaitForSpans(1, 10s);
+  for (const auto& e : rx.Lines("error")) ADD_FAILURE() << "decoder: " << e.at("message");
+  EXPECT_EQ(spans.size(), 1u);
+  return spans.empty() ? boost::json::object() : spans[0];
+}
+
+TEST(OtlpExportTest, LongResourceAndSpanAttributesDecodeWithReferenceDecoder) {
+  // Resource attributes from OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME whose key and value
+  // are each short but whose KeyValue is over 127 bytes (61 + 61 and 63 + 63: 128 and 132
+  // bytes), just under (60 + 60: 126), and of several hundred and over 16384 bytes.
+  const std::pair<std::size_t, std::size_t> sizes[] = {{60, 60}, {61, 61}, {63, 63}, {40, 90},
+                                                       {300, 700}, {20, 16400}};
+  std::vector<std::pair<std::string, std::string>> resource;
+  std::string list;
+  for (std::size_t i = 0; i < std::size(sizes); ++i) {
+    const std::string n = std::to_string(i);
+    resource.emplace_back(Sized("k" + n + "x", sizes[i].first, 'a'),
+                          Sized("v" + n + "x", sizes[i].second, 'b'));
+    if (!list.empty()) list += ',';
+    list += resource.back().first + "=" + resource.back().second;
+  }
+  const std::string service = Sized("svc", 400, 's');
+  OtlpReceiver rx;
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  auto p = TracingPipeline::Create(
+      ConfigFor(rx.endpoint(),
+                {{"OTEL_RESOURCE_ATTRIBUTES", list}, {"OTEL_SERVICE_NAME", service}}),
+      clock);
+  ASSERT_TRUE(p.ok());
+  // A span whose attributes, event, status message and name are long the same ways.
+  const std::string name = Sized("span", 300, 'n');
+  const std::string k61 = Sized("k61", 61, 'c'), v61 = Sized("v61", 61, 'd');
+  const std::string k63 = Sized("k63", 63, 'c'), v63 = Sized("v63", 63, 'd');
+  const std::string k120 = Sized("k120", 120, 'c');
+  const std::string k500 = Sized("k500", 500, 'c'), v900 = Sized("v900", 900, 'd');
+  const std::string ex_type = Sized("E", 63, 'e'), ex_message = Sized("M", 110, 'm');
+  const std::string status = Sized("status", 200, 't');
+  {
+    Span s = (*p)->tracer().StartSpan(name);
+    s.SetAttribute(k61, std::string_view(v61));
+    s.SetAttribute(k63, std::string_view(v63));
+    s.SetAttribute(k120, std::int64_t{-5});
+    s.SetAttribute(k500, std::string_view(v900));
+    s.RecordException(ex_type, ex_message);
+    s.SetStatus(SpanStatus::kError, status);
+  }
+  ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
+  const auto span = OnlyDecodedSpan(rx);
+  ASSERT_FALSE(span.empty());
+  const auto& r = span.at("resource").as_object();
+  EXPECT_EQ(r.at("service.name").as_string(), service);
+  for (const auto& [k, v] : resource) {
+    ASSERT_TRUE(r.contains(k)) << k.size() << "-byte key";
+    EXPECT_EQ(r.at(k).as_string(), v) << k.size() << "-byte key";
+  }
+  EXPECT_EQ(span.at("name").as_string(), name);
+  const auto& a = span.at("attributes").as_object();
+  EXPECT_EQ(a.at(k61).as_string(), v61);
+  EXPECT_EQ(a.at(k63).as_string(), v63);
+  EXPECT_EQ(a.at(k120).to_number<int>(), -5);
+  EXPECT_EQ(a.at(k500).as_string(), v900);
+  const auto& events = span.at("events").as_array();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("attributes").at("exception.type").as_string(), ex_type);
+  EXPECT_EQ(events[0].at("attributes").at("exception.message").as_string(), ex_message);
+  EXPECT_EQ(span.at("status").at("message").as_string(), status);
+  EXPECT_EQ((*p)->stats().exporter.batches_ok, 1u);
+}
+
+TEST(OtlpExportTest, AttributesAroundTheOneByteKeyValueLengthDecodeWithReferenceDecoder) {
+  // Every key and value length in 56..66: KeyValue bodies from 118 to 138 bytes, as resource
+  // attributes (121 of them plus the 5 defaults: within AttributeList's 128) and as attributes
+  // of one span.
+  std::vector<std::pair<std::string, std::string>> kvs;
+  std::string list;
+  for (std::size_t k = 56; k <= 66; ++k) {
+    for (std::size_t v = 56; v <= 66; ++v) {
+      const std::string id = std::to_string(k) + "x" + std::to_string(v) + "x";
+      kvs.emplace_back(Sized("k" + id, k, 'a'), Sized("v" + id, v, 'b'));
+      if (!list.empty()) list += ',';
+      list += kvs.back().first + "=" + kvs.back().second;
+    }
+  }
+  OtlpReceiver rx;
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint(), {{"OTEL_RESOURCE_ATTRIBUTES", list}}),
+                                   clock);
+  ASSERT_TRUE(p.ok());
+  {
+    Span s = (*p)->tracer().StartSpan("grid");
+    for (const auto& [k, v] : kvs) s.SetAttribute(k, std::string_view(v));
+  }
+  ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
+  const auto span = OnlyDecodedSpan(rx);
+  ASSERT_FALSE(span.empty());
+  const auto& r = span.at("resource").as_object();
+  const auto& a = span.at("attributes").as_object();
+  EXPECT_EQ(r.at("service.name").as_string(), "astra-guard-test");
+  EXPECT_EQ(a.size(), kvs.size());
+  for (const auto& [k, v] : kvs) {
+    SCOPED_TRACE(::testing::Message() << k.size() << "-byte key, " << v.size() << "-byte value");
+    ASSERT_TRUE(r.contains(k));
+    EXPECT_EQ(r.at(k).as_string(), v);
+    ASSERT_TRUE(a.contains(k));
+    EXPECT_EQ(a.at(k).as_string(), v);
+  }
 }
 
 }  // namespace
