@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace astraguard::detect {
 namespace {
 
@@ -47,6 +49,13 @@ double Predict(const ChannelModel& m, const double* lags_newest_first, const dou
 }  // namespace
 
 namespace {
+
+// A smoothed error narrowed to float only once clamped to [0, kMaxError] (NaN -> kMaxError,
+// unreachable with the finite training values FitChannelModel accepts).
+float ErrorAsFloat(double e) {
+  if (std::isnan(e)) e = DynamicThreshold::kMaxError;
+  return static_cast<float>(std::clamp(e, 0.0, DynamicThreshold::kMaxError));
+}
 
 struct Series {
   std::span<const double> values;
@@ -126,7 +135,7 @@ std::vector<float> SmoothedErrors(const ChannelModel& m, const Series& s, std::s
     const double e = std::abs(r);
     ewma = first ? e : alpha * e + (1 - alpha) * ewma;
     first = false;
-    out.push_back(static_cast<float>(ewma));
+    out.push_back(ErrorAsFloat(ewma));
   }
   const double n = std::max<double>(1.0, static_cast<double>(out.size()));
   residual_sd = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
@@ -136,13 +145,144 @@ std::vector<float> SmoothedErrors(const ChannelModel& m, const Series& s, std::s
 
 }  // namespace
 
+namespace {
+
+Status Invalid(std::string message) {
+  return Status::Error(Code::kInvalidArgument, std::move(message));
+}
+
+bool AllFinite(std::span<const double> v, double bound) {
+  return std::all_of(v.begin(), v.end(),
+                     [bound](double x) { return std::isfinite(x) && std::abs(x) <= bound; });
+}
+
+}  // namespace
+
+Status ValidateDetectorConfig(const DetectorConfig& c) {
+  auto bad = [](std::string_view field, auto value, std::string_view rule) {
+    return Invalid(fmt::format("config {}={} {}", field, value, rule));
+  };
+  const ThresholdConfig& t = c.threshold;
+  for (auto [name, v] : {std::pair<const char*, double>{"ridge", c.ridge},
+                         {"smoothing", c.smoothing},
+                         {"min_error", c.min_error},
+                         {"prune", c.prune},
+                         {"stuck_factor", c.stuck_factor},
+                         {"holdout", c.holdout},
+                         {"z_min", t.z_min},
+                         {"z_max", t.z_max},
+                         {"z_step", t.z_step}}) {
+    if (!std::isfinite(v)) return bad(name, v, "must be finite");
+  }
+  if (c.lags < 1 || c.lags > kMaxLags) return bad("lags", c.lags, "must be 1..256");
+  if (c.horizon < 1 || c.horizon > kMaxHorizon) return bad("horizon", c.horizon, "must be 1..10000");
+  if (c.ridge < 0) return bad("ridge", c.ridge, "must be >= 0");
+  if (c.smoothing < 0 || c.smoothing > 1) return bad("smoothing", c.smoothing, "must be in [0, 1]");
+  if (c.holdout < 0 || c.holdout > 1) return bad("holdout", c.holdout, "must be in [0, 1]");
+  if (c.min_error < 0) return bad("min_error", c.min_error, "must be >= 0");
+  if (c.prune < 0) return bad("prune", c.prune, "must be >= 0");
+  if (c.stuck_factor < 0) return bad("stuck_factor", c.stuck_factor, "must be >= 0");
+  if (c.prune_mode != 0 && c.prune_mode != 1) return bad("prune_mode", c.prune_mode, "must be 0 or 1");
+  if (c.method != 0 && c.method != 1) return bad("method", c.method, "must be 0 or 1");
+  if (c.warmup < 0) return bad("warmup", c.warmup, "must be >= 0");
+  if (c.hold < 0) return bad("hold", c.hold, "must be >= 0");
+  if (c.min_run < 0) return bad("min_run", c.min_run, "must be >= 0");
+  if (c.stuck_min < 0) return bad("stuck_min", c.stuck_min, "must be >= 0");
+  if (c.prime < 0) return bad("prime", c.prime, "must be >= 0");
+  if (c.discord_length < 2 || c.discord_length > kMaxDiscordLength) {
+    return bad("discord_length", c.discord_length, "must be 2..1000");
+  }
+  if (c.max_reference < 0 || c.max_reference > kMaxReference) {
+    return bad("max_reference", c.max_reference, "must be 0..100000");
+  }
+  if (t.window < 1 || t.window > DynamicThreshold::kMaxWindow) {
+    return bad("window", t.window, "must be 1..100000");
+  }
+  if (t.recompute_every < 1 || t.recompute_every > DynamicThreshold::kMaxWindow) {
+    return bad("recompute_every", t.recompute_every, "must be 1..100000");
+  }
+  if (t.z_step < DynamicThreshold::kMinZStep) return bad("z_step", t.z_step, "must be >= 0.001");
+  if (t.z_min > t.z_max) return bad("z_min", t.z_min, "must be <= z_max");
+  return Status::Ok();
+}
+
+Status ValidateChannelModel(const ChannelModel& m, const DetectorConfig& config) {
+  if (Status s = ValidateDetectorConfig(config); !s.ok()) return s;
+  auto bad = [&m](std::string_view field, std::string_view why) {
+    return Invalid(fmt::format("channel {}: {} {}", m.name, field, why));
+  };
+  if (m.lags < 1 || m.lags > kMaxLags) return bad("lags", "must be 1..256");
+  if (m.horizon < 1 || m.horizon > kMaxHorizon) return bad("horizon", "must be 1..10000");
+  if (m.num_inputs < 0 || m.num_inputs > kMaxInputs) return bad("inputs", "must be 0..100000");
+  if (m.method != 0 && m.method != 1) return bad("method", "must be 0 or 1");
+  const std::size_t n_weights = static_cast<std::size_t>(m.lags + m.num_inputs + 1);
+  if (m.weights.size() != n_weights) {
+    return bad("weights", fmt::format("has {} values, lags + inputs + 1 = {}", m.weights.size(),
+                                      n_weights));
+  }
+  if (!AllFinite(m.weights, std::numeric_limits<double>::max())) {
+    return bad("weights", "must be finite");
+  }
+  const std::size_t n_tail = static_cast<std::size_t>(m.lags + m.horizon - 1);
+  if (m.tail.size() != n_tail) {
+    return bad("tail", fmt::format("has {} values, lags + horizon - 1 = {}", m.tail.size(), n_tail));
+  }
+  if (!AllFinite(m.tail, kMaxChannelMagnitude)) return bad("tail", "must be finite, |v| <= 1e15");
+  if (!AllFinite(std::span<const double>(&m.value_min, 1), kMaxChannelMagnitude)) {
+    return bad("min", "must be finite, |v| <= 1e15");
+  }
+  if (!AllFinite(std::span<const double>(&m.value_max, 1), kMaxChannelMagnitude) ||
+      m.value_max < m.value_min) {
+    return bad("max", "must be finite, |v| <= 1e15 and >= min");
+  }
+  if (!std::isfinite(m.residual_sd) || m.residual_sd < 0) {
+    return bad("residual_sd", "must be finite and >= 0");
+  }
+  if (!(m.last_smoothed >= 0 && m.last_smoothed <= DynamicThreshold::kMaxError)) {
+    return bad("last", "must be in [0, 2^100]");
+  }
+  if (m.max_run < 0 || m.max_run > kMaxRun) return bad("max_run", "must be 0..1e15");
+  if (m.prime_errors.size() > static_cast<std::size_t>(DynamicThreshold::kMaxWindow)) {
+    return bad("prime", "has more than 100000 values");
+  }
+  for (float e : m.prime_errors) {
+    if (!(e >= 0 && e <= DynamicThreshold::kMaxError)) {
+      return bad("prime", "values must be in [0, 2^100]");
+    }
+  }
+  if (m.method == 0) {
+    if (!m.reference.empty()) return bad("reference", "must be empty for method 0");
+  } else {
+    const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
+    if (m.reference.size() < 3 * len || m.reference.size() > std::size_t(kMaxReference)) {
+      return bad("reference",
+                 fmt::format("has {} values; method 1 with discord_length {} needs {}..{}",
+                             m.reference.size(), len, 3 * len, kMaxReference));
+    }
+    if (!AllFinite(m.reference, kMaxChannelMagnitude)) {
+      return bad("reference", "must be finite, |v| <= 1e15");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> values,
                                      std::span<const double> inputs, int num_inputs,
                                      const DetectorConfig& config) {
+  if (Status s = ValidateDetectorConfig(config); !s.ok()) {
+    return Invalid(name + ": " + s.message());
+  }
+  if (!AllFinite(values, kMaxChannelMagnitude) ||
+      !AllFinite(inputs, std::numeric_limits<double>::max())) {
+    return Invalid(name + ": training values must be finite with |v| <= 1e15");
+  }
+  if (num_inputs < 0 || num_inputs > kMaxInputs) {
+    return Invalid(name + ": " + std::to_string(num_inputs) + " inputs, at most 100000");
+  }
   ChannelModel m;
   m.name = std::move(name);
-  m.lags = std::clamp(config.lags, 1, 256);
-  m.horizon = std::max(1, config.horizon);
+  m.lags = std::clamp(config.lags, 1, kMaxLags);
+  m.horizon = std::clamp(config.horizon, 1, kMaxHorizon);
   m.num_inputs = config.use_inputs ? num_inputs : 0;
   const std::size_t span_back = static_cast<std::size_t>(m.lags + m.horizon - 1);
   const std::size_t n = values.size();
@@ -169,6 +309,7 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
   // threshold starts from honest out-of-sample error levels; otherwise in-sample.
   std::vector<float> prime;
   double sd = 0.0, last = 0.0;
+  // holdout is in [0, 1] (ValidateDetectorConfig): the product is in [0, n], exact to cast.
   const auto cut = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - config.holdout));
   if (config.holdout > 0 && cut >= span_back + 10 && n - cut >= 10) {
     if (!FitWeights(m, s, span_back, cut, config.ridge)) {
@@ -229,7 +370,7 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
       const double e = std::sqrt(std::max(0.0, best) / double(len));
       ewma = first ? e : config.smoothing * e + (1 - config.smoothing) * ewma;
       first = false;
-      errs.push_back(static_cast<float>(ewma));
+      errs.push_back(ErrorAsFloat(ewma));
     }
     prime = std::move(errs);
     m.last_smoothed = ewma;
@@ -241,7 +382,11 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
 }
 
 ChannelDetector::ChannelDetector(const ChannelModel& model, const DetectorConfig& config)
-    : model_(model), config_(config), threshold_(config.threshold) {
+    : model_(model),
+      config_(config),
+      inert_(!ValidateChannelModel(model, config).ok()),
+      threshold_(config.threshold) {
+  if (inert_) return;
   const std::size_t h = static_cast<std::size_t>(model.lags + model.horizon - 1);
   hist_.assign(h, model.tail.empty() ? 0.0 : model.tail.back());
   for (std::size_t i = 0; i < model.tail.size() && i < h; ++i) {
@@ -253,7 +398,9 @@ ChannelDetector::ChannelDetector(const ChannelModel& model, const DetectorConfig
     last_value_ = model.tail.back();
     repeats_ = 0;  // a repetition across the train/live boundary is not counted
   }
-  if (model.method == 1 && !model.reference.empty()) {
+  if (model.method == 1) {
+    // Validated: 2 <= len <= kMaxDiscordLength and reference.size() >= 3 * len, so every
+    // window and distance index of RefreshDistances / DiscordError is inside the reference.
     const std::size_t len = static_cast<std::size_t>(std::max(2, config.discord_length));
     win_.assign(model.reference.end() - len, model.reference.end());
     win_head_ = 0;
@@ -309,6 +456,11 @@ std::size_t ChannelDetector::MemoryBytes() const {
 
 ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) {
   ChannelStep out;
+  if (inert_) {
+    out.prediction = std::isfinite(value) ? value : 0.0;
+    ++step_;
+    return out;
+  }
   const int lags = model_.lags;
   const std::size_t h = hist_.size();
   double lagbuf[256];
@@ -325,9 +477,20 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   if (in != nullptr) {
     for (int k = 0; k < model_.num_inputs; ++k) pred += model_.weights[lags + k] * in[k];
   }
-  if (!std::isfinite(value)) value = pred;  // a missing value neither alarms nor corrupts state
-  const double err =
-      model_.method == 1 && !win_.empty() ? DiscordError(value) : std::abs(value - pred);
+  // Finite weights times finite lags can still overflow: fall back to the newest lag value.
+  if (!std::isfinite(pred)) pred = lagbuf[0];
+  // A missing value neither alarms nor corrupts state; a value beyond the magnitude bound is
+  // flagged, and only its clamped form enters the state (lag ring, discord window).
+  const bool missing = !std::isfinite(value);
+  out.out_of_range = !missing && std::abs(value) > kMaxChannelMagnitude;
+  if (missing) value = pred;
+  value = std::clamp(value, -kMaxChannelMagnitude, kMaxChannelMagnitude);
+  double err = model_.method == 1 && !win_.empty() ? DiscordError(value)
+               : missing                           ? 0.0
+                                                   : std::abs(value - pred);
+  err = std::isnan(err) ? DynamicThreshold::kMaxError
+                        : std::min(err, DynamicThreshold::kMaxError);
+  // A convex combination of values in [0, kMaxError] stays there.
   smoothed_ = config_.smoothing * err + (1 - config_.smoothing) * smoothed_;
 
   double eff = threshold_.epsilon();
@@ -344,7 +507,8 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   out.stuck = config_.stuck_factor > 0 && model_.Range() > 0 &&
               double(repeats_) > std::max(config_.stuck_factor * double(model_.max_run),
                                           double(config_.stuck_min));
-  out.flagged = step_ >= config_.warmup && (above_run_ >= config_.min_run || out.stuck);
+  out.flagged = out.out_of_range ||
+                (step_ >= config_.warmup && (above_run_ >= config_.min_run || out.stuck));
   threshold_.Push(smoothed_);
 
   if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {

@@ -11,6 +11,14 @@
 // repeated exactly for longer than twice the longest repetition in training is flagged as a
 // stuck sensor. Defaults are the configuration measured in EVALUATION.md.
 //
+// Hostile input: ValidateChannelModel states every invariant ChannelDetector relies on (sizes,
+// bounds, finiteness); Model::Parse and Engine check it, and a ChannelDetector built on a model
+// that violates it is inert (never flags, touches no vector). Whatever finite double Step is
+// given, its state stays finite: values are clamped to +/-kMaxChannelMagnitude before they are
+// stored (an out-of-range value is flagged, ChannelStep::out_of_range), a non-finite prediction
+// falls back to the last stored value, and errors are clamped to [0, DynamicThreshold::kMaxError]
+// before smoothing.
+//
 // Thread-safety: ChannelModel is an immutable value once fitted (share it as
 // shared_ptr<const ...>). ChannelDetector is not thread-safe: one per (satellite, channel),
 // owned by one engine shard; it borrows its model, which must outlive it.
@@ -22,9 +30,19 @@
 #include <vector>
 
 #include "astraguard/common/status.hpp"
+#include "astraguard/detect/detection.hpp"
 #include "astraguard/detect/dynamic_threshold.hpp"
 
 namespace astraguard::detect {
+
+// Bounds of a loadable model (ValidateChannelModel / ValidateDetectorConfig). Each bounds the
+// memory or the work per step of one tracked (satellite, channel):
+inline constexpr int kMaxLags = 256;                // predictor lags (a stack buffer in Step)
+inline constexpr int kMaxHorizon = 10'000;          // lag ring of lags + horizon - 1 doubles
+inline constexpr int kMaxInputs = 100'000;          // extra inputs per step (model size only)
+inline constexpr int kMaxDiscordLength = 1'000;     // method 1 window (default 32)
+inline constexpr int kMaxReference = 100'000;       // method 1 history: 800 kB and O(n) per step
+inline constexpr std::int64_t kMaxRun = 1'000'000'000'000'000;  // 1e15 steps
 
 // One global configuration for every channel (never tuned per channel with labels).
 struct DetectorConfig {
@@ -72,11 +90,30 @@ struct ChannelModel {
 };
 
 // Sets one DetectorConfig field from "key=value" (keys as in the struct; threshold fields as
-// "window", "recompute_every", "z_min", "z_max", "z_step", "max_sequences").
+// "window", "recompute_every", "z_min", "z_max", "z_step", "max_sequences"). The number must be
+// finite with |v| <= 1e9 (so the int fields' casts are exact).
 Status SetDetectorParam(DetectorConfig& config, const std::string& assignment);
 
+// kInvalidArgument naming the field when `config` is outside what detection supports: lags
+// 1..kMaxLags, horizon 1..kMaxHorizon, smoothing in [0, 1], holdout in [0, 1], prune_mode and
+// method 0 or 1, discord_length 2..kMaxDiscordLength, max_reference 0..kMaxReference, window
+// and recompute_every 1..DynamicThreshold::kMaxWindow, z_step >= kMinZStep, z_min <= z_max,
+// every count >= 0, every real finite.
+Status ValidateDetectorConfig(const DetectorConfig& config);
+
+// kInvalidArgument "channel <name>: <field> ..." when `m` (used with `config`) breaks an
+// invariant ChannelDetector relies on: dimensions within the bounds above; weights of
+// lags + inputs + 1 and tail of lags + horizon - 1 finite values; min <= max, tail and reference
+// within +/-kMaxChannelMagnitude; residual_sd finite >= 0; last and every prime error finite
+// in [0, DynamicThreshold::kMaxError] and at most kMaxWindow of them; 0 <= max_run <= kMaxRun;
+// method 0 with no reference, or method 1 with 3 x max(2, discord_length) .. kMaxReference
+// reference values. Also checks `config` (ValidateDetectorConfig).
+Status ValidateChannelModel(const ChannelModel& m, const DetectorConfig& config);
+
 // Fits a model on a nominal history: `values[t]` and, if num_inputs > 0, `inputs` row-major
-// with num_inputs per step. Fails on too little history (< lags + horizon + 10 steps).
+// with num_inputs per step. Fails on too little history (< lags + horizon + 10 steps), on an
+// invalid config (ValidateDetectorConfig) and on values or inputs that are not finite or beyond
+// +/-kMaxChannelMagnitude.
 Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> values,
                                      std::span<const double> inputs, int num_inputs,
                                      const DetectorConfig& config);
@@ -92,6 +129,7 @@ struct ChannelStep {
   bool in_alarm = false;     // alarm interval open after this step
   bool opened = false;       // an interval opened at this step
   bool closed = false;       // an interval closed before this step (hold expired)
+  bool out_of_range = false;  // |value| > kMaxChannelMagnitude: clamped before use, flagged
   std::int64_t closed_start = -1;
   std::int64_t closed_end = -1;
   double Ratio() const { return threshold > 0 ? error / threshold : 0.0; }
@@ -99,10 +137,17 @@ struct ChannelStep {
 
 class ChannelDetector final {
  public:
+  // A model that fails ValidateChannelModel(model, config) gives an inert detector: Step
+  // returns an unflagged step and reads none of the model's vectors (see inert()).
   ChannelDetector(const ChannelModel& model, const DetectorConfig& config);
 
-  // Processes the next value; `inputs` holds model.num_inputs values (may be empty if 0).
+  // Processes the next value; `inputs` holds model.num_inputs values (may be empty if 0;
+  // ignored unless it holds at least that many). A non-finite value is a missing one (neither
+  // alarms nor enters the state); a finite one beyond +/-kMaxChannelMagnitude is clamped and
+  // flagged (ChannelStep::out_of_range).
   ChannelStep Step(double value, std::span<const double> inputs);
+
+  bool inert() const { return inert_; }
 
   std::int64_t steps() const { return step_; }
   bool in_alarm() const { return open_start_ >= 0; }
@@ -114,6 +159,7 @@ class ChannelDetector final {
  private:
   const ChannelModel& model_;
   DetectorConfig config_;
+  bool inert_ = false;  // the model broke an invariant: never flags, reads no model vector
   std::vector<double> hist_;   // ring of the last lags + horizon - 1 values
   std::size_t hist_head_ = 0;  // position of the oldest value
   double smoothed_ = 0.0;

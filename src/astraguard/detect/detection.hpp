@@ -19,6 +19,14 @@ struct ChannelValue {
   double value = 0.0;
 };
 
+// The largest channel magnitude the detectors use. Beyond 2^53 (~9.007e15) a double no longer
+// holds every integer, so no telemetry counter is faithful there, and below this bound every
+// intermediate of the detectors (differences, squares, window sums) stays far from overflow.
+// ingest rejects larger values (422); the Engine reports a finite value beyond it as an anomaly
+// without feeding it to any per-channel state, and ChannelDetector / RobustStats clamp what they
+// store to it, so no caller can drive their state to infinity or NaN.
+inline constexpr double kMaxChannelMagnitude = 1e15;
+
 // Why one channel contributed to a detection.
 struct Contribution {
   std::string channel;

@@ -3,23 +3,51 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace astraguard::detect {
 
+namespace {
+
+// A finite error within +/-kMaxError, safe to narrow to float; nullopt for NaN.
+std::optional<float> Clamped(double e) {
+  if (std::isnan(e)) return std::nullopt;
+  return static_cast<float>(
+      std::clamp(e, -DynamicThreshold::kMaxError, DynamicThreshold::kMaxError));
+}
+
+// The bucket of a scaled error r = (e - base) / (sd * z_step): 0 below the first candidate,
+// k + 1 between candidates k and k + 1, nz above the last. The int cast only ever sees a value
+// in [0, nz - 1); NaN (impossible with finite, clamped errors) is put below every candidate.
+int Bucket(double r, int nz) {
+  if (!(r >= 0)) return 0;  // negative or NaN
+  if (r >= nz - 1) return nz;
+  return static_cast<int>(r) + 1;
+}
+
+}  // namespace
+
 DynamicThreshold::DynamicThreshold(const ThresholdConfig& config)
     : config_(config), epsilon_(std::numeric_limits<double>::infinity()) {
-  config_.window = std::max(config_.window, 16);
-  config_.recompute_every = std::max(config_.recompute_every, 1);
-  if (config_.z_step <= 0) config_.z_step = 0.5;
-  num_z_ =
-      static_cast<int>(std::floor((config_.z_max - config_.z_min) / config_.z_step + 1e-9)) + 1;
-  num_z_ = std::clamp(num_z_, 1, kMaxCandidates);
+  const ThresholdConfig defaults;
+  config_.window = std::clamp(config_.window, 16, kMaxWindow);
+  config_.recompute_every = std::clamp(config_.recompute_every, 1, config_.window);
+  if (!std::isfinite(config_.z_min) || !std::isfinite(config_.z_max) ||
+      std::abs(config_.z_min) > 1e6 || std::abs(config_.z_max) > 1e6) {
+    config_.z_min = defaults.z_min;
+    config_.z_max = defaults.z_max;
+  }
+  if (!(config_.z_step > 0) || !std::isfinite(config_.z_step)) config_.z_step = defaults.z_step;
+  config_.z_step = std::max(config_.z_step, kMinZStep);
+  // Candidate count computed in double and clamped before the cast (a z range of 1e9 or a
+  // z_max below z_min never reaches static_cast<int>).
+  const double nz = std::floor((config_.z_max - config_.z_min) / config_.z_step + 1e-9) + 1;
+  num_z_ = nz >= kMaxCandidates ? kMaxCandidates : (nz >= 1 ? static_cast<int>(nz) : 1);
   ring_.assign(static_cast<std::size_t>(config_.window), 0.0f);
   slice_ = (ring_.size() + config_.recompute_every - 1) / config_.recompute_every;
 }
 
-void DynamicThreshold::Push(double error) {
-  const float f = static_cast<float>(error);
+void DynamicThreshold::Store(float f) {
   if (size_ == ring_.size()) {
     const double old = ring_[head_];
     run_sum_ -= old;
@@ -31,22 +59,19 @@ void DynamicThreshold::Push(double error) {
   run_sum_ += f;
   run_sq_ += double(f) * f;
   head_ = (head_ + 1) % ring_.size();
+}
+
+void DynamicThreshold::Push(double error) {
+  const std::optional<float> f = Clamped(error);
+  if (!f) return;
+  Store(*f);
   Advance(slice_);
 }
 
 void DynamicThreshold::Prime(std::span<const float> errors) {
   std::size_t n = std::min(errors.size(), ring_.size());
   for (std::size_t i = errors.size() - n; i < errors.size(); ++i) {
-    if (size_ == ring_.size()) {
-      run_sum_ -= ring_[head_];
-      run_sq_ -= double(ring_[head_]) * ring_[head_];
-    } else {
-      ++size_;
-    }
-    ring_[head_] = errors[i];
-    run_sum_ += errors[i];
-    run_sq_ += double(errors[i]) * errors[i];
-    head_ = (head_ + 1) % ring_.size();
+    if (const std::optional<float> f = Clamped(errors[i])) Store(*f);
   }
   Recompute();
 }
@@ -70,7 +95,9 @@ void DynamicThreshold::StartPass() {
   pass_mean_ = run_sum_ / n;
   pass_sd_ = std::sqrt(std::max(0.0, run_sq_ / n - pass_mean_ * pass_mean_));
   pass_base_ = pass_mean_ + config_.z_min * pass_sd_;
-  pass_inv_ = pass_sd_ > 0 ? 1.0 / (pass_sd_ * config_.z_step) : 0.0;
+  // FinishPass ignores the buckets when pass_sd_ <= 1e-12, so they are only computed (with a
+  // finite scale: sd > 1e-12, z_step >= kMinZStep) when they are used.
+  pass_inv_ = pass_sd_ > 1e-12 ? 1.0 / (pass_sd_ * config_.z_step) : 0.0;
   pass_prev_ = 0;
   pass_exact_sum_ = 0.0;
   pass_exact_sq_ = 0.0;
@@ -98,8 +125,7 @@ void DynamicThreshold::Advance(std::size_t budget) {
     pass_exact_sum_ += e;
     pass_exact_sq_ += e * e;
     pass_max_ = std::max(pass_max_, e);
-    const double r = (e - pass_base_) * pass_inv_;
-    const int j = r < 0 ? 0 : (r >= nz - 1 ? nz : static_cast<int>(r) + 1);
+    const int j = Bucket((e - pass_base_) * pass_inv_, nz);
     cnt_[j] += 1;
     bsum_[j] += e;
     bsq_[j] += e * e;

@@ -17,6 +17,13 @@
 // every `recompute_every` pushes and lags the newest errors by at most that many pushes. The
 // window's mean and spread are running sums, re-anchored on exact sums at the end of each pass.
 //
+// Hostile input: every error is narrowed to float only after clamping to +/-kMaxError (NaN
+// errors are ignored), so the running sums stay finite (window * kMaxError^2 << DBL_MAX) and
+// every bucket index is computed from a finite ratio and range-checked before its int cast. The
+// configuration is sanitised at construction (window within [16, kMaxWindow], recompute_every
+// within [1, window], a finite z range, z_step >= kMinZStep), so no model file can make it
+// allocate or index beyond those bounds.
+//
 // Thread-safety: not thread-safe; owned by one channel state. Memory: window * 4 bytes + O(1).
 
 #include <cstdint>
@@ -37,11 +44,22 @@ struct ThresholdConfig {
 class DynamicThreshold final {
  public:
   static constexpr int kMaxCandidates = 32;
+  // Largest window (errors kept): 100,000 floats = 400 kB per channel. The shipped
+  // configuration uses 2,000; EVALUATION.md tried up to 4,000.
+  static constexpr int kMaxWindow = 100'000;
+  // Smallest step between candidates (sd units); smaller steps are raised to it.
+  static constexpr double kMinZStep = 1e-3;
+  // Errors are clamped to +/-kMaxError before they are stored (as float) and summed: 2^100
+  // (~1.27e30), exactly representable as a float, so the clamped value survives the narrowing
+  // unchanged; window * kMaxError^2 is ~1e65, far from DBL_MAX.
+  static constexpr double kMaxError = 0x1p100;
   explicit DynamicThreshold(const ThresholdConfig& config);
 
-  // Adds one smoothed error and advances the evaluation pass by one slice.
+  // Adds one smoothed error and advances the evaluation pass by one slice. A NaN error is
+  // ignored; others are clamped to +/-kMaxError.
   void Push(double error);
-  // Fills the window from history (e.g. training errors) and evaluates it at once.
+  // Fills the window from history (e.g. training errors) and evaluates it at once. NaN errors
+  // are skipped; others are clamped to +/-kMaxError.
   void Prime(std::span<const float> errors);
   // Evaluates the current window at once (abandoning a pass in progress).
   void Recompute();
@@ -54,10 +72,13 @@ class DynamicThreshold final {
   double max_all() const { return max_all_; }
   double mean() const { return mean_; }
   double sd() const { return sd_; }
+  const ThresholdConfig& config() const { return config_; }  // as sanitised
+  int candidates() const { return num_z_; }
   std::size_t size() const { return size_; }
   std::size_t MemoryBytes() const { return sizeof(*this) + ring_.capacity() * sizeof(float); }
 
  private:
+  void Store(float e);
   void StartPass();
   void Advance(std::size_t budget);
   void FinishPass();

@@ -96,3 +96,94 @@ TEST(DynamicThresholdTest, MemoryIsBoundedByWindow) {
 
 }  // namespace
 }  // namespace astraguard::detect
+
+namespace astraguard::detect {
+namespace {
+
+// Hostile errors (regression: a smoothed error of 1e300 became +inf as float, the running sums
+// inf - inf, and the bucket index static_cast<int>(NaN) wrote ~16 GiB out of bounds).
+TEST(DynamicThresholdHostileTest, HugeAndOddErrorsKeepEveryStatisticFinite) {
+  const double kHostile[] = {1e300,
+                             -1e300,
+                             1e40,
+                             1.2e40,
+                             std::numeric_limits<double>::max(),
+                             -std::numeric_limits<double>::max(),
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::denorm_min(),
+                             -std::numeric_limits<double>::denorm_min(),
+                             std::numeric_limits<float>::denorm_min(),
+                             std::numeric_limits<double>::min()};
+  for (double hostile : kHostile) {
+    ThresholdConfig c;
+    c.window = 64;
+    c.recompute_every = 4;
+    DynamicThreshold th(c);
+    th.Push(hostile);  // first error of a fresh window, as on a new satellite's first record
+    for (int t = 0; t < 200; ++t) {
+      th.Push(t % 5 == 0 ? hostile : 0.01 * (t % 7));
+      ASSERT_TRUE(std::isfinite(th.mean())) << hostile << " at " << t;
+      ASSERT_TRUE(std::isfinite(th.sd())) << hostile << " at " << t;
+      ASSERT_FALSE(std::isnan(th.epsilon())) << hostile << " at " << t;
+      ASSERT_FALSE(std::isnan(th.max_below())) << hostile << " at " << t;
+    }
+    th.Recompute();
+    EXPECT_TRUE(std::isfinite(th.epsilon())) << hostile;
+    EXPECT_LE(th.max_all(), DynamicThreshold::kMaxError) << hostile;
+  }
+}
+
+TEST(DynamicThresholdHostileTest, WindowOfDenormalsIsSafe) {
+  ThresholdConfig c;
+  c.window = 32;
+  DynamicThreshold th(c);
+  std::vector<float> prime(32, std::numeric_limits<float>::denorm_min());
+  prime[7] = 0.0f;
+  prime[9] = 2 * std::numeric_limits<float>::denorm_min();
+  th.Prime(prime);
+  for (int t = 0; t < 100; ++t) th.Push(t % 2 ? 0.0 : std::numeric_limits<double>::denorm_min());
+  EXPECT_FALSE(std::isnan(th.epsilon()));
+  EXPECT_TRUE(std::isfinite(th.mean()));
+}
+
+TEST(DynamicThresholdHostileTest, PrimeSkipsNanAndClampsInfinity) {
+  ThresholdConfig c;
+  c.window = 16;
+  DynamicThreshold th(c);
+  std::vector<float> prime(16, 0.5f);
+  prime[3] = std::numeric_limits<float>::quiet_NaN();
+  prime[4] = std::numeric_limits<float>::infinity();
+  th.Prime(prime);
+  EXPECT_EQ(th.size(), 15u);  // the NaN was skipped
+  EXPECT_TRUE(std::isfinite(th.mean()));
+  EXPECT_LE(th.max_all(), DynamicThreshold::kMaxError);
+}
+
+TEST(DynamicThresholdHostileTest, ConfigIsSanitised) {
+  ThresholdConfig c;
+  c.window = 1'000'000'000;     // a crafted model asked for 4 GB per channel
+  c.recompute_every = 0;
+  c.z_step = 1e-9;              // (z_max - z_min) / z_step = 7.5e9 > INT_MAX
+  DynamicThreshold th(c);
+  EXPECT_EQ(th.config().window, DynamicThreshold::kMaxWindow);
+  EXPECT_LE(th.MemoryBytes(), DynamicThreshold::kMaxWindow * sizeof(float) + 4096);
+  EXPECT_EQ(th.config().recompute_every, 1);
+  EXPECT_GE(th.config().z_step, DynamicThreshold::kMinZStep);
+  EXPECT_EQ(th.candidates(), DynamicThreshold::kMaxCandidates);
+
+  ThresholdConfig odd;
+  odd.z_step = std::numeric_limits<double>::quiet_NaN();
+  odd.z_min = std::numeric_limits<double>::infinity();
+  odd.z_max = -5;
+  DynamicThreshold th2(odd);
+  EXPECT_GT(th2.config().z_step, 0);
+  EXPECT_TRUE(std::isfinite(th2.config().z_min));
+  EXPECT_GE(th2.candidates(), 1);
+  for (int t = 0; t < 300; ++t) th2.Push(t % 3);
+  EXPECT_TRUE(std::isfinite(th2.epsilon()));
+}
+
+}  // namespace
+}  // namespace astraguard::detect

@@ -21,7 +21,14 @@ double RatioScore(double ratio) {
   return std::clamp(1.0 - std::exp2(-ratio), 0.0, 1.0);
 }
 
-enum class Source { kNone, kLearned, kRobust, kStuck };
+enum class Source { kNone, kLearned, kRobust, kStuck, kUnusable };
+
+// The model if it passes its structural check, else null (degraded) with the reason in `status`.
+std::shared_ptr<const Model> Checked(std::shared_ptr<const Model> model, Status& status) {
+  if (model == nullptr) return nullptr;
+  status = model->Validate();
+  return status.ok() ? std::move(model) : nullptr;
+}
 
 }  // namespace
 
@@ -67,7 +74,7 @@ Engine::Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const M
 
 Engine::Engine(EngineConfig config, std::vector<LimitsConfig> limit_sets,
                std::shared_ptr<const Model> model)
-    : config_(std::move(config)), model_(std::move(model)) {
+    : config_(std::move(config)), model_(Checked(std::move(model), model_status_)) {
   if (limit_sets.empty()) limit_sets.emplace_back();
   for (auto& l : limit_sets) limits_.emplace_back(std::move(l));
   config_.shards = std::max<std::size_t>(1, config_.shards);
@@ -117,6 +124,15 @@ Engine::ChannelSlot& Engine::SlotFor(Satellite& sat, std::string_view name) {
 
 Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
   Outcome o;
+  if (std::isfinite(value) && std::abs(value) > kMaxChannelMagnitude) {
+    // No detector state is touched: the value is reported, not learned from.
+    o.source = Source::kUnusable;
+    o.flagged = true;
+    o.score = 1.0;
+    o.ratio = 1.0;
+    o.reliability = 1.0;
+    return o;
+  }
   if (slot.learned) {
     ChannelStep st = slot.learned->Step(value, {});
     o.source = Source::kLearned;
@@ -262,6 +278,12 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
                           slot.name, cv.value, slot.repeats + 1, model_->Find(slot.name)->max_run)
                     : fmt::format("{} stuck at {:.6g} for {} samples", slot.name, cv.value,
                                   slot.repeats + 1);
+            break;
+          case Source::kUnusable:
+            c.reason = fmt::format(
+                "{} {:.6g} is beyond the magnitude the detector can use (|value| <= {:g}); "
+                "not used to update its state",
+                slot.name, cv.value, kMaxChannelMagnitude);
             break;
           case Source::kNone:
             break;

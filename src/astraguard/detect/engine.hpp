@@ -20,6 +20,12 @@
 // Evicting a satellite drops its state, open alarm intervals included (no close event).
 // Deterministic: the same records in the same order give the same detections.
 //
+// Hostile input: a model that fails Model::Validate is not used (the engine runs degraded and
+// model_status() says why). A finite value beyond +/-kMaxChannelMagnitude (detection.hpp) is
+// reported as an anomaly of that channel (score 1, "beyond the magnitude the detector can use")
+// and is not fed to its learned detector, robust statistics or stuck-value tracking; NaN and
+// infinities are missing values for those detectors (limit checks still see them).
+//
 // Thread-safety: all methods may be called concurrently. The Model is shared immutable state.
 
 #include <atomic>
@@ -72,6 +78,8 @@ class Engine final {
                      std::size_t limit_set = 0);
 
   bool degraded() const { return model_ == nullptr; }
+  // Ok, or why a non-null model was refused (Model::Validate).
+  const Status& model_status() const { return model_status_; }
   std::size_t tracked_satellites() const;
   std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
   // Upper bound of the state bytes of one tracked channel (the largest learned channel of the
@@ -90,6 +98,7 @@ class Engine final {
 
   EngineConfig config_;
   std::vector<LimitChecker> limits_;  // at least one
+  Status model_status_;
   std::shared_ptr<const Model> model_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::size_t per_shard_cap_;

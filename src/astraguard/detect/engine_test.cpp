@@ -314,3 +314,151 @@ TEST(EngineTest, LimitSetIsChosenPerCall) {
 
 }  // namespace
 }  // namespace astraguard::detect
+
+namespace astraguard::detect {
+namespace {
+
+constexpr double kHostileValues[] = {1e300,
+                                     -1e300,
+                                     1e40,
+                                     -1e40,
+                                     1.2e40,
+                                     1e41,
+                                     1e16,
+                                     std::numeric_limits<double>::max(),
+                                     -std::numeric_limits<double>::max(),
+                                     std::numeric_limits<double>::lowest()};
+
+bool AllFinite(const Detection& d) {
+  if (!std::isfinite(d.anomaly_score) || !std::isfinite(d.confidence)) return false;
+  for (const auto& c : d.contributing) {
+    if (!std::isfinite(c.score) || c.score < 0 || c.score > 1) return false;
+  }
+  return true;
+}
+
+// Regression: {"gyro":1e300} as the first record of a new satellite crashed the process (the
+// learned detector's float-narrowed error became inf and indexed the threshold buckets with
+// INT_MIN). Every huge finite value, first or later, on a learned and on a robust channel, is
+// now an anomaly with a readable reason and leaves the state usable.
+TEST(EngineHostileTest, HugeFiniteValuesAreReportedNotLearned) {
+  for (double hostile : kHostileValues) {
+    Engine engine(EngineConfig{}, LimitsConfig{}, PressureModel());
+    std::vector<ChannelValue> first{{"pressure", hostile}, {"aux", hostile}};
+    Detection d = engine.Evaluate("new-sat", first);  // the satellite's first record
+    ASSERT_TRUE(AllFinite(d)) << hostile;
+    EXPECT_TRUE(d.is_anomaly) << hostile;
+    ASSERT_EQ(d.contributing.size(), 2u) << hostile;
+    for (const auto& c : d.contributing) {
+      EXPECT_EQ(c.score, 1.0);
+      EXPECT_NE(c.reason.find("beyond the magnitude the detector can use"), std::string::npos)
+          << c.reason;
+    }
+    // Nominal records afterwards, with the hostile value now and then: the state stays finite
+    // and the learned channel still tracks its signal.
+    auto live = Live(1500);
+    int late_anomalies = 0;
+    for (std::size_t t = 0; t < live.size(); ++t) {
+      const double v = t % 97 == 0 && t < 500 ? hostile : live[t];
+      std::vector<ChannelValue> rec{{"pressure", v}, {"aux", live[t] - 10.0}};
+      Detection dt = engine.Evaluate("new-sat", rec);
+      ASSERT_TRUE(AllFinite(dt)) << hostile << " at " << t;
+      if (t >= 1000 && dt.is_anomaly) ++late_anomalies;
+    }
+    EXPECT_EQ(late_anomalies, 0) << hostile;
+  }
+}
+
+TEST(EngineHostileTest, TinyAndNonFiniteValuesAreSafe) {
+  const double kOdd[] = {std::numeric_limits<double>::denorm_min(),
+                         -std::numeric_limits<double>::denorm_min(),
+                         std::numeric_limits<double>::min(),
+                         std::numeric_limits<double>::quiet_NaN(),
+                         std::numeric_limits<double>::infinity(),
+                         -std::numeric_limits<double>::infinity(),
+                         1e15,
+                         -1e15};
+  for (double odd : kOdd) {
+    Engine engine(EngineConfig{}, LimitsConfig{}, PressureModel());
+    auto live = Live(600);
+    for (std::size_t t = 0; t < live.size(); ++t) {
+      const double v = t % 50 == 0 ? odd : live[t];
+      std::vector<ChannelValue> rec{{"pressure", v}, {"aux", t % 50 == 0 ? odd : live[t]}};
+      ASSERT_TRUE(AllFinite(engine.Evaluate("sat-odd", rec))) << odd << " at " << t;
+    }
+  }
+}
+
+TEST(EngineHostileTest, DegradedEngineHandlesHugeValues) {
+  Engine engine(EngineConfig{}, DefaultLimits(), nullptr);
+  for (double hostile : kHostileValues) {
+    std::vector<ChannelValue> rec{{"voltage", 28}, {"temperature", 20}, {"gyro", hostile},
+                                  {"current", hostile}, {"wheel_speed", hostile}};
+    Detection d = engine.Evaluate("sat-deg", rec);
+    ASSERT_TRUE(AllFinite(d)) << hostile;
+    EXPECT_TRUE(d.is_anomaly);
+  }
+}
+
+// ChannelDetector used directly (as the SMAP/MSL evaluation does): any finite double is
+// clamped before it enters the state and flagged; non-finite values are missing values.
+TEST(ChannelDetectorHostileTest, StateStaysFiniteForAnyDouble) {
+  auto model = PressureModel();
+  const ChannelModel& m = *model->Find("pressure");
+  for (double hostile : kHostileValues) {
+    ChannelDetector det(m, model->config);
+    ASSERT_FALSE(det.inert());
+    ChannelStep first = det.Step(hostile, {});
+    EXPECT_TRUE(first.out_of_range) << hostile;
+    EXPECT_TRUE(first.flagged) << hostile;
+    EXPECT_TRUE(std::isfinite(first.error)) << hostile;
+    auto live = Live(3000);
+    for (std::size_t t = 0; t < live.size(); ++t) {
+      ChannelStep st = det.Step(t % 200 == 0 && t < 600 ? hostile : live[t], {});
+      ASSERT_TRUE(std::isfinite(st.prediction)) << hostile << " at " << t;
+      ASSERT_TRUE(std::isfinite(st.error)) << hostile << " at " << t;
+      ASSERT_FALSE(std::isnan(st.threshold)) << hostile << " at " << t;
+    }
+    EXPECT_FALSE(det.Step(live.back(), {}).out_of_range);
+  }
+  ChannelDetector det(m, model->config);
+  ChannelStep nan = det.Step(std::numeric_limits<double>::quiet_NaN(), {});
+  EXPECT_FALSE(nan.flagged);
+  EXPECT_FALSE(nan.out_of_range);
+  EXPECT_TRUE(std::isfinite(nan.error));
+}
+
+TEST(RobustStatsHostileTest, HugeValuesKeepMedianMadAndCusumFinite) {
+  for (double hostile : kHostileValues) {
+    RobustStats rs;
+    rs.Update(hostile);  // in the warm-up (was narrowed to float: +inf)
+    for (int t = 0; t < 200; ++t) {
+      const double z = rs.Update(t % 10 == 0 ? hostile : 5.0 + 0.01 * (t % 7));
+      ASSERT_TRUE(std::isfinite(z)) << hostile << " at " << t;
+      ASSERT_TRUE(std::isfinite(rs.median())) << hostile << " at " << t;
+      ASSERT_TRUE(std::isfinite(rs.sigma())) << hostile << " at " << t;
+      ASSERT_TRUE(std::isfinite(rs.cusum())) << hostile << " at " << t;
+    }
+  }
+}
+
+// A model that breaks an invariant (here: a method-1 channel with a 1-value reference, which
+// read and wrote past the heap) is refused by the engine: degraded, never used.
+TEST(EngineHostileTest, InvalidModelRunsDegraded) {
+  auto bad = std::make_shared<Model>(*PressureModel());
+  ChannelModel& m = bad->channels.at("pressure");
+  m.method = 1;
+  m.reference = {10.0};
+  Engine engine(EngineConfig{}, LimitsConfig{}, bad);
+  EXPECT_TRUE(engine.degraded());
+  EXPECT_NE(engine.model_status().message().find("reference"), std::string::npos)
+      << engine.model_status().message();
+  std::vector<ChannelValue> rec{{"pressure", 10.0}};
+  EXPECT_TRUE(AllFinite(engine.Evaluate("sat-1", rec)));
+  ChannelDetector det(m, bad->config);  // directly: inert, reads no vector
+  EXPECT_TRUE(det.inert());
+  EXPECT_FALSE(det.Step(10.0, {}).flagged);
+}
+
+}  // namespace
+}  // namespace astraguard::detect

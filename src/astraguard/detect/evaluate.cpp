@@ -139,7 +139,8 @@ double Scores::PointF1() const {
   return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
 }
 double Scores::LatencyQuantile(double q) const {
-  if (latencies.empty()) return std::numeric_limits<double>::quiet_NaN();
+  // q outside [0, 1] (or NaN) would make the index cast below undefined or out of range.
+  if (latencies.empty() || !(q >= 0 && q <= 1)) return std::numeric_limits<double>::quiet_NaN();
   std::vector<double> v = latencies;
   std::sort(v.begin(), v.end());
   // linear interpolation between closest ranks (numpy's default)

@@ -48,7 +48,7 @@ struct Scores {
   double Recall() const;
   double F1() const;
   double PointF1() const;
-  double LatencyQuantile(double q) const;  // NaN when nothing detected
+  double LatencyQuantile(double q) const;  // NaN when nothing detected or q is not in [0, 1]
   double FalseAlarmsPer10k() const;
   double AlarmFraction() const;
   double StepsPerSecond() const;

@@ -1,6 +1,11 @@
 #include "astraguard/detect/evaluate.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -30,6 +35,16 @@ TEST(ScoreChannelTest, CountsEventsPointsAndLatency) {
   EXPECT_EQ(s.true_alarm_steps, 11);
   EXPECT_DOUBLE_EQ(s.AlarmFraction(), 0.021);
   EXPECT_DOUBLE_EQ(s.FalseAlarmsPer10k(), 10.0);
+}
+
+// q outside [0, 1] made the index cast undefined and read outside the sorted latencies.
+TEST(ScoreChannelTest, LatencyQuantileOutsideZeroOneIsNaN) {
+  Scores s;
+  s.latencies = {10, 20, 30};
+  EXPECT_DOUBLE_EQ(s.LatencyQuantile(0.5), 20.0);
+  for (double q : {-1.0, 1.5, 1e300, std::numeric_limits<double>::quiet_NaN()}) {
+    EXPECT_TRUE(std::isnan(s.LatencyQuantile(q))) << q;
+  }
 }
 
 TEST(ScoreChannelTest, AlarmOpenBeforeLabelHasZeroLatency) {
@@ -157,6 +172,17 @@ TEST(TrainTest, CsvAndNdjsonTelemetry) {
   auto nd = Model::Load((dir / "m.model").string());
   EXPECT_NE(nd->Find("bus_current"), nullptr);
   fs::remove_all(dir);
+}
+
+TEST(TrainTest, FifoHistoryIsRefusedWithoutBlocking) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ag_train_fifo_" + std::to_string(::getpid()) + ".csv");
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto h = ReadTelemetryHistory(path.string());  // a blocking open would hang here
+  std::filesystem::remove(path);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.status().message().find("not a regular file"), std::string::npos);
 }
 
 TEST(TrainTest, MissingArgumentsAreUsageErrors) {

@@ -1,10 +1,17 @@
 #include "astraguard/detect/model.hpp"
 
+#include "astraguard/common/file.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <type_traits>
 
 namespace astraguard::detect {
 namespace {
@@ -157,17 +164,23 @@ Result<Model> Model::Parse(std::string_view text) {
     if (!h.Expect("channel") || !h.Next(name)) return Corrupt("expected a channel line");
     double max_run = 0;
     m.name = std::string(name);
+    if (model.channels.count(name) != 0) return Corrupt("channel " + m.name + " appears twice");
     if (!h.Expect("lags") || !h.Int(m.lags) || !h.Expect("horizon") || !h.Int(m.horizon) ||
         !h.Expect("inputs") || !h.Int(m.num_inputs) || !h.Expect("min") || !h.Number(m.value_min) ||
         !h.Expect("max") || !h.Number(m.value_max) || !h.Expect("residual_sd") ||
         !h.Number(m.residual_sd) || !h.Expect("last") || !h.Number(m.last_smoothed) ||
-        !h.Expect("method") || !h.Int(m.method) || !h.Expect("max_run") || !h.Number(max_run) ||
-        max_run < 0) {
+        !h.Expect("method") || !h.Int(m.method) || !h.Expect("max_run") || !h.Number(max_run)) {
       return Corrupt("bad header of channel " + m.name);
     }
+    // Checked before the cast: NaN, 1e300 or a fraction never reach static_cast<int64_t>.
+    if (!(max_run >= 0 && max_run <= static_cast<double>(kMaxRun)) ||
+        max_run != std::floor(max_run)) {
+      return Corrupt("channel " + m.name + ": max_run must be an integer 0..1e15");
+    }
     m.max_run = static_cast<std::int64_t>(max_run);
-    if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > 256 || m.horizon < 1 ||
-        m.horizon > 100000 || m.num_inputs < 0 || m.num_inputs > 100000) {
+    // Dimensions first: they size the vectors read below.
+    if (m.method < 0 || m.method > 1 || m.lags < 1 || m.lags > kMaxLags || m.horizon < 1 ||
+        m.horizon > kMaxHorizon || m.num_inputs < 0 || m.num_inputs > kMaxInputs) {
       return Corrupt("channel " + m.name + " has out-of-range dimensions");
     }
     auto read_vec = [&](std::string_view word, std::size_t count, auto& out) -> bool {
@@ -177,14 +190,22 @@ Result<Model> Model::Parse(std::string_view text) {
       if (!t.Expect(word)) return false;
       if (word == "prime" || word == "reference") {
         int n = 0;
-        if (!t.Int(n) || n < 0 || n > 10'000'000) return false;
+        const int max = word == "prime" ? DynamicThreshold::kMaxWindow : kMaxReference;
+        if (!t.Int(n) || n < 0 || n > max) return false;
         count = static_cast<std::size_t>(n);
       }
+      // Each number takes at least two bytes (" 0"): a count the line cannot hold is refused
+      // before anything is allocated for it.
+      if (count > l.size() / 2) return false;
+      using T = std::decay_t<decltype(out[0])>;
+      // float (prime errors) only within +/-kMaxError: the narrowing is then always defined.
+      const double bound =
+          std::is_same_v<T, float> ? DynamicThreshold::kMaxError : std::numeric_limits<double>::max();
       out.resize(count);
       for (std::size_t i = 0; i < count; ++i) {
         double v = 0;
-        if (!t.Number(v) || !std::isfinite(v)) return false;
-        out[i] = static_cast<std::decay_t<decltype(out[i])>>(v);
+        if (!t.Number(v) || !std::isfinite(v) || std::abs(v) > bound) return false;
+        out[i] = static_cast<T>(v);
       }
       std::string_view extra;
       return !t.Next(extra);
@@ -196,7 +217,17 @@ Result<Model> Model::Parse(std::string_view text) {
     }
     model.channels.emplace(m.name, std::move(m));
   }
+  if (Status st = model.Validate(); !st.ok()) return Corrupt(st.message());
   return model;
+}
+
+Status Model::Validate() const {
+  if (Status st = ValidateDetectorConfig(config); !st.ok()) return st;
+  for (const auto& [name, m] : channels) {
+    if (name != m.name) return Corrupt("channel " + m.name + " is filed as " + name);
+    if (Status st = ValidateChannelModel(m, config); !st.ok()) return st;
+  }
+  return Status::Ok();
 }
 
 Status Model::Save(const std::string& path) const {
@@ -209,11 +240,9 @@ Status Model::Save(const std::string& path) const {
 }
 
 Result<Model> Model::Load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::Error(Code::kNotFound, "model file " + path + " not found");
-  std::ostringstream s;
-  s << f.rdbuf();
-  auto parsed = Parse(s.str());
+  auto text = ReadRegularFile(path, kMaxFileBytes, "model file");
+  if (!text.ok()) return text.status();
+  auto parsed = Parse(*text);
   if (!parsed.ok()) {
     return Status::Error(parsed.status().code(), path + ": " + parsed.status().message());
   }

@@ -16,8 +16,18 @@
 // A missing, truncated, tampered or unknown-version file is an error value, never a crash: the
 // engine then runs limits and robust statistics only and reports itself degraded.
 //
+// The checksum only catches accidents (anyone can recompute it). What protects the detector
+// from a crafted file is the structural validation Parse runs after reading (Validate():
+// ValidateDetectorConfig and ValidateChannelModel for every channel, channel_model.hpp): sizes
+// consistent with the declared dimensions, lengths and windows within their maxima, every
+// number finite and in range, checked before any value is narrowed to float or cast to an
+// integer. Its errors name the channel and field. Load reads at most kMaxFileBytes from a
+// regular file (never from a device or FIFO: /dev/zero is refused, not read).
+//
 // Thread-safety: a loaded Model is immutable; share it as shared_ptr<const Model>.
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -29,6 +39,9 @@ namespace astraguard::detect {
 
 struct Model {
   static constexpr int kVersion = 1;
+  // Largest model file Load reads: 64 MiB. The shipped 5-channel model is ~0.2 MB and a
+  // 50-channel SMAP/MSL model (2,000 prime errors + 4,000 reference values each) ~7 MB.
+  static constexpr std::size_t kMaxFileBytes = 64u << 20;
 
   DetectorConfig config;
   std::map<std::string, ChannelModel, std::less<>> channels;
@@ -40,9 +53,15 @@ struct Model {
 
   // Text image with header and checksum.
   std::string Serialize() const;
+  // Checksum, syntax, then Validate(): an error value for any violation, never a crash.
   static Result<Model> Parse(std::string_view text);
+  // The structural integrity check (see the file comment); kInvalidArgument naming the channel
+  // and field of the first violation.
+  Status Validate() const;
 
   Status Save(const std::string& path) const;
+  // kNotFound when the file cannot be opened; kInvalidArgument when it is not a regular file,
+  // is larger than kMaxFileBytes, or does not Parse.
   static Result<Model> Load(const std::string& path);
 };
 

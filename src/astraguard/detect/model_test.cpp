@@ -1,6 +1,8 @@
 #include "astraguard/detect/model.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -157,6 +159,143 @@ TEST(ModelTest, SaveLoadAndMissingFile) {
   auto missing = Model::Load(path.string());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace astraguard::detect
+
+namespace astraguard::detect {
+namespace {
+
+// Recomputes the checksum after an edit: the FNV checksum only catches accidents, so a crafted
+// file carries a valid one, and the structural validation has to catch it.
+std::string Resealed(std::string text) {
+  const std::size_t l1 = text.find('\n');
+  const std::size_t l2 = text.find('\n', l1 + 1);
+  const std::string body = text.substr(l2 + 1);
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
+  return text.substr(0, l1 + 1) + "checksum fnv1a64 " + sum + "\n" + body;
+}
+
+// Replaces the first token starting with `prefix` (up to the next space or newline) by `to`.
+std::string ReplaceToken(std::string text, const std::string& prefix, const std::string& to) {
+  const std::size_t at = text.find(prefix);
+  EXPECT_NE(at, std::string::npos) << prefix;
+  if (at == std::string::npos) return text;
+  const std::size_t end = text.find_first_of(" \n", at + prefix.size());
+  return text.replace(at, end - at, to);
+}
+
+// Replaces the whole line that starts with `start`.
+std::string ReplaceLine(std::string text, const std::string& start, const std::string& to) {
+  const std::size_t at = text.find("\n" + start);
+  EXPECT_NE(at, std::string::npos) << start;
+  if (at == std::string::npos) return text;
+  const std::size_t end = text.find('\n', at + 1);
+  return text.replace(at + 1, end - at - 1, to);
+}
+
+struct Crafted {
+  const char* what;
+  std::string text;
+  const char* expect;  // substring of the error message
+};
+
+std::vector<Crafted> CraftedModels() {
+  const std::string good = TrainedModel().Serialize();
+  std::string reference100 = "reference 100";
+  for (int i = 0; i < 100; ++i) reference100 += " 28." + std::to_string(i);
+  std::vector<Crafted> c;
+  c.push_back({"method 1 with a 1-value reference",
+               ReplaceLine(ReplaceToken(good, "method 0", "method 1"), "reference", "reference 1 28"),
+               "reference"});
+  c.push_back({"discord_length 1e6",
+               ReplaceLine(ReplaceToken(ReplaceToken(good, "method 0", "method 1"),
+                                        "discord_length=", "discord_length=1000000"),
+                           "reference", reference100),
+               "discord_length"});
+  c.push_back({"window 1e9", ReplaceToken(good, "window=", "window=1000000000"), "window"});
+  c.push_back({"z_step 0", ReplaceToken(good, "z_step=", "z_step=0"), "z_step"});
+  c.push_back({"smoothing 5", ReplaceToken(good, "smoothing=", "smoothing=5"), "smoothing"});
+  c.push_back({"NaN min", ReplaceToken(good, "min ", "min nan"), "min"});
+  c.push_back({"NaN max", ReplaceToken(good, "max ", "max nan"), "max"});
+  c.push_back({"min above max", ReplaceToken(good, "min ", "min 1e9"), "max"});
+  c.push_back({"NaN residual_sd", ReplaceToken(good, "residual_sd ", "residual_sd nan"),
+               "residual_sd"});
+  c.push_back({"infinite last", ReplaceToken(good, "last ", "last inf"), "last"});
+  c.push_back({"NaN max_run", ReplaceToken(good, "max_run ", "max_run nan"), "max_run"});
+  c.push_back({"1e300 max_run", ReplaceToken(good, "max_run ", "max_run 1e300"), "max_run"});
+  c.push_back({"fractional max_run", ReplaceToken(good, "max_run ", "max_run 1.5"), "max_run"});
+  c.push_back({"1e300 prime error (float narrowing)",
+               ReplaceLine(good, "prime", "prime 2 0.1 1e300"), "voltage"});
+  c.push_back({"negative prime error", ReplaceLine(good, "prime", "prime 2 0.1 -1"), "prime"});
+  c.push_back({"prime count without values", ReplaceLine(good, "prime", "prime 100000"),
+               "voltage"});
+  c.push_back({"reference on a method 0 channel", ReplaceLine(good, "reference", reference100),
+               "reference"});
+  c.push_back({"1e300 in the tail", ReplaceToken(good, "tail ", "tail 1e300"), "tail"});
+  c.push_back({"lags 1e6", ReplaceToken(good, "lags 10", "lags 1000000"), "voltage"});
+  c.push_back({"duplicate channel",
+               good + good.substr(good.find("channel voltage")), "twice"});
+  return c;
+}
+
+TEST(ModelHostileTest, CraftedModelsAreErrorsNamingChannelAndField) {
+  for (const Crafted& c : CraftedModels()) {
+    const std::string text = Resealed(c.text);
+    ASSERT_NE(text, Resealed(TrainedModel().Serialize())) << c.what << ": the edit did nothing";
+    auto m = Model::Parse(text);
+    ASSERT_FALSE(m.ok()) << c.what;
+    EXPECT_EQ(m.status().code(), Code::kInvalidArgument) << c.what;
+    EXPECT_NE(m.status().message().find(c.expect), std::string::npos)
+        << c.what << ": " << m.status().message();
+  }
+}
+
+TEST(ModelHostileTest, ValidationNamesTheChannel) {
+  auto m = Model::Parse(Resealed(ReplaceToken(TrainedModel().Serialize(), "min ", "min nan")));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("channel voltage: min"), std::string::npos)
+      << m.status().message();
+}
+
+TEST(ModelHostileTest, ResealedUnchangedModelStillLoads) {
+  auto m = Model::Parse(Resealed(TrainedModel().Serialize()));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_TRUE(m->Validate().ok());
+}
+
+TEST(ModelHostileTest, LoadRefusesDevicesWithoutReading) {
+  // Pointing ASTRAGUARD_MODEL at /dev/zero read until 4 GB of RSS.
+  auto z = Model::Load("/dev/zero");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(z.status().message().find("not a regular file"), std::string::npos);
+  EXPECT_FALSE(Model::Load("/tmp").ok());  // a directory
+}
+
+TEST(ModelHostileTest, LoadDoesNotBlockOnAFifo) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ag_model_fifo_" + std::to_string(::getpid()));
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto f = Model::Load(path.string());  // no writer: a blocking open would hang here
+  std::filesystem::remove(path);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("not a regular file"), std::string::npos);
+}
+
+TEST(ModelHostileTest, LoadRefusesFilesOverTheCap) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ag_model_big_" + std::to_string(::getpid()));
+  { std::ofstream(path.string()) << "astraguard-model 1\n"; }
+  std::filesystem::resize_file(path, Model::kMaxFileBytes + 1);  // sparse: no disk used
+  auto big = Model::Load(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.status().message().find("larger than"), std::string::npos)
+      << big.status().message();
 }
 
 }  // namespace

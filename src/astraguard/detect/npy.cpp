@@ -14,7 +14,8 @@ Status Bad(std::string message) { return Status::Error(Code::kInvalidArgument, "
 // Extracts the value text following `'key':` in the header dict, up to the next top-level comma
 // or closing brace (tuples kept whole).
 std::string_view HeaderField(std::string_view header, std::string_view key) {
-  std::string quoted = "'" + std::string(key) + "'";
+  std::string quoted(1, '\'');  // built by appending (operator+ trips GCC 12's -Wrestrict)
+  quoted.append(key).push_back('\'');
   std::size_t pos = header.find(quoted);
   if (pos == std::string_view::npos) return {};
   pos = header.find(':', pos + quoted.size());
@@ -70,7 +71,10 @@ Result<Matrix> ParseNpy(const std::string& bytes) {
   bool have = false;
   for (char c : shape.substr(1, shape.size() - 2)) {
     if (c >= '0' && c <= '9') {
-      cur = cur * 10 + static_cast<std::size_t>(c - '0');
+      if (__builtin_mul_overflow(cur, std::size_t{10}, &cur) ||
+          __builtin_add_overflow(cur, static_cast<std::size_t>(c - '0'), &cur)) {
+        return Bad("shape dimension too large");
+      }
       have = true;
     } else if (c == ',') {
       if (have) dims.push_back(cur);
@@ -83,11 +87,19 @@ Result<Matrix> ParseNpy(const std::string& bytes) {
   Matrix m;
   m.rows = dims[0];
   m.cols = dims.size() == 2 ? dims[1] : 1;
-  const std::size_t count = m.rows * m.cols;
+  // Callers read column 0 as the value and cols - 1 inputs: a (n, 0) array would wrap that.
+  if (m.cols == 0) return Bad("shape " + std::string(shape) + " has no columns");
+  // Overflow-checked: a shape whose product wraps around must not pass the size check.
+  std::size_t count = 0;
+  std::size_t need = 0;
+  if (__builtin_mul_overflow(m.rows, m.cols, &count) ||
+      __builtin_mul_overflow(count, sizeof(double), &need)) {
+    return Bad("shape " + std::string(shape) + " is too large");
+  }
   const std::size_t offset = header_start + header_len;
-  if (bytes.size() - offset != count * sizeof(double)) {
+  if (bytes.size() - offset != need) {
     return Bad("payload is " + std::to_string(bytes.size() - offset) + " bytes, shape needs " +
-               std::to_string(count * sizeof(double)));
+               std::to_string(need));
   }
   m.data.resize(count);
   std::memcpy(m.data.data(), bytes.data() + offset, count * sizeof(double));
@@ -109,6 +121,11 @@ Result<Matrix> LoadNpyGz(const std::string& path) {
     }
     if (n == 0) break;
     bytes.append(buf, static_cast<std::size_t>(n));
+    if (bytes.size() > kMaxNpyBytes) {  // a gzip bomb stops here, not at the memory limit
+      gzclose(f);
+      return Status::Error(Code::kInvalidArgument,
+                           path + ": more than " + std::to_string(kMaxNpyBytes) + " bytes");
+    }
   }
   gzclose(f);
   auto parsed = ParseNpy(bytes);

@@ -23,10 +23,16 @@ struct Matrix {
   double At(std::size_t r, std::size_t c) const { return data[r * cols + c]; }
 };
 
-// Parses an in-memory .npy image. Errors name what is wrong (magic, dtype, order, size).
+// Largest (decompressed) .npy image LoadNpyGz reads: 1 GiB, 134 M float64 values; the largest
+// SMAP/MSL array is a few MB.
+inline constexpr std::size_t kMaxNpyBytes = std::size_t{1} << 30;
+
+// Parses an in-memory .npy image. Errors name what is wrong (magic, dtype, order, size); the
+// shape's product and byte size are overflow-checked before they are compared with the payload.
 Result<Matrix> ParseNpy(const std::string& bytes);
 
-// Reads `path` (gzip or plain; zlib detects which) and parses it as .npy.
+// Reads `path` (gzip or plain; zlib detects which), at most kMaxNpyBytes decompressed, and
+// parses it as .npy.
 Result<Matrix> LoadNpyGz(const std::string& path);
 
 }  // namespace astraguard::detect

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "astraguard/detect/detection.hpp"
+
 namespace astraguard::detect {
 
 RobustStats::RobustStats(const RobustConfig& config)
@@ -15,7 +17,9 @@ double RobustStats::Sigma() const {
 
 double RobustStats::Update(double x) {
   if (!std::isfinite(x)) return 0.0;
+  x = std::clamp(x, -kMaxChannelMagnitude, kMaxChannelMagnitude);
   if (count_ < warmup_) {
+    // count_ < warmup_ <= kMaxWarmup: the index is in range; |x| <= 1e15 fits a float.
     warm_[static_cast<std::size_t>(count_)] = static_cast<float>(x);
     ++count_;
     if (count_ == warmup_) {

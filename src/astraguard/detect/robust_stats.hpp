@@ -6,6 +6,11 @@
 // sigmas never update the MAD. A two-sided CUSUM of the signed distance catches drifts slower
 // than any single value's distance would show.
 //
+// Hostile input: non-finite values are ignored; finite values are clamped to
+// +/-kMaxChannelMagnitude (detection.hpp) before use, so the median, MAD and CUSUM stay finite
+// whatever finite double is given (the Engine never passes larger values; it reports them).
+// The warm-up samples are kept as float, narrowed only after that clamp (1e15 < FLT_MAX).
+//
 // Thread-safety: not thread-safe; owned by one channel state.
 
 #include <array>
@@ -43,7 +48,7 @@ class RobustStats final {
   double Sigma() const;
   RobustConfig config_;
   int warmup_;
-  std::array<float, kMaxWarmup> warm_{};
+  std::array<float, kMaxWarmup> warm_{};  // values within +/-kMaxChannelMagnitude
   std::int64_t count_ = 0;
   double median_ = 0.0;
   double mad_ = 0.0;

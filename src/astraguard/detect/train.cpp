@@ -174,6 +174,12 @@ std::map<std::string, TrainingSeries> NominalProfile(std::size_t steps, int sate
 }
 
 Result<std::map<std::string, TrainingSeries>> ReadTelemetryHistory(const std::string& path) {
+  // A device or FIFO (/dev/zero, a pipe) would be read forever or block the open.
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st)) {
+    return Status::Error(Code::kInvalidArgument, path + ": not a regular file");
+  }
   if (EndsWith(path, ".csv")) return ReadCsv(path);
   if (EndsWith(path, ".ndjson") || EndsWith(path, ".jsonl") || EndsWith(path, ".json")) {
     return ReadNdjson(path);

@@ -53,7 +53,8 @@ struct TrainingSeries {
 std::map<std::string, TrainingSeries> NominalProfile(std::size_t steps, int satellites,
                                                      std::uint64_t seed);
 
-// Reads CSV or NDJSON telemetry into per-channel series.
+// Reads CSV or NDJSON telemetry into per-channel series (a regular file only: devices and FIFOs
+// are refused before they are opened).
 Result<std::map<std::string, TrainingSeries>> ReadTelemetryHistory(const std::string& path);
 
 // Fits one channel from several segments (concatenated with the lag window reset at seams).

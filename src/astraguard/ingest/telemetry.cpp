@@ -24,6 +24,22 @@ const char* KindName(const json::value& v) {
   }
 }
 
+// Field errors of one record: every error is counted, the first kMaxListedErrors are kept.
+class Errors {
+ public:
+  void push_back(FieldError e) {
+    ++total_;
+    if (listed_.size() < kMaxListedErrors) listed_.push_back(std::move(e));
+  }
+  bool empty() const { return total_ == 0; }
+  size_t total() const { return total_; }
+  std::vector<FieldError>& listed() { return listed_; }
+
+ private:
+  std::vector<FieldError> listed_;
+  size_t total_ = 0;
+};
+
 // Reads a finite JSON number or reports why not.
 // Field names are built only when there is an error to report: the happy path allocates none.
 struct Field {
@@ -32,7 +48,7 @@ struct Field {
   std::string Name() const { return std::string(prefix) + std::string(key); }
 };
 
-std::optional<double> Number(const json::value& v, Field field, std::vector<FieldError>& errors) {
+std::optional<double> Number(const json::value& v, Field field, Errors& errors) {
   if (!v.is_number()) {
     errors.push_back({field.Name(), fmt::format("must be a number, got {}", KindName(v))});
     return std::nullopt;
@@ -46,14 +62,16 @@ std::optional<double> Number(const json::value& v, Field field, std::vector<Fiel
 }
 
 void Range(std::optional<double>& v, double lo, double hi, Field field, const char* unit,
-           std::vector<FieldError>& errors) {
+           Errors& errors) {
   if (!v) return;
   if (*v < lo || *v > hi) {
+    const std::string_view sep = *unit == '\0' ? "" : " ";
     if (std::isinf(hi)) {
-      errors.push_back({field.Name(), fmt::format("must be >= {} {}, got {:g}", lo, unit, *v)});
+      errors.push_back(
+          {field.Name(), fmt::format("must be >= {}{}{}, got {:g}", lo, sep, unit, *v)});
     } else {
-      errors.push_back({field.Name(), fmt::format("must be between {} and {} {}, got {:g}", lo, hi, unit,
-                                           *v)});
+      errors.push_back({field.Name(), fmt::format("must be between {} and {}{}{}, got {:g}", lo,
+                                                  hi, sep, unit, *v)});
     }
     v.reset();
   }
@@ -83,7 +101,7 @@ std::vector<detect::ChannelValue> TelemetryRecord::Values() const {
 
 Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_view path_prefix) {
   const std::string prefix(path_prefix);
-  std::vector<FieldError> errors;
+  Errors errors;
   const json::object* obj = body.if_object();
   if (obj == nullptr) {
     std::string field = prefix.empty() ? "body" : prefix.substr(0, prefix.size() - 1);
@@ -110,15 +128,16 @@ Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_vie
     } else if (key == "gyro") {
       has_gyro = true;
       gyro = Number(v, field, errors);
+      Range(gyro, -kMaxGyro, kMaxGyro, field, "rad/s", errors);
     } else if (key == "current") {
       if (!v.is_null()) {
         current = Number(v, field, errors);
-        Range(current, 0, INFINITY, field, "A", errors);
+        Range(current, 0, kMaxCurrent, field, "A", errors);
       }
     } else if (key == "wheel_speed") {
       if (!v.is_null()) {
         wheel_speed = Number(v, field, errors);
-        Range(wheel_speed, 0, INFINITY, field, "RPM", errors);
+        Range(wheel_speed, 0, kMaxWheelSpeed, field, "RPM", errors);
       }
     } else if (key == "timestamp") {
       if (v.is_null()) continue;
@@ -162,9 +181,9 @@ Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_vie
           errors.push_back({cfield.Name(), "standard channels belong at the top level"});
           continue;
         }
-        if (auto d = Number(c.value(), cfield, errors)) {
-          rec.channels.emplace_back(std::string(name), *d);
-        }
+        auto d = Number(c.value(), cfield, errors);
+        Range(d, -detect::kMaxChannelMagnitude, detect::kMaxChannelMagnitude, cfield, "", errors);
+        if (d) rec.channels.emplace_back(std::string(name), *d);
       }
     } else {
       errors.push_back({field.Name(), "unknown field"});
@@ -174,10 +193,14 @@ Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_vie
   if (!has_temperature) errors.push_back({prefix + "temperature", "is required"});
   if (!has_gyro) errors.push_back({prefix + "gyro", "is required"});
   if (!errors.empty()) {
-    std::string detail = errors.size() == 1
-                             ? fmt::format("{}: {}", errors[0].field, errors[0].message)
-                             : fmt::format("{} fields are invalid", errors.size());
-    return Status::Error(Code::kValidation, std::move(detail), std::move(errors));
+    std::vector<FieldError>& listed = errors.listed();
+    std::string detail =
+        errors.total() == 1 ? fmt::format("{}: {}", listed[0].field, listed[0].message)
+        : errors.total() == listed.size()
+            ? fmt::format("{} fields are invalid", errors.total())
+            : fmt::format("{} fields are invalid; the first {} are listed", errors.total(),
+                          listed.size());
+    return Status::Error(Code::kValidation, std::move(detail), std::move(listed));
   }
   rec.voltage = *voltage;
   rec.temperature = *temperature;

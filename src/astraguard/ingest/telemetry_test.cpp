@@ -64,7 +64,9 @@ TEST_P(BadTelemetryTest, IsRejected) {
   auto r = ParseTelemetry(c.body);
   ASSERT_FALSE(r.ok()) << c.body;
   EXPECT_EQ(r.status().code(), c.code) << c.body << " -> " << r.status().message();
-  if (c.field != nullptr) EXPECT_TRUE(HasField(r.status(), c.field)) << r.status().message();
+  if (c.field != nullptr) {
+    EXPECT_TRUE(HasField(r.status(), c.field)) << r.status().message();
+  }
 }
 
 constexpr const char* kBase = R"("temperature":20,"gyro":0)";
@@ -130,7 +132,10 @@ TEST(ParseStrictTest, DuplicateKeysInNestedObjectsAreRejected) {
 
 TEST(ParseStrictTest, TooManyChannels) {
   std::string body = R"({"voltage":28,"temperature":20,"gyro":0,"channels":{)";
-  for (int i = 0; i < 65; ++i) body += (i ? "," : "") + std::string("\"c") + std::to_string(i) + "\":1";
+  for (int i = 0; i < 65; ++i) {
+    if (i) body += ',';
+    body.append("\"c").append(std::to_string(i)).append("\":1");
+  }
   body += "}}";
   auto r = ParseTelemetry(body);
   ASSERT_FALSE(r.ok());
@@ -174,6 +179,79 @@ TEST(TimestampTest, MillisecondFormAndParse) {
   EXPECT_EQ(*ParseRfc3339Millis("2026-01-01T01:00:00+01:00"), 1767225600000);
   EXPECT_EQ(*ParseRfc3339Millis("1970-01-01T00:00:00.123999Z"), 123);
   EXPECT_FALSE(ParseRfc3339Millis("2026-02-30T00:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace astraguard::ingest
+
+namespace astraguard::ingest {
+namespace {
+
+// Regression: these values reached the detector and crashed the process (SIGSEGV) on the
+// first record of a new satellite. Each is now a validation error naming its field.
+struct OutOfRange {
+  const char* extra;  // appended to a valid record
+  const char* field;
+};
+
+class PhysicalBoundsTest : public ::testing::TestWithParam<OutOfRange> {};
+
+TEST_P(PhysicalBoundsTest, IsAValidationErrorNamingTheField) {
+  const OutOfRange& c = GetParam();
+  const std::string body = std::string(R"({"voltage":28,"temperature":20,)") + c.extra + "}";
+  auto r = ParseTelemetry(body);
+  ASSERT_FALSE(r.ok()) << body;
+  EXPECT_EQ(r.status().code(), Code::kValidation) << body;
+  ASSERT_EQ(r.status().fields().size(), 1u) << r.status().message();
+  EXPECT_EQ(r.status().fields()[0].field, c.field);
+  EXPECT_NE(r.status().fields()[0].message.find("must be between"), std::string::npos)
+      << r.status().fields()[0].message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Crashers, PhysicalBoundsTest,
+    ::testing::Values(OutOfRange{R"("gyro":1e300)", "gyro"}, OutOfRange{R"("gyro":-1e300)", "gyro"},
+                      OutOfRange{R"("gyro":1.2e40)", "gyro"}, OutOfRange{R"("gyro":100.001)", "gyro"},
+                      OutOfRange{R"("gyro":-100.001)", "gyro"},
+                      OutOfRange{R"("gyro":0,"current":1e41)", "current"},
+                      OutOfRange{R"("gyro":0,"current":1e300)", "current"},
+                      OutOfRange{R"("gyro":0,"current":1000.5)", "current"},
+                      OutOfRange{R"("gyro":0,"wheel_speed":1e300)", "wheel_speed"},
+                      OutOfRange{R"("gyro":0,"wheel_speed":100000.5)", "wheel_speed"},
+                      OutOfRange{R"("gyro":0,"channels":{"bus_b":1e308})", "channels.bus_b"},
+                      OutOfRange{R"("gyro":0,"channels":{"bus_b":-1e16})", "channels.bus_b"},
+                      OutOfRange{R"("gyro":0,"channels":{"bus_b":1.7976931348623157e308})",
+                                 "channels.bus_b"}));
+
+TEST(PhysicalBoundsTest, BoundsThemselvesAreAccepted) {
+  auto r = ParseTelemetry(
+      R"({"voltage":28,"temperature":20,"gyro":-100,"current":1000,"wheel_speed":100000,)"
+      R"("channels":{"a":1e15,"b":-1e15,"c":5e-324}})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->gyro, -100);
+  EXPECT_EQ(*r->wheel_speed, 100000);
+  EXPECT_EQ(r->channels[0].second, 1e15);
+}
+
+TEST(ErrorListTest, ManyErrorsAreCountedAndTheFirstTwentyListed) {
+  std::string body = "{";
+  for (int i = 0; i < 60000; ++i) body += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+  body += "}";
+  auto r = ParseTelemetry(body);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kValidation);
+  ASSERT_EQ(r.status().fields().size(), kMaxListedErrors);
+  EXPECT_EQ(r.status().fields()[0].field, "k0");
+  EXPECT_EQ(r.status().fields()[19].field, "k19");
+  // 60,000 unknown keys + voltage, temperature and gyro missing.
+  EXPECT_EQ(r.status().message(), "60003 fields are invalid; the first 20 are listed");
+}
+
+TEST(ErrorListTest, FewErrorsAreAllListedAsBefore) {
+  auto r = ParseTelemetry(R"({"voltage":"28","temperature":151,"extra":1})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().fields().size(), 4u);
+  EXPECT_EQ(r.status().message(), "4 fields are invalid");
 }
 
 }  // namespace

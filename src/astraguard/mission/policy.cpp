@@ -1,11 +1,12 @@
 #include "astraguard/mission/policy.hpp"
 
+#include "astraguard/common/file.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -318,14 +319,23 @@ Result<PolicySet> ParsePolicyYaml(std::string_view yaml, std::string source) {
 }
 
 Result<PolicySet> LoadPolicyFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status::Error(Code::kNotFound, "policy file not found: " + path, {{"policy", path}});
+  auto text = ReadRegularFile(path, kMaxPolicyFileBytes, "policy file");
+  if (!text.ok()) {
+    return Status::Error(text.status().code(), text.status().message(), {{"policy", path}});
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParsePolicyYaml(ss.str(), path);
+  return ParsePolicyYaml(*text, path);
 }
+
+namespace {
+
+// Whole seconds for the reasoning text; NaN -> 0, and clamped so the cast is always defined
+// (a year is far beyond any episode the recovery window keeps).
+int64_t WholeSeconds(double s) {
+  if (!(s > 0)) return 0;
+  return static_cast<int64_t>(std::min(s, 1e12));
+}
+
+}  // namespace
 
 Decision Decide(const PolicySet& policy, Phase phase, FaultType type, double anomaly_score,
                 double confidence, int recurrence, double episode_age_s) {
@@ -340,7 +350,7 @@ Decision Decide(const PolicySet& policy, Phase phase, FaultType type, double ano
                     " severity=" + std::string(SeverityName(d.severity)) +
                     " phase=" + std::string(PhaseName(phase)) +
                     " recurrence=" + std::to_string(recurrence) +
-                    " episode_age_s=" + std::to_string(static_cast<int64_t>(episode_age_s));
+                    " episode_age_s=" + std::to_string(WholeSeconds(episode_age_s));
   for (size_t i = 0; i < pp.escalation_rules.size(); ++i) {
     const EscalationRule& r = pp.escalation_rules[i];
     const double min_conf = r.min_confidence.value_or(g.min_confidence_for_escalation);

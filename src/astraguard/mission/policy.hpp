@@ -71,6 +71,12 @@ struct PolicySet {
 // kValidation with one FieldError per problem ("phases.LAUNCH.allowed_actions[2]": "unknown
 // action 'FOO'").
 Result<PolicySet> ParsePolicyYaml(std::string_view yaml, std::string source = "<string>");
+
+// Largest policy file LoadPolicyFile reads: 1 MiB (etc/mission_policies.yaml is ~5 kB).
+inline constexpr size_t kMaxPolicyFileBytes = 1u << 20;
+// Reads and parses a policy file: kNotFound when it cannot be opened; kInvalidArgument when it
+// is not a regular file (a device such as /dev/zero or a FIFO is refused before any read) or
+// is larger than kMaxPolicyFileBytes; otherwise as ParsePolicyYaml.
 Result<PolicySet> LoadPolicyFile(const std::string& path);
 // The built-in policy, identical to etc/mission_policies.yaml (tests compare them).
 const char* DefaultPolicyYaml();

@@ -1,7 +1,10 @@
 #include "astraguard/mission/policy.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -183,6 +186,48 @@ TEST(DecideTest, ConfidenceGatesActionAndEscalation) {
   EXPECT_EQ(d.action, Action::kReducePowerLoad);
   d = Decide(p, Phase::kNominalOps, FaultType::kPower, 0.95, 0.3, 1);  // < action minimum 0.5
   EXPECT_EQ(d.action, Action::kLogEvent);
+}
+
+}  // namespace
+}  // namespace astraguard::mission
+
+namespace astraguard::mission {
+namespace {
+
+// Regression: ASTRAGUARD_MISSION_POLICY=/dev/zero read without bound (the RSS grew until the
+// process was killed). Only a regular file of at most kMaxPolicyFileBytes is read.
+TEST(PolicyLoadHostileTest, DeviceIsRefusedWithoutReading) {
+  auto z = LoadPolicyFile("/dev/zero");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(z.status().message().find("not a regular file"), std::string::npos);
+}
+
+TEST(PolicyLoadHostileTest, FifoIsRefusedWithoutBlocking) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ag_policy_fifo_" + std::to_string(::getpid()));
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto f = LoadPolicyFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("not a regular file"), std::string::npos);
+}
+
+TEST(PolicyLoadHostileTest, FileOverTheCapIsRefused) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("ag_policy_big_" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(path.string());
+    out << DefaultPolicyYaml() << "\n#";
+    out << std::string(kMaxPolicyFileBytes, ' ');  // valid YAML, one comment line too many
+  }
+  auto big = LoadPolicyFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("larger than"), std::string::npos)
+      << big.status().message();
 }
 
 }  // namespace
