@@ -5,9 +5,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
@@ -22,7 +25,7 @@ namespace astraguard::testing {
 namespace {
 
 pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            int& out_fd) {
+            int& out_fd, unsigned nofile = 0) {
   int pipefd[2];
   if (pipe(pipefd) != 0) return -1;
   pid_t pid = fork();
@@ -34,7 +37,14 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (nofile != 0) {
+      rlimit lim{nofile, nofile};
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
     std::vector<std::string> envs = {"PATH=/usr/bin:/bin"};
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+      if (const char* v = getenv(name)) envs.push_back(std::string(name) + "=" + v);
+    }
     for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
     std::vector<char*> argv{const_cast<char*>(ASTRAGUARD_BINARY)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -51,16 +61,30 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
   return pid;
 }
 
+// A child built with sanitizers reports to stderr and may still exit 0 (or be killed before it
+// exits): any report in its output fails the running test, whatever the test checks.
+void FailOnSanitizerReport(const std::string& output) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             "WARNING: ThreadSanitizer", "runtime error:"}) {
+    const size_t at = output.find(marker);
+    if (at != std::string::npos) {
+      ADD_FAILURE() << "sanitizer report from " << ASTRAGUARD_BINARY << ":\n"
+                    << output.substr(at > 2000 ? at - 2000 : 0, 12000);
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 ServiceProcess::ServiceProcess(std::vector<std::string> args,
-                               std::map<std::string, std::string> env) {
+                               std::map<std::string, std::string> env, unsigned nofile) {
   if (std::find(args.begin(), args.end(), "--port") == args.end()) {
     for (const char* a : {"--host", "127.0.0.1", "--port", "0", "--metrics-port", "0"}) {
       args.push_back(a);
     }
   }
-  pid_ = Spawn(args, env, out_fd_);
+  pid_ = Spawn(args, env, out_fd_, nofile);
   reader_ = std::thread([this] { Reader(); });
   static const std::regex kApi(R"re("?api_port"?[:=](\d+))re");
   static const std::regex kMetrics(R"re("?metrics_port"?[:=](\d+))re");
@@ -80,13 +104,13 @@ ServiceProcess::ServiceProcess(std::vector<std::string> args,
 }
 
 ServiceProcess::~ServiceProcess() {
-  if (!exited_ && pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
+  // A graceful stop, so that what happens at shutdown (drain, destructors) is exercised and any
+  // sanitizer report it produces is seen.
+  if (!exited_ && pid_ > 0) Wait(std::chrono::seconds(20), SIGTERM);
   stop_reader_.store(true);
   if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) close(out_fd_);
+  FailOnSanitizerReport(output_);
 }
 
 void ServiceProcess::Reader() {
@@ -109,7 +133,8 @@ std::string ServiceProcess::output() {
 
 void ServiceProcess::Signal(int sig) { kill(pid_, sig); }
 
-int ServiceProcess::Wait(std::chrono::milliseconds timeout) {
+int ServiceProcess::Wait(std::chrono::milliseconds timeout, int sig) {
+  if (sig != 0) kill(pid_, sig);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
@@ -150,6 +175,7 @@ std::pair<int, std::string> RunToCompletion(std::vector<std::string> args,
   ssize_t n;
   while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
   close(fd);
+  FailOnSanitizerReport(out);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 

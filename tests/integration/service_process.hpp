@@ -1,6 +1,7 @@
 #pragma once
 // Test support: runs the real `astraguard` binary as a child process on free ports, and speaks
-// raw bytes to it. Not thread-safe: one owner per instance.
+// raw bytes to it. The destructor stops the child with SIGTERM; a sanitizer report anywhere in a
+// child's output fails the current test. Not thread-safe: one owner per instance.
 
 #include <sys/types.h>
 
@@ -20,8 +21,9 @@ class ServiceProcess {
   // Starts `astraguard <args...>` with the given extra environment (on top of a minimal one)
   // and waits for its "listening" line. Adds --host 127.0.0.1 --port 0 --metrics-port 0 unless
   // the args already contain --port.
+  // `nofile`, when not 0, is the child's RLIMIT_NOFILE (soft and hard).
   explicit ServiceProcess(std::vector<std::string> args = {"serve"},
-                          std::map<std::string, std::string> env = {});
+                          std::map<std::string, std::string> env = {}, unsigned nofile = 0);
   ~ServiceProcess();
 
   bool started() const { return api_port_ != 0; }
@@ -33,8 +35,9 @@ class ServiceProcess {
   std::string output();
 
   void Signal(int sig);
-  // Waits for exit; returns the exit code, or -1 on timeout (then kills it).
-  int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Sends `sig` (when not 0), waits for exit; returns the exit code, or -1 on timeout (then
+  // kills it).
+  int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(15), int sig = 0);
 
  private:
   void Reader();

@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "astraguard/http/client.hpp"
@@ -89,7 +91,7 @@ TEST_F(ServiceTest, OutOfLimitTelemetryIsExplained) {
   EXPECT_NE(json::parse(ids_differ->body).at("id"), v.at("id"));
 }
 
-TEST_F(ServiceTest, MetricsOnBothPortsAndOnlyMetricsOnTheMetricsPort) {
+TEST_F(ServiceTest, MetricsOnBothPortsAndOnlyMetricsAndHealthOnTheMetricsPort) {
   auto c = Client();
   ASSERT_EQ(c.Send("POST", "/api/v1/telemetry", kNominal)->status, 200);
   auto api = c.Send("GET", "/metrics");
@@ -105,8 +107,12 @@ TEST_F(ServiceTest, MetricsOnBothPortsAndOnlyMetricsOnTheMetricsPort) {
   ASSERT_TRUE(scrape.ok());
   EXPECT_EQ(scrape->status, 200);
   EXPECT_NE(scrape->body.find("astra_http_request_duration_seconds_bucket"), std::string::npos);
-  EXPECT_EQ(m.Send("GET", "/health")->status, 404);
+  // Probes get through the metrics listener's own connection cap when the API one is full.
+  EXPECT_EQ(m.Send("GET", "/health")->status, 200);
+  EXPECT_EQ(m.Send("GET", "/health/live")->status, 200);
+  EXPECT_EQ(m.Send("GET", "/health/ready")->status, 200);
   EXPECT_EQ(m.Send("POST", "/api/v1/telemetry", kNominal)->status, 404);
+  EXPECT_EQ(m.Send("GET", "/api/v1/anomalies")->status, 404);
 }
 
 // ---- bad input: every case gets the right 4xx and the service keeps serving ----
@@ -340,6 +346,83 @@ TEST(ServiceLimitsTest, IdleKeepAliveConnectionsAreClosed) {
   close(fd);
   EXPECT_EQ(StatusOf(reply), 200);
   EXPECT_LT(waited, 2s);  // closed by the idle timeout, not by our 3 s read timeout
+}
+
+// 64 descriptors for a default cap of 10,000: start-up says it lowered the cap; 80 clients holding
+// connections neither spin the accept loop nor blind the metrics listener.
+TEST(ServiceLimitsTest, LowDescriptorLimitLowersTheCapAndNeverSpins) {
+  ServiceProcess svc({"serve"}, {{"ASTRAGUARD_IDLE_TIMEOUT_MS", "30000"}}, /*nofile=*/64);
+  ASSERT_TRUE(svc.started()) << svc.output();
+  std::this_thread::sleep_for(100ms);
+  const std::string out = svc.output();
+  EXPECT_NE(out.find("connection_cap_lowered"), std::string::npos) << out;
+  EXPECT_NE(out.find("max_connections=16"), std::string::npos) << out;
+  std::vector<int> held;
+  for (int i = 0; i < 80; ++i) {
+    int fd = Connect(svc.api_port());
+    if (fd >= 0) held.push_back(fd);
+  }
+  auto cpu_seconds = [&] {
+    std::ifstream stat("/proc/" + std::to_string(svc.pid()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string f;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  };
+  const double before = cpu_seconds();
+  std::this_thread::sleep_for(2s);
+  EXPECT_LT(cpu_seconds() - before, 0.5) << "CPU seconds in 2 s with the API listener full";
+  http::HttpClient m("127.0.0.1", svc.metrics_port());
+  auto live = m.Send("GET", "/health/live");
+  ASSERT_TRUE(live.ok()) << live.status().message();
+  EXPECT_EQ(live->status, 200);
+  EXPECT_EQ(m.Send("GET", "/metrics")->status, 200);
+  for (int fd : held) close(fd);
+  std::this_thread::sleep_for(300ms);
+  http::HttpClient c("127.0.0.1", svc.api_port());
+  EXPECT_EQ(c.Send("GET", "/health/live")->status, 200);
+}
+
+TEST(HttpMethodTest, HeadIsAnsweredWithTheHeadOnly) {
+  ServiceProcess svc;
+  ASSERT_TRUE(svc.started()) << svc.output();
+  std::string reply = RawExchange(svc.api_port(),
+                                  "HEAD /health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+                                  "HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                                  "POST /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                  "Content-Length: 0\r\n\r\n",
+                                  3s);
+  EXPECT_EQ(StatusOf(reply), 200) << reply;
+  const size_t second = reply.find("HTTP/1.1 404");
+  ASSERT_NE(second, std::string::npos) << reply;
+  EXPECT_EQ(reply.substr(second - 4, 4), "\r\n\r\n") << reply;
+  const size_t third = reply.find("HTTP/1.1 405", second);
+  ASSERT_NE(third, std::string::npos) << reply;
+  EXPECT_EQ(reply.substr(third - 4, 4), "\r\n\r\n") << reply;
+  EXPECT_NE(reply.find("Allow: GET, HEAD"), std::string::npos) << reply;
+}
+
+TEST(HttpFramingTest, SmugglingShapedRequestsAreRefusedAndClosed) {
+  ServiceProcess svc;
+  ASSERT_TRUE(svc.started()) << svc.output();
+  const std::string tail = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const auto& [te, want] : std::vector<std::pair<std::string, int>>{
+           {"xchunked", 400}, {"chunked, gzip", 400}, {"gzip, chunked", 501},
+           {"identity", 400}}) {
+    std::string reply = RawExchange(
+        svc.api_port(),
+        "POST /api/v1/telemetry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: " + te + "\r\n\r\n" + tail,
+        3s);
+    EXPECT_EQ(StatusOf(reply), want) << te << "\n" << reply;
+    EXPECT_EQ(reply.find("HTTP/1.1 200"), std::string::npos) << te << ": second request served";
+  }
+  std::string reply = RawExchange(svc.api_port(), "GET /health/live HTTP/1.1\r\n\r\n", 3s);
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
 }
 
 TEST(ServiceLifecycleTest, GracefulShutdownFinishesInFlightRequests) {

@@ -68,6 +68,18 @@ Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
   ready_.store(true);
+  const http::FdLimitFit& fds = server_->fd_limit();
+  const obs::LogField fd_fields[] = {{"max_connections", uint64_t{fds.max_connections}},
+                                     {"asked_max_connections", uint64_t{config_.server.max_connections}},
+                                     {"fds_needed", fds.needed},
+                                     {"fd_soft_limit_before", fds.soft_before},
+                                     {"fd_soft_limit", fds.soft_after},
+                                     {"fd_hard_limit", fds.hard}};
+  if (fds.lowered) {
+    logger_->Log(obs::LogLevel::kWarning, "astraguard.http", "connection_cap_lowered", fd_fields);
+  } else if (fds.raised()) {
+    logger_->Log(obs::LogLevel::kInfo, "astraguard.http", "fd_limit_raised", fd_fields);
+  }
   if (detector_.degraded()) {
     logger_->Warning("astraguard.app", "model_unavailable",
                      {{"model_path", std::string_view(config_.model_path)},
@@ -125,7 +137,10 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
   const auto start = std::chrono::steady_clock::now();
   std::string_view path = req.path();
   http::Match m;
-  if (req.metrics_listener && path != "/metrics") {
+  // The metrics listener has its own connection cap, so that probes and scrapes get through
+  // while the API listener is full: it serves /metrics and the health endpoints only.
+  if (req.metrics_listener && path != "/metrics" && path != "/health" &&
+      path != "/health/live" && path != "/health/ready") {
     m.status = 404;
   } else {
     m = router_.Find(req.method, path);

@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <algorithm>
 #include <cctype>
 
 #include "astraguard/http/json_response.hpp"
@@ -28,6 +29,7 @@ Kind KindOf(int status) {
     case 415: return {"unsupported-media-type", "Unsupported media type"};
     case 422: return {"validation-error", "Validation error"};
     case 431: return {"headers-too-large", "Request header fields too large"};
+    case 501: return {"not-implemented", "Not implemented"};
     case 503: return {"unavailable", "Service unavailable"};
     default: return {"internal-error", "Internal error"};
   }
@@ -42,8 +44,12 @@ void Render(int status, std::string_view detail, const std::vector<FieldError>& 
   o["status"] = status;
   o["detail"] = detail;
   boost::json::array errors;
-  for (const FieldError& f : fields) errors.push_back({{"field", f.field}, {"message", f.message}});
+  const size_t listed = std::min(fields.size(), kMaxListedErrors);
+  for (size_t i = 0; i < listed; ++i) {
+    errors.push_back({{"field", fields[i].field}, {"message", fields[i].message}});
+  }
   o["errors"] = std::move(errors);
+  if (listed < fields.size()) o["errors_not_listed"] = fields.size() - listed;
   out.status = status;
   out.content_type = "application/problem+json";
   out.body = SerializeJson(o);

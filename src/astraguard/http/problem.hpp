@@ -1,12 +1,16 @@
 #pragma once
 // RFC 9457 problem details: the one place that maps Status codes to HTTP statuses and renders
 // `application/problem+json` bodies {type, title, status, detail, errors: [{field, message}]}.
+// At most kMaxListedErrors field errors are listed; when there are more, `errors_not_listed`
+// counts the rest, so that a hostile body cannot make the answer larger than a few KiB.
 // Thread-safety: stateless.
 
 #include "astraguard/common/status.hpp"
 #include "astraguard/http/message.hpp"
 
 namespace astraguard::http {
+
+inline constexpr size_t kMaxListedErrors = 20;
 
 int HttpStatus(Code code);
 

@@ -56,5 +56,33 @@ TEST(RequireJsonTest, MissingContentTypeIsRejected) {
   EXPECT_EQ(res.status, 415);
 }
 
+TEST(WriteProblemTest, ListsAtMostTheCapAndCountsTheRest) {
+  std::vector<FieldError> fields;
+  for (int i = 0; i < 60000; ++i) fields.push_back({"k" + std::to_string(i), "unknown field"});
+  Response res;
+  WriteProblem(Status::Error(Code::kValidation, "unknown fields", std::move(fields)), res);
+  EXPECT_EQ(res.status, 422);
+  EXPECT_LT(res.body.size(), 4096u);
+  auto o = boost::json::parse(res.body).as_object();
+  EXPECT_EQ(o.at("errors").as_array().size(), kMaxListedErrors);
+  EXPECT_EQ(o.at("errors").as_array()[0].as_object().at("field").as_string(), "k0");
+  EXPECT_EQ(o.at("errors_not_listed").as_int64(), 60000 - static_cast<int64_t>(kMaxListedErrors));
+}
+
+TEST(WriteProblemTest, FewErrorsAreAllListedWithoutACount) {
+  Response res;
+  WriteProblem(Status::Error(Code::kValidation, "bad", {{"voltage", "out of range"}}), res);
+  auto o = boost::json::parse(res.body).as_object();
+  EXPECT_EQ(o.at("errors").as_array().size(), 1u);
+  EXPECT_FALSE(o.contains("errors_not_listed"));
+}
+
+TEST(WriteProblemTest, NotImplementedHasItsOwnKind) {
+  Response res;
+  WriteProblem(501, "transfer coding 'gzip' is not supported", res);
+  EXPECT_EQ(res.status, 501);
+  EXPECT_NE(res.body.find("not-implemented"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace astraguard::http

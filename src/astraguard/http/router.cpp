@@ -42,10 +42,12 @@ bool Router::MatchPattern(std::string_view pattern, std::string_view path, PathP
 Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
   m.status = 404;
+  // RFC 9110 9.3.2: HEAD is GET without the body (the server sends the head only).
+  const bool head = method == "HEAD";
   for (const Route& r : routes_) {
     PathParams params;
     if (!MatchPattern(r.pattern, path, params)) continue;
-    if (r.method == method) {
+    if (r.method == method || (head && r.method == "GET")) {
       m.route = &r;
       m.status = 200;
       m.params = params;
@@ -56,6 +58,7 @@ Match Router::Find(std::string_view method, std::string_view path) const {
     m.pattern = r.pattern;
     if (!m.allow.empty()) m.allow += ", ";
     m.allow += r.method;
+    if (r.method == "GET") m.allow += ", HEAD";
   }
   return m;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Router: maps (method, path) to a registered route template such as
 // "/api/v1/anomalies/{id}". Unknown paths give 404; known paths with another method give 405
-// and the Allow list. Routes are registered at start-up; matching allocates nothing.
+// and the Allow list. HEAD matches the GET route of a path (RFC 9110); the server then sends
+// the head only. Routes are registered at start-up; matching allocates nothing.
 //
 // Thread-safety: Add before serving; Find may then be called concurrently.
 

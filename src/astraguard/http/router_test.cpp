@@ -40,9 +40,20 @@ TEST(RouterTest, WrongMethodIs405WithAllow) {
   Router r = MakeRouter();
   Match m = r.Find("DELETE", "/api/v1/phase");
   EXPECT_EQ(m.status, 405);
-  EXPECT_EQ(m.allow, "GET, POST");
+  EXPECT_EQ(m.allow, "GET, HEAD, POST");
   EXPECT_EQ(m.pattern, "/api/v1/phase");
   EXPECT_EQ(r.Find("GET", "/api/v1/telemetry").allow, "POST");
+}
+
+TEST(RouterTest, HeadMatchesTheGetRouteOnly) {
+  Router r = MakeRouter();
+  Match m = r.Find("HEAD", "/api/v1/phase");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.route->method, "GET");
+  Match post_only = r.Find("HEAD", "/api/v1/telemetry");
+  EXPECT_EQ(post_only.status, 405);
+  EXPECT_EQ(post_only.allow, "POST");
+  EXPECT_EQ(r.Find("HEAD", "/nope").status, 404);
 }
 
 }  // namespace

@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cassert>
+#include <cctype>
+#include <utility>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -61,6 +64,51 @@ struct Connection {
   void Disarm() { deadline_ns.store(0); }
 };
 
+// The first accept retry after a failure (EMFILE, ENFILE, ENOBUFS ...) and the longest wait:
+// retrying at once would spin a core while no descriptor is free.
+constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(10);
+constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
+
+// Why the request's message framing cannot be trusted (RFC 9112 sections 3.2 and 6), as
+// {status, detail}; status 0 when the framing is sound. Only `chunked` is understood, and
+// only as the sole transfer coding: anything else could make a proxy in front of us and this
+// server disagree on where the body ends (request smuggling).
+std::pair<int, std::string> FramingError(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto& req = parser.get();
+  const auto hosts = req.count(bhttp::field::host);
+  if (req.version() >= 11 && hosts == 0) return {400, "HTTP/1.1 request without a Host header"};
+  if (hosts > 1) return {400, "more than one Host header"};
+  auto [first, last] = req.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return {0, {}};
+  if (req.version() < 11) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
+  if (req.count(bhttp::field::content_length) > 0) {
+    return {400, "both Transfer-Encoding and Content-Length"};
+  }
+  std::vector<std::string> codings;
+  for (auto it = first; it != last; ++it) {
+    std::string_view list(it->value().data(), it->value().size());
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item.empty()) continue;
+      std::string lower(item);
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      codings.push_back(std::move(lower));
+    }
+  }
+  if (codings.empty() || codings.back() != "chunked") {
+    return {400, "chunked must be the final transfer coding"};
+  }
+  for (size_t i = 0; i + 1 < codings.size(); ++i) {
+    if (codings[i] == "chunked") return {400, "chunked applied more than once"};
+    return {501, fmt::format("transfer coding '{}' is not supported", codings[i].substr(0, 64))};
+  }
+  return {0, {}};
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -76,10 +124,54 @@ struct Server::Impl {
   std::unique_ptr<tcp::acceptor> metrics_acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
+  FdLimitFit fd_limit;
   std::atomic<int64_t> in_flight{0};
-  std::atomic<int64_t> connections{0};
+  std::atomic<int64_t> api_connections{0};
+  std::atomic<int64_t> metrics_connections{0};
+  std::atomic<int64_t> refused_connections{0};  // being answered 503, over either cap
   std::mutex connections_mu;  // taken on connect, disconnect, sweep and drain; never per request
   std::list<std::shared_ptr<Connection>> open;
+
+  // One admitted connection: counted against its listener's cap and tracked for the sweeper and
+  // drain from accept until the session ends by any path (return, exception, or the io_context
+  // destroying the suspended session at shutdown), then closed, untracked and uncounted.
+  class Slot {
+   public:
+    Slot(Impl& impl, std::shared_ptr<Connection> conn, std::atomic<int64_t>& counter)
+        : impl_(&impl), conn_(std::move(conn)), counter_(&counter) {
+      counter_->fetch_add(1);
+      impl_->metrics.active_connections().Increment();
+      std::lock_guard lock(impl_->connections_mu);
+      self_ = impl_->open.insert(impl_->open.end(), conn_);
+    }
+    Slot(Slot&& other) noexcept
+        : impl_(std::exchange(other.impl_, nullptr)),
+          conn_(std::move(other.conn_)),
+          counter_(other.counter_),
+          self_(other.self_) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    Slot& operator=(Slot&&) = delete;
+    ~Slot() {
+      if (impl_ == nullptr) return;
+      conn_->Disarm();
+      boost::system::error_code ignored;
+      conn_->socket.close(ignored);
+      {
+        std::lock_guard lock(impl_->connections_mu);
+        impl_->open.erase(self_);
+      }
+      impl_->metrics.active_connections().Decrement();
+      counter_->fetch_sub(1);
+    }
+    Connection& conn() const { return *conn_; }
+
+   private:
+    Impl* impl_;
+    std::shared_ptr<Connection> conn_;
+    std::atomic<int64_t>* counter_;
+    std::list<std::shared_ptr<Connection>>::iterator self_;
+  };
 
   Result<std::unique_ptr<tcp::acceptor>> Listen(uint16_t port) {
     boost::system::error_code ec;
@@ -103,19 +195,32 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool metrics_only) {
+    std::atomic<int64_t>& counter = metrics_only ? metrics_connections : api_connections;
+    const auto cap = static_cast<int64_t>(metrics_only ? config.max_metrics_connections
+                                                       : config.max_connections);
+    asio::steady_timer backoff_timer(acceptor.get_executor());
+    auto backoff = kAcceptBackoffMin;
     while (!draining.load()) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(*ioc), kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || draining.load()) break;
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        // Out of descriptors or buffers: the pending connection stays in the backlog. Keep
+        // serving the connections we have and try again once some may have closed.
+        backoff_timer.expires_after(backoff);
+        co_await backoff_timer.async_wait(kTuple);
+        backoff = std::min(backoff * 2, kAcceptBackoffMax);
+        continue;
       }
+      backoff = kAcceptBackoffMin;
       socket.set_option(tcp::no_delay(true), ec);
       auto conn = std::make_shared<Connection>(std::move(socket));
-      if (connections.load() >= static_cast<int64_t>(config.max_connections)) {
+      if (counter.load() >= cap) {
         asio::co_spawn(conn->socket.get_executor(), RefuseOverCapacity(conn), kSwallow);
         continue;
       }
-      asio::co_spawn(conn->socket.get_executor(), Session(conn, metrics_only), kSwallow);
+      Slot slot(*this, conn, counter);
+      asio::co_spawn(conn->socket.get_executor(), Session(std::move(slot), metrics_only),
+                     kSwallow);
     }
   }
 
@@ -131,9 +236,10 @@ struct Server::Impl {
       for (const auto& conn : open) {
         const int64_t d = conn->deadline_ns.load();
         if (d == 0 || d > now) continue;
+        // The deadline stays armed: until the session re-arms or disarms it, every sweep
+        // cancels or closes again, so an operation started after this one cannot escape it.
         asio::post(conn->socket.get_executor(), [conn, d] {
           if (conn->deadline_ns.load() != d) return;  // re-armed meanwhile
-          conn->deadline_ns.store(0);
           boost::system::error_code ignored;
           if (conn->reading.load()) {
             conn->timed_out = true;
@@ -146,27 +252,17 @@ struct Server::Impl {
     }
   }
 
-  void Track(const std::shared_ptr<Connection>& conn,
-             std::list<std::shared_ptr<Connection>>::iterator& self) {
-    std::lock_guard lock(connections_mu);
-    self = open.insert(open.end(), conn);
-  }
-  void Untrack(std::list<std::shared_ptr<Connection>>::iterator self) {
-    std::lock_guard lock(connections_mu);
-    open.erase(self);
-  }
-
+  // Refused connections are tracked (so that the sweeper enforces the write deadline) but
+  // counted apart from the cap they exceed.
   asio::awaitable<void> RefuseOverCapacity(std::shared_ptr<Connection> conn) {
-    std::list<std::shared_ptr<Connection>>::iterator self;
-    Track(conn, self);
+    Slot slot(*this, conn, refused_connections);
     conn->Arm(std::chrono::seconds(1));
     Response res;
     WriteProblem(503, "too many open connections; retry later", res);
+    res.headers.emplace_back("Retry-After", "1");
     co_await Write(conn->socket, res, false);
     boost::system::error_code ec;
     conn->socket.shutdown(tcp::socket::shutdown_both, ec);
-    conn->socket.close(ec);
-    Untrack(self);
   }
 
   static std::string_view Header(const bhttp::request<bhttp::string_body>& req,
@@ -187,8 +283,10 @@ struct Server::Impl {
   // Beast message, whose generic field container dominated the cost of a small response.
   // Header names and values come from our own code, never from the client.
   // `http10`: the request was HTTP/1.0, whose keep-alive must be confirmed explicitly.
-  asio::awaitable<size_t> Write(tcp::socket& socket, Response& res, bool keep_alive,
-                                bool http10 = false) {
+  // `head_only`: a HEAD request; Content-Length is the body's but the body is not sent.
+  // Returns the body bytes sent, or an error when the write failed (the caller closes).
+  asio::awaitable<Result<size_t>> Write(tcp::socket& socket, Response& res, bool keep_alive,
+                                        bool http10 = false, bool head_only = false) {
     std::string head;
     head.reserve(256);
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
@@ -213,9 +311,12 @@ struct Server::Impl {
       head += "Connection: keep-alive\r\n";
     }
     head += "\r\n";
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(res.body)};
-    co_await asio::async_write(socket, buffers, kTuple);
-    co_return res.body.size();
+    const size_t body_bytes = head_only ? 0 : res.body.size();
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                    asio::buffer(res.body.data(), body_bytes)};
+    auto [ec, n] = co_await asio::async_write(socket, buffers, kTuple);
+    if (ec) co_return Status::Error(Code::kUnavailable, ec.message());
+    co_return body_bytes;
   }
 
 
@@ -226,8 +327,9 @@ struct Server::Impl {
     WriteProblem(status, detail, res);
     conn.reading.store(false);
     conn.Arm(std::chrono::seconds(2));
-    size_t bytes = co_await Write(conn.socket, res, false);
-    rejected.Observe(status, Seconds(start), 0, bytes);
+    auto written = co_await Write(conn.socket, res, false);
+    rejected.Observe(status, Seconds(start), 0, written.ok() ? *written : 0);
+    if (!written.ok()) co_return;
     boost::system::error_code ec;
     conn.socket.shutdown(tcp::socket::shutdown_send, ec);
     // Give the client a moment to read the answer before the close turns into a reset.
@@ -243,11 +345,8 @@ struct Server::Impl {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
-  asio::awaitable<void> Session(std::shared_ptr<Connection> conn, bool metrics_only) {
-    connections.fetch_add(1);
-    metrics.active_connections().Increment();
-    std::list<std::shared_ptr<Connection>>::iterator self;
-    Track(conn, self);
+  asio::awaitable<void> Session(Slot slot, bool metrics_only) {
+    Connection* conn = &slot.conn();
     tcp::socket& socket = conn->socket;
     boost::system::error_code ec;
     const std::string client = socket.remote_endpoint(ec).address().to_string(ec);
@@ -277,7 +376,7 @@ struct Server::Impl {
       parser.body_limit(config.max_body_bytes);
       conn->timed_out = false;
       conn->reading.store(true);
-      conn->Arm(config.read_timeout);
+      conn->Arm(config.read_timeout);  // covers the head, any 100 Continue and the body
       auto [hec, hn] = co_await bhttp::async_read_header(socket, buffer, parser, kTuple);
       if (hec) {
         if (hec == bhttp::error::header_limit) {
@@ -296,9 +395,14 @@ struct Server::Impl {
         }
         break;
       }
+      if (auto [status, detail] = FramingError(parser); status != 0) {
+        co_await Reject(*conn, status, detail, start);
+        break;
+      }
       if (bhttp::token_list(Header(parser.get(), bhttp::field::expect)).exists("100-continue")) {
         bhttp::response<bhttp::empty_body> cont(bhttp::status::continue_, 11);
-        co_await bhttp::async_write(socket, cont, kTuple);
+        auto [cec, cn] = co_await bhttp::async_write(socket, cont, kTuple);
+        if (cec) break;  // timed out or reset while the client would not read
       }
       auto [bec, bn] = co_await bhttp::async_read(socket, buffer, parser, kTuple);
       if (bec) {
@@ -334,24 +438,21 @@ struct Server::Impl {
       Response res;
       try {
         handler(req, res);
-      } catch (const std::exception& e) {
+      } catch (...) {
         res = Response();
         WriteProblem(500, "internal error while handling the request", res);
       }
       const bool keep_alive = msg.keep_alive() && !draining.load();
       conn->Arm(config.read_timeout);
-      co_await Write(socket, res, keep_alive, msg.version() == 10);
+      auto written = co_await Write(socket, res, keep_alive, msg.version() == 10,
+                                    msg.method() == bhttp::verb::head);
       conn->Disarm();
+      if (!written.ok()) break;
       if (!keep_alive) {
         socket.shutdown(tcp::socket::shutdown_send, ec);
         break;
       }
     }
-    conn->Disarm();
-    socket.close(ec);
-    Untrack(self);
-    metrics.active_connections().Decrement();
-    connections.fetch_sub(1);
   }
 };
 
@@ -363,10 +464,16 @@ Server::~Server() {
   Stop();
   impl_->api_acceptor.reset();
   impl_->metrics_acceptor.reset();
-  impl_->ioc.reset();  // destroys suspended sessions while the counters they touch still exist
+  // Destroys the suspended sessions, whose Slots close and untrack their sockets while the
+  // socket service still exists; nothing may hold a socket past this line.
+  impl_->ioc.reset();
+  assert(impl_->open.empty());
 }
 
 Status Server::Start() {
+  impl_->fd_limit = FitConnectionsToFdLimit(impl_->config.max_connections,
+                                            impl_->config.max_metrics_connections);
+  impl_->config.max_connections = impl_->fd_limit.max_connections;
   auto api = impl_->Listen(impl_->config.port);
   if (!api.ok()) return api.status();
   auto metrics = impl_->Listen(impl_->config.metrics_port);
@@ -385,6 +492,8 @@ Status Server::Start() {
   }
   return Status::Ok();
 }
+
+const FdLimitFit& Server::fd_limit() const { return impl_->fd_limit; }
 
 uint16_t Server::api_port() const { return impl_->api_acceptor->local_endpoint().port(); }
 uint16_t Server::metrics_port() const {

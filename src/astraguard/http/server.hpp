@@ -1,8 +1,10 @@
 #pragma once
 // Server: the HTTP/1.1 front door (Boost.Beast over Asio), two listeners (API and
 // /metrics-only), keep-alive, and the protections that keep slow or hostile clients from pinning
-// it: header (8 KiB) and body limits, a connection cap, read and idle timeouts, and graceful
-// drain. Everything protocol-level (timeouts, limits, malformed HTTP) is answered here with a
+// it: header (8 KiB) and body limits, a connection cap per listener (fitted to RLIMIT_NOFILE at
+// start), read and idle timeouts that no phase of a request escapes, accept back-off when
+// descriptors run out, strict message framing (RFC 9112: Host required, only `chunked` as the
+// sole transfer coding), HEAD answered with the head only, and graceful drain. Everything protocol-level (timeouts, limits, malformed HTTP) is answered here with a
 // problem+json body; well-formed requests go to the handler.
 //
 // Thread-safety: Start/BeginDrain/WaitIdle/Stop from one controlling thread; the handler is
@@ -16,6 +18,7 @@
 
 #include "astraguard/common/status.hpp"
 #include "astraguard/config/config.hpp"
+#include "astraguard/http/fd_limit.hpp"
 #include "astraguard/http/message.hpp"
 #include "astraguard/obs/metrics.hpp"
 
@@ -32,9 +35,12 @@ class Server final {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds both listeners and starts the io threads. Fails with kUnavailable naming the address
-  // when a port cannot be bound.
+  // Fits the connection caps to RLIMIT_NOFILE (see fd_limit.hpp), binds both listeners and
+  // starts the io threads. Fails with kUnavailable naming the address when a port cannot be
+  // bound.
   Status Start();
+  // What Start did to fit the caps to the descriptor limit.
+  const FdLimitFit& fd_limit() const;
   uint16_t api_port() const;
   uint16_t metrics_port() const;
 
