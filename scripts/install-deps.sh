@@ -5,10 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git curl ca-certificates
-  libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
-  libhiredis-dev libev-dev libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
-  zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus redis-server wrk bc valgrind
+  libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libfmt-dev
+  libyaml-cpp-dev libcli11-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus wrk bc valgrind
 )
 
 missing=()

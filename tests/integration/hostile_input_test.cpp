@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "astraguard/http/client.hpp"
+#include "astraguard/http/client/client.hpp"
 #include "service_process.hpp"
 
 namespace astraguard {

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "astraguard/http/client.hpp"
+#include "astraguard/http/client/client.hpp"
 #include "service_process.hpp"
 
 namespace astraguard {

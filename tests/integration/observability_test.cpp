@@ -20,8 +20,8 @@
 #include <sstream>
 #include <thread>
 
-#include "astraguard/http/client.hpp"
-#include "astraguard/obs/testing/otlp_receiver.hpp"
+#include "astraguard/http/client/client.hpp"
+#include "astraguard/obs/otlp/testing/otlp_receiver.hpp"
 #include "service_process.hpp"
 
 extern char** environ;
@@ -162,6 +162,7 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
   ServiceProcess svc({"serve"},
                      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
                       {"OTEL_BSP_SCHEDULE_DELAY", "20"},
+                      {"ENVIRONMENT", "production"},
                       {"ENABLE_JSON_LOGGING", "true"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   http::HttpClient c("127.0.0.1", svc.api_port());
@@ -200,6 +201,44 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
     }
   }
   EXPECT_EQ(warnings, 1) << svc.output();
+  EXPECT_TRUE(bad.empty());
+}
+
+// A first run in development without a collector: one quiet info line saying how to point
+// tracing elsewhere or turn it off, no warning.
+TEST(ObservabilityTest, AnAbsentCollectorInDevelopmentIsOneInfoLine) {
+  const int dead = obs::testing::DeadPort();
+  ServiceProcess svc({"serve"},
+                     {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
+                      {"OTEL_BSP_SCHEDULE_DELAY", "20"},
+                      {"ENABLE_JSON_LOGGING", "true"}});
+  ASSERT_TRUE(svc.started()) << svc.output();
+  http::HttpClient c("127.0.0.1", svc.api_port());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(c.Send("POST", "/api/v1/telemetry", NominalAt(i)).ok());
+    if (i % 10 == 0) std::this_thread::sleep_for(30ms);  // several export attempts
+  }
+  std::this_thread::sleep_for(200ms);
+  svc.Signal(SIGTERM);
+  ASSERT_EQ(svc.Wait(), 0);
+  std::vector<std::string> bad;
+  int unreachable = 0, warnings = 0;
+  for (const auto& l : JsonLines(svc.output(), &bad)) {
+    if (l.contains("logger") && l.at("logger") == "astraguard.tracing" &&
+        (l.at("level") == "warning" || l.at("level") == "error"))
+      ++warnings;
+    if (l.contains("event") && l.at("event") == "trace_collector_unreachable") {
+      ++unreachable;
+      EXPECT_EQ(l.at("level").as_string(), "info");
+      EXPECT_NE(l.at("hint").as_string().find("OTEL_SDK_DISABLED"), boost::json::string::npos);
+    }
+    if (l.contains("event") && l.at("event") == "observability_initialized") {
+      EXPECT_NE(l.at("endpoint_settings").as_string().find("OTEL_EXPORTER_OTLP_ENDPOINT"),
+                boost::json::string::npos);
+    }
+  }
+  EXPECT_EQ(unreachable, 1) << svc.output();
+  EXPECT_EQ(warnings, 0) << svc.output();
   EXPECT_TRUE(bad.empty());
 }
 

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "astraguard/http/client.hpp"
+#include "astraguard/http/client/client.hpp"
 #include "service_process.hpp"
 
 namespace astraguard::testing {
@@ -233,7 +233,9 @@ TEST_P(BadInputTest, AnsweredWithProblemAndServiceKeepsServing) {
     }
     EXPECT_TRUE(named) << "field " << c.field << " not named in " << r->body;
   }
-  if (c.status == 405) EXPECT_FALSE(r->headers["allow"].empty());
+  if (c.status == 405) {
+    EXPECT_FALSE(r->headers["allow"].empty());
+  }
   auto fresh = Client();
   auto after = fresh.Send("POST", "/api/v1/telemetry", kNominal);
   ASSERT_TRUE(after.ok());
@@ -426,7 +428,9 @@ TEST(HttpFramingTest, SmugglingShapedRequestsAreRefusedAndClosed) {
 }
 
 TEST(ServiceLifecycleTest, GracefulShutdownFinishesInFlightRequests) {
-  ServiceProcess svc({"serve"}, {{"ASTRAGUARD_DRAIN_TIMEOUT_MS", "5000"}});
+  // JSON logs, so the "stopped" line below is checked as JSON.
+  ServiceProcess svc({"serve"},
+                     {{"ASTRAGUARD_DRAIN_TIMEOUT_MS", "5000"}, {"ENABLE_JSON_LOGGING", "true"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   // A request in flight: headers and half the body sent before the signal, the rest after.
   int fd = Connect(svc.api_port());
@@ -509,6 +513,24 @@ TEST(CliTest, ExitCodesAndMessages) {
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(out.find("pw@"), std::string::npos) << out;
   EXPECT_NE(out.find("ASTRAGUARD_PORT=8000"), std::string::npos) << out;
+  // check-config shows the metrics credentials (password redacted) and the resolved endpoint;
+  // the help the unknown-variable error points to lists every variable, flag or not.
+  std::tie(rc, out) = RunToCompletion(
+      {"check-config"},
+      {{"JAEGER_HOST", "jaeger"}, {"METRICS_USER", "prom"}, {"METRICS_PASSWORD", "pw-secret"}});
+  EXPECT_EQ(rc, 0);
+  EXPECT_NE(out.find("METRICS_USER=prom  (env)"), std::string::npos) << out;
+  EXPECT_NE(out.find("METRICS_PASSWORD=<redacted>  (env)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("pw-secret"), std::string::npos) << out;
+  EXPECT_NE(out.find("OTLP traces endpoint = http://jaeger:4318/v1/traces (from JAEGER_HOST)"),
+            std::string::npos)
+      << out;
+  std::tie(rc, out) = RunToCompletion({"check-config", "--help"});
+  EXPECT_EQ(rc, 0);
+  for (const char* var : {"ENABLE_JSON_LOGGING", "METRICS_PASSWORD", "OTEL_EXPORTER_JAEGER_ENDPOINT",
+                          "OTEL_BSP_MAX_QUEUE_SIZE", "ASTRAGUARD_PORT, --port  (default: 8000)"}) {
+    EXPECT_NE(out.find(var), std::string::npos) << var << "\n" << out;
+  }
 }
 
 TEST(CliTest, PortInUseIsARuntimeFailure) {

@@ -1,44 +1,47 @@
 #include "astraguard/app/app.hpp"
 
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <fmt/format.h>
 
 #include <random>
 #include <stdexcept>
 #include <unistd.h>
 
-#include "astraguard/app/mission_routes.hpp"
+#include "astraguard/app/routes.hpp"
 #include "astraguard/http/json_response.hpp"
 #include "astraguard/http/problem.hpp"
-#include "astraguard/ingest/telemetry.hpp"
+#include "astraguard/obs/trace/trace_context.hpp"
+#include "astraguard/obs/trace/tracer.hpp"
 
 namespace astraguard::app {
 namespace {
 
-namespace json = boost::json;
+static_assert(config::kPhaseCount == mission::kPhaseCount &&
+              config::kPhaseNames[static_cast<int>(mission::Phase::kSafeMode)] == "SAFE_MODE" &&
+              config::kPhaseNames[static_cast<int>(mission::Phase::kLaunch)] == "LAUNCH");
 
 std::string RandomPrefix() {
   std::random_device rd;
   return fmt::format("{:08x}", rd());
 }
 
+service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
+  const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
+  return {.model_path = config.model_path, .limits_by_phase = {by_phase.begin(), by_phase.end()}};
+}
+
 }  // namespace
 
 App::App(const config::Config& config)
     : config_(config),
-      started_(std::chrono::steady_clock::now()),
       metrics_({config.version, config.environment}),
-      detector_(config, metrics_),
-      id_prefix_(RandomPrefix()) {
-  logger_ = std::make_unique<obs::Logger>(config_.obs.log,
+      detector_(DetectorOptionsFrom(config), metrics_.registry()) {
+  logger_ = std::make_unique<obs::Logger>(config_.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
-  auto tracing = obs::TracingPipeline::Create(config_.obs.tracing, clock_, logger_.get());
+  auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_, logger_.get());
   if (!tracing.ok()) throw std::runtime_error("tracing: " + tracing.status().message());
   tracing_ = std::move(*tracing);
-  instr_ = std::make_unique<obs::Instrumentation>(metrics_, tracing_->tracer(), *logger_);
-  metrics_auth_ = obs::MetricsAuth(config_.obs.metrics_auth.user, config_.obs.metrics_auth.password);
+  metrics_auth_ = obs::MetricsAuth(config_.metrics_auth.user, config_.metrics_auth.password);
   RegisterObsCallbacks();
   auto policy = config.mission.policy_file.empty()
                     ? mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>")
@@ -53,10 +56,17 @@ App::App(const config::Config& config)
   }
   anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
+  detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
+  service_ = std::make_unique<service::TelemetryService>(
+      service::TelemetryServiceOptions{.version = config.version,
+                                       .environment = config.environment,
+                                       .request_id_prefix = RandomPrefix()},
+      detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
+      *logger_);
   RegisterRoutes();
-  unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched");
-  rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request");
+  unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched", {404});
+  rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request", {400, 408, 413, 503});
   server_ = std::make_unique<http::Server>(
       config_.server, [this](const http::Request& req, http::Response& res) { Dispatch(req, res); },
       metrics_, *rejected_metrics_);
@@ -89,12 +99,14 @@ Status App::Start() {
     logger_->Info("astraguard.app", "model_loaded",
                   {{"model_path", std::string_view(config_.model_path)}});
   }
-  const auto& t = config_.obs.tracing;
+  const auto& t = config_.tracing;
   logger_->Info("astraguard.app", "observability_initialized",
                 {{"tracing", t.enabled},
                  {"otlp_endpoint", t.enabled ? std::string_view(t.exporter.endpoint) : ""},
                  {"endpoint_source", t.endpoint_source},
-                 {"metrics_auth", config_.obs.metrics_auth.enabled()}});
+                 {"endpoint_settings",
+                  "OTEL_EXPORTER_OTLP_ENDPOINT sets it; OTEL_SDK_DISABLED=true turns tracing off"},
+                 {"metrics_auth", config_.metrics_auth.enabled()}});
   return Status::Ok();
 }
 
@@ -168,6 +180,7 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
   if (m.status == 404) {
     http::WriteProblem(404, fmt::format("no route for {}", path), res);
   } else if (m.status == 405) {
+    rm = NotAllowedMetrics(m.pattern);
     http::WriteProblem(405, fmt::format("{} is not allowed on {}; allowed: {}", req.method,
                                         m.pattern, m.allow),
                        res);
@@ -201,31 +214,16 @@ void App::RegisterRoutes() {
   auto add = [this](const char* method, const char* pattern, http::RouteHandler h) {
     http::Route& r = router_.Add(method, pattern, std::move(h));
     r.tag = &metrics_.ForRoute(method, pattern);
+    bool known = false;
+    for (const auto& entry : not_allowed_metrics_) known = known || entry.first == pattern;
+    if (!known) {
+      not_allowed_metrics_.emplace_back(pattern, &metrics_.ForRoute("other", pattern, {405}));
+    }
   };
 
   auto health = [this](const http::Request&, const http::PathParams&, http::Response& res) {
-    json::object components;
-    components["http"] = {{"status", ready_.load() ? "healthy" : "unhealthy"},
-                          {"draining", server_->draining()}};
-    components["detector"] = detector_.Health();
-    const auto store = anomaly_store_->Stats();
-    components["anomaly_store"] = {{"status", store.healthy ? "healthy" : "degraded"},
-                                   {"backend", store.backend},
-                                   {"size", store.size}};
-    // Unhealthy when not serving; degraded when any component runs in a fallback mode.
-    std::string status = "healthy";
-    for (const auto& c : components) {
-      if (c.value().at("status") == "degraded") status = "degraded";
-    }
-    if (!ready_.load()) status = "unhealthy";
-    json::object body;
-    body["status"] = status;
-    body["version"] = config_.version;
-    body["environment"] = config_.environment;
-    body["uptime_seconds"] =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    body["components"] = std::move(components);
-    http::WriteJson(body, res, status == "unhealthy" ? 503 : 200);
+    service::HealthReport h = service_->GetHealth(ready_.load(), server_->draining());
+    http::WriteJson(h.body, res, h.unhealthy ? 503 : 200);
   };
   add("GET", "/", health);
   add("GET", "/health", health);
@@ -249,25 +247,15 @@ void App::RegisterRoutes() {
         res.content_type = "text/plain; version=0.0.4; charset=utf-8";
         res.body = metrics_.Serialize();
       });
-  add("POST", "/api/v1/telemetry",
-      [this](const http::Request& req, const http::PathParams&, http::Response& res) {
-        if (!http::RequireJson(req, res)) return;
-        auto rec = ingest::ParseTelemetry(req.body);
-        if (!rec.ok()) {
-          http::WriteProblem(rec.status(), res);
-          return;
-        }
-        // The response tree is short-lived: allocate it from the stack, not the heap.
-        unsigned char buffer[8192];
-        json::monotonic_resource mr(buffer, sizeof(buffer));
-        http::WriteJson(AssessRecord(*rec, detector_, *mission_, *instr_, NextRequestId(), &mr),
-                        res);
-      });
-  RegisterMissionRoutes(add, *mission_, detector_, *instr_, [this] { return NextRequestId(); });
+  RegisterApiRoutes(add, *service_);
 }
 
-std::string App::NextRequestId() {
-  return fmt::format("{}-{:012x}", id_prefix_, next_id_.fetch_add(1));
+obs::RouteMetrics* App::NotAllowedMetrics(std::string_view pattern) const {
+  // The error path only: a linear scan of the route templates (about a dozen).
+  for (const auto& [p, rm] : not_allowed_metrics_) {
+    if (p == pattern) return rm;
+  }
+  return unmatched_metrics_;
 }
 
 }  // namespace astraguard::app

@@ -1,7 +1,11 @@
 #pragma once
 // App: the composition root. Builds the object graph of one service instance from a Config —
-// metrics, detector, router with every route, HTTP server — and owns its lifecycle:
+// metrics, logger, tracing, detector, mission service, anomaly store, the service core
+// (service::TelemetryService), router with every route, HTTP server — and owns its lifecycle:
 // Start, then Shutdown (drain in-flight requests within the drain timeout, then stop).
+// Dispatch is the request middleware: route matching, the server span, the access line and the
+// route's metrics around every handler (handles resolved at registration; no lookups per
+// request).
 //
 // Thread-safety: Start/Shutdown from the controlling thread; routes run on the io threads.
 
@@ -9,20 +13,24 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/config/config.hpp"
-#include "astraguard/app/detector.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/http/server.hpp"
+#include "astraguard/mission/detection_metrics.hpp"
 #include "astraguard/mission/metrics.hpp"
 #include "astraguard/mission/policy.hpp"
 #include "astraguard/mission/service.hpp"
-#include "astraguard/obs/instrumentation.hpp"
-#include "astraguard/obs/logger.hpp"
-#include "astraguard/obs/metrics.hpp"
-#include "astraguard/obs/tracing_pipeline.hpp"
+#include "astraguard/obs/log/logger.hpp"
+#include "astraguard/obs/metrics/metrics.hpp"
+#include "astraguard/obs/otlp/tracing_pipeline.hpp"
+#include "astraguard/service/detector.hpp"
+#include "astraguard/service/telemetry_service.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
 
 namespace astraguard::app {
@@ -45,33 +53,34 @@ class App final {
   void Dispatch(const http::Request& req, http::Response& res);
   void RegisterRoutes();
   void RegisterObsCallbacks();
-  std::string NextRequestId();
+  // The metrics of a 405 on `pattern` (a known path): {method="other", endpoint=pattern}.
+  obs::RouteMetrics* NotAllowedMetrics(std::string_view pattern) const;
 
   const config::Config config_;
-  const std::chrono::steady_clock::time_point started_;
   obs::Metrics metrics_;
-  // Logs and traces: built from config.obs; destroyed after server_ (declared before it), so
+  // Logs and traces: built from config.log and config.tracing; destroyed after server_ (declared before it), so
   // in-flight requests never outlive them. The tracing pipeline flushes on destruction.
   SystemClock clock_;
   std::unique_ptr<obs::Logger> logger_;
   std::unique_ptr<obs::TracingPipeline> tracing_;
-  std::unique_ptr<obs::Instrumentation> instr_;
   obs::MetricsAuth metrics_auth_;
-  Detector detector_;
+  service::Detector detector_;
   // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
-  // history, and the service the telemetry and mission routes call (clock_ above).
+  // history, mission service; then the service core every API route calls (clock_ above).
   Status policy_status_;
   mission::PolicySet policy_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
+  std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;
+  std::unique_ptr<service::TelemetryService> service_;
   http::Router router_;
   obs::RouteMetrics* unmatched_metrics_ = nullptr;
+  // One entry per route template, resolved at registration; searched only for 405s.
+  std::vector<std::pair<std::string, obs::RouteMetrics*>> not_allowed_metrics_;
   obs::RouteMetrics* rejected_metrics_ = nullptr;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> ready_{false};
-  const std::string id_prefix_;
-  std::atomic<uint64_t> next_id_{1};
 };
 
 }  // namespace astraguard::app

@@ -58,9 +58,14 @@ int main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Run the service (API and /metrics listeners).");
   auto* demo = app.add_subcommand(
-      "demo", "Run the service fed by the built-in telemetry generator; prints each anomaly.");
+      "demo",
+      "Run the service fed by the built-in simulator; shows each injected fault beside the "
+      "service's verdict, false alarms and a summary.");
   auto* check = app.add_subcommand(
-      "check-config", "Print the resolved configuration (secrets redacted) and exit.");
+      "check-config",
+      "Print every setting's resolved value and source (secrets redacted), then the resolved "
+      "OTLP traces endpoint, and exit. --help lists every environment variable.");
+  check->footer(config::Help(ASTRAGUARD_VERSION));
   auto* version = app.add_subcommand("version", "Print the version and exit.");
   cli::SimulateArgs sim_args;
   auto* simulate = cli::AddSimulateCommand(app, sim_args);
@@ -121,7 +126,7 @@ int main(int argc, char** argv) {
   }
   if (simulate->parsed()) return cli::RunSimulate(sim_args, std::cout, std::cerr);
   auto env = config::ProcessEnvironment();
-  // The demo shows one line per anomaly; per-request logs would bury them unless asked for.
+  // The demo shows fault episodes and verdicts; per-request logs would bury them unless asked.
   if (demo->parsed() && !env.contains("LOG_LEVEL") && !flags.contains("LOG_LEVEL")) {
     flags["LOG_LEVEL"] = "WARNING";
   }
@@ -137,6 +142,6 @@ int main(int argc, char** argv) {
     std::cout << config::Describe(*loaded);
     return 0;
   }
-  if (demo->parsed()) return cli::RunDemo(loaded->config, std::cout);
-  return cli::RunServe(loaded->config, std::cout);
+  if (demo->parsed()) return cli::RunDemo(loaded->config);
+  return cli::RunServe(loaded->config);
 }

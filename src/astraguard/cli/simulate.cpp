@@ -93,7 +93,16 @@ int RunSimulate(SimulateArgs& a, std::ostream& out, std::ostream& err) {
   o.fleet.horizon_s = std::max(o.fleet.horizon_s, static_cast<double>(o.samples) * o.fleet.step_s);
   if (!a.target.empty()) {
     o.target = a.target;
-    return sim::PostRecords(o, out, err);
+    sim::PostStats st;
+    const int rc = sim::PostRecords(o, out, err, &st);
+    out << "simulate: requests=" << st.requests << " records=" << st.records
+        << " 2xx=" << st.ok_2xx << " 4xx=" << st.client_4xx << " 5xx=" << st.server_5xx
+        << " errors=" << st.errors << " anomalies="
+        << (o.print_anomalies ? std::to_string(st.anomalies) : std::string("n/a"))
+        << " elapsed_s=" << st.elapsed_s
+        << " rps=" << (st.elapsed_s > 0 ? st.requests / st.elapsed_s : 0.0)
+        << " p50_ms=" << st.p50_ms << " p99_ms=" << st.p99_ms << " max_ms=" << st.max_ms << '\n';
+    return rc;
   }
   if (a.output.empty() || a.output == "-") return sim::WriteRecords(o, out);
   std::ofstream file(a.output);

@@ -4,9 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
-#include <limits>
+#include <cmath>
 
+#include "astraguard/config/tracing_settings.hpp"
+#include "astraguard/config/values.hpp"
 #include "astraguard/ingest/telemetry.hpp"
 
 extern char** environ;
@@ -14,41 +15,16 @@ extern char** environ;
 namespace astraguard::config {
 namespace {
 
+using detail::ParseBool;
+using detail::ParseUnsigned;
+
 Status Invalid(std::string message) {
   return Status::Error(Code::kInvalidArgument, std::move(message));
 }
 
-template <typename T>
-Status ParseUnsigned(std::string_view s, T min, T max, T& out) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
-    return Invalid(fmt::format("must be an integer in [{}, {}], got '{}'", min, max, s));
-  }
-  out = static_cast<T>(v);
-  return Status::Ok();
+Status ParseTimeout(std::string_view s, std::chrono::milliseconds& out) {
+  return detail::ParseMillis(s, 1, 86'400'000, out);
 }
-
-Status ParseMillis(std::string_view s, std::chrono::milliseconds& out) {
-  uint64_t ms = 0;
-  if (Status st = ParseUnsigned<uint64_t>(s, 1, 86'400'000, ms); !st.ok()) return st;
-  out = std::chrono::milliseconds(ms);
-  return Status::Ok();
-}
-
-Status ParseBool(std::string_view s, bool& out) {
-  std::string l(s);
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (l == "true" || l == "1" || l == "yes" || l == "on") {
-    out = true;
-  } else if (l == "false" || l == "0" || l == "no" || l == "off") {
-    out = false;
-  } else {
-    return Invalid(fmt::format("must be true or false, got '{}'", s));
-  }
-  return Status::Ok();
-}
-
 
 // redis://user:secret@host:6379/0 -> redis://user:<redacted>@host:6379/0
 std::string RedactUserinfo(const std::string& url) {
@@ -72,6 +48,10 @@ std::string LimitsSpec(const detect::LimitsConfig& limits) {
     if (!l.unit.empty()) out += ":" + l.unit;
   }
   return out;
+}
+
+bool IsProduction(std::string_view environment) {
+  return detail::Lower(environment) == "production";
 }
 
 std::vector<Setting> BuildSettings() {
@@ -114,16 +94,16 @@ std::vector<Setting> BuildSettings() {
                [](const Config& c) { return std::to_string(c.server.max_connections); }});
   s.push_back({"ASTRAGUARD_READ_TIMEOUT_MS", "--read-timeout-ms",
                "Time allowed from a request's first byte to its last (ms).", false,
-               [](Config& c, std::string_view v) { return ParseMillis(v, c.server.read_timeout); },
+               [](Config& c, std::string_view v) { return ParseTimeout(v, c.server.read_timeout); },
                [](const Config& c) { return Millis(c.server.read_timeout); }});
   s.push_back({"ASTRAGUARD_IDLE_TIMEOUT_MS", "--idle-timeout-ms",
                "Keep-alive wait for the next request before closing (ms).", false,
-               [](Config& c, std::string_view v) { return ParseMillis(v, c.server.idle_timeout); },
+               [](Config& c, std::string_view v) { return ParseTimeout(v, c.server.idle_timeout); },
                [](const Config& c) { return Millis(c.server.idle_timeout); }});
   s.push_back({"ASTRAGUARD_DRAIN_TIMEOUT_MS", "--drain-timeout-ms",
                "Graceful-shutdown budget for in-flight requests (ms).", false,
                [](Config& c, std::string_view v) {
-                 return ParseMillis(v, c.server.drain_timeout);
+                 return ParseTimeout(v, c.server.drain_timeout);
                },
                [](const Config& c) { return Millis(c.server.drain_timeout); }});
   s.push_back({"ASTRAGUARD_LIMITS", "--limits",
@@ -171,37 +151,46 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return c.model_path; }});
-  s.push_back({"LOG_LEVEL", "--log-level", "DEBUG, INFO, WARNING or ERROR.", false,
+  s.push_back({"LOG_LEVEL", "--log-level",
+               "DEBUG, INFO, WARNING (or WARN), ERROR or CRITICAL, case-insensitive.", false,
+               [](Config& c, std::string_view v) { return detail::ParseLogLevel(v, c.log.level); },
+               [](const Config& c) { return std::string(detail::LogLevelSetting(c.log.level)); }});
+  s.push_back({"ENABLE_JSON_LOGGING", "",
+               "JSON log lines (true/false, 1/0, yes/no); default true when ENVIRONMENT is "
+               "production, else false (console format).",
+               false,
                [](Config& c, std::string_view v) {
-                 std::string u(v);
-                 std::transform(u.begin(), u.end(), u.begin(),
-                                [](unsigned char ch) { return std::toupper(ch); });
-                 if (u == "WARN") u = "WARNING";
-                 if (u != "DEBUG" && u != "INFO" && u != "WARNING" && u != "ERROR") {
-                   return Invalid(fmt::format("must be DEBUG, INFO, WARNING or ERROR, got '{}'", v));
-                 }
-                 c.log.level = u;
+                 bool json = false;
+                 if (Status st = ParseBool(v, json); !st.ok()) return st;
+                 c.log.format = json ? obs::LogFormat::kJson : obs::LogFormat::kConsole;
                  return Status::Ok();
                },
-               [](const Config& c) { return c.log.level; }});
-  s.push_back({"ENABLE_JSON_LOGGING", "", "JSON log lines (default: true in production).", false,
-               [](Config& c, std::string_view v) { return ParseBool(v, c.log.json); },
-               [](const Config& c) { return std::string(c.log.json ? "true" : "false"); }});
-  s.push_back({"ENVIRONMENT", "", "Deployment environment name (e.g. production).", false,
+               [](const Config& c) {
+                 return std::string(c.log.format == obs::LogFormat::kJson ? "true" : "false");
+               }});
+  s.push_back({"ENVIRONMENT", "",
+               "Deployment environment name (e.g. production); reported in logs, traces and "
+               "/health.",
+               false,
                [](Config& c, std::string_view v) {
                  if (!ingest::IsValidName(v)) return Invalid("must be 1-64 characters of [A-Za-z0-9._-]");
                  c.environment = std::string(v);
                  return Status::Ok();
                },
                [](const Config& c) { return c.environment; }});
-  s.push_back({"APP_VERSION", "", "Version reported by /health and astra_build_info.", false,
+  s.push_back({"APP_VERSION", "",
+               "Version reported by /health, logs, traces and astra_build_info (default: the "
+               "build's version).",
+               false,
                [](Config& c, std::string_view v) {
                  if (!ingest::IsValidName(v)) return Invalid("must be 1-64 characters of [A-Za-z0-9._-]");
                  c.version = std::string(v);
                  return Status::Ok();
                },
                [](const Config& c) { return c.version; }});
-  s.push_back({"REDIS_URL", "", "Redis for shared state (empty: embedded in-memory state).", false,
+  s.push_back({"REDIS_URL", "",
+               "Redis for shared state; reserved (accepted and ignored: all state is per process).",
+               false,
                [](Config& c, std::string_view v) {
                  if (!v.empty() && v.rfind("redis://", 0) != 0) {
                    return Invalid("must start with redis://");
@@ -227,11 +216,40 @@ std::vector<Setting> BuildSettings() {
                  return ParseUnsigned<size_t>(v, 1, 10'000'000, c.mission.history_capacity);
                },
                [](const Config& c) { return std::to_string(c.mission.history_capacity); }});
+  s.push_back({"METRICS_USER", "",
+               "Basic-auth user required on /metrics (with METRICS_PASSWORD; both or neither).",
+               false,
+               [](Config& c, std::string_view v) {
+                 if (v.find(':') != std::string_view::npos) return Invalid("must not contain ':'");
+                 c.metrics_auth.user = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.metrics_auth.user; }, true});
+  s.push_back({"METRICS_PASSWORD", "", "Basic-auth password for /metrics (with METRICS_USER).",
+               true,
+               [](Config& c, std::string_view v) {
+                 c.metrics_auth.password = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.metrics_auth.password; }, true});
+  detail::AddTracingSettings(s);
   return s;
 }
 
-bool IsTracingVariable(std::string_view name) {
-  return name.rfind("OTEL_", 0) == 0 || name.rfind("JAEGER_", 0) == 0;
+// What no single row decides: values derived from several settings, and checks across them.
+Status Finish(Loaded& out) {
+  Config& c = out.config;
+  const bool production = IsProduction(c.environment);
+  c.log.environment = c.environment;
+  c.log.version = c.version;
+  if (out.origins.at("ENABLE_JSON_LOGGING") == Origin::kDefault) {
+    c.log.format = production ? obs::LogFormat::kJson : obs::LogFormat::kConsole;
+  }
+  if (c.metrics_auth.user.empty() != c.metrics_auth.password.empty()) {
+    return Invalid(fmt::format("{}: METRICS_USER and METRICS_PASSWORD must be set together",
+                               c.metrics_auth.user.empty() ? "METRICS_USER" : "METRICS_PASSWORD"));
+  }
+  return detail::FinishTracing(c, production);
 }
 
 }  // namespace
@@ -250,9 +268,7 @@ const std::vector<Setting>& Settings() {
   return settings;
 }
 
-Result<Loaded> Load(const std::map<std::string, std::string>& env,
-                    const std::map<std::string, std::string>& flags,
-                    std::string_view default_version) {
+Result<Loaded> Load(const EnvMap& env, const EnvMap& flags, std::string_view default_version) {
   Loaded out;
   out.config.version = std::string(default_version);
   const auto& settings = Settings();
@@ -261,22 +277,20 @@ Result<Loaded> Load(const std::map<std::string, std::string>& env,
                         [&](const Setting& s) { return s.env == name; });
   };
   for (const auto& [name, value] : env) {
-    if (IsTracingVariable(name)) out.config.tracing_env[name] = value;
     if (name.rfind("ASTRAGUARD_", 0) == 0 && find(name) == settings.end()) {
       return Invalid(fmt::format("unknown variable {} (see `astraguard check-config --help`)",
                                  name));
     }
   }
-  auto env_it = env.find("ENVIRONMENT");
-  if (env_it != env.end() && env_it->second == "production") out.config.log.json = true;
   for (const Setting& s : settings) {
     out.origins[std::string(s.env)] = Origin::kDefault;
-    if (auto it = env.find(std::string(s.env)); it != env.end()) {
-      if (Status st = s.apply(out.config, it->second); !st.ok()) {
-        return Invalid(fmt::format("{}: {}", s.env, st.message()));
-      }
-      out.origins[std::string(s.env)] = Origin::kEnvironment;
+    auto it = env.find(std::string(s.env));
+    if (it == env.end() || (s.empty_is_unset && it->second.empty())) continue;
+    if (Status st = s.apply(out.config, it->second); !st.ok()) {
+      return Invalid(fmt::format("{}: {}", s.env, st.message()));
     }
+    out.origins[std::string(s.env)] = Origin::kEnvironment;
+    out.given[std::string(s.env)] = it->second;
   }
   for (const auto& [name, value] : flags) {
     auto it = find(name);
@@ -285,21 +299,14 @@ Result<Loaded> Load(const std::map<std::string, std::string>& env,
       return Invalid(fmt::format("{}: {}", it->flag.empty() ? it->env : it->flag, st.message()));
     }
     out.origins[name] = Origin::kFlag;
+    out.given[name] = value;
   }
-  auto obs_config = obs::ParseObsConfig(env, out.config.version);
-  if (!obs_config.ok()) return Invalid(obs_config.status().message());
-  auto level = obs::ParseLogLevel(out.config.log.level);
-  if (!level.ok()) return Invalid(fmt::format("LOG_LEVEL: {}", level.status().message()));
-  obs_config->log.level = *level;
-  obs_config->log.format = out.config.log.json ? obs::LogFormat::kJson : obs::LogFormat::kConsole;
-  obs_config->log.environment = out.config.environment;
-  obs_config->log.version = out.config.version;
-  out.config.obs = std::move(*obs_config);
+  if (Status st = Finish(out); !st.ok()) return st;
   return out;
 }
 
-std::map<std::string, std::string> ProcessEnvironment() {
-  std::map<std::string, std::string> env;
+EnvMap ProcessEnvironment() {
+  EnvMap env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view kv(*e);
     size_t eq = kv.find('=');
@@ -312,15 +319,36 @@ std::map<std::string, std::string> ProcessEnvironment() {
 std::string Describe(const Loaded& loaded) {
   std::string out;
   for (const Setting& s : Settings()) {
-    Origin o = loaded.origins.at(std::string(s.env));
-    std::string value = s.show(loaded.config);
+    const Origin o = loaded.origins.find(s.env)->second;
+    std::string value;
+    if (s.show) {
+      value = s.show(loaded.config);
+    } else if (auto it = loaded.given.find(s.env); it != loaded.given.end()) {
+      value = it->second;
+    }
     if (s.secret && !value.empty()) value = "<redacted>";
     const char* source = o == Origin::kFlag ? "flag" : o == Origin::kEnvironment ? "env" : "default";
     out += fmt::format("{}={}  ({})\n", s.env, value, source);
   }
-  for (const auto& [name, value] : loaded.config.tracing_env) {
-    bool secret = name.find("HEADERS") != std::string::npos;
-    out += fmt::format("{}={}  (env)\n", name, secret ? "<redacted>" : value);
+  const obs::TracingConfig& t = loaded.config.tracing;
+  out += fmt::format("OTLP traces endpoint = {} ({}){}\n", t.exporter.endpoint,
+                     t.endpoint_source == "default" ? std::string("default")
+                                                    : "from " + t.endpoint_source,
+                     t.enabled ? "" : "; tracing disabled, nothing is exported");
+  return out;
+}
+
+std::string Help(std::string_view default_version) {
+  auto defaults = Load({}, {}, default_version);
+  std::string out =
+      "Settings: environment variables, overridden by the flags shown (serve, demo, "
+      "check-config).\nAn unknown ASTRAGUARD_* variable or an invalid value stops start-up "
+      "with exit code 2.\n";
+  for (const Setting& s : Settings()) {
+    std::string value = s.show && defaults.ok() ? s.show(defaults->config) : std::string();
+    if (value.empty()) value = "unset";
+    out += fmt::format("\n  {}{}{}  (default: {})\n      {}\n", s.env, s.flag.empty() ? "" : ", ",
+                       s.flag, value, s.help);
   }
   return out;
 }

@@ -1,19 +1,23 @@
 #pragma once
-// Config: the whole service configuration as a tree of plain structs, loaded once at the edge
-// from environment variables and command-line flags (flags win), validated, then passed down by
-// const reference. Components never read the environment themselves.
+// Config: the whole service configuration as a tree of plain structs, each component's own
+// options struct (http::ServerOptions, obs::LogConfig, obs::TracingConfig,
+// obs::MetricsAuthConfig, detect::LimitsConfig), loaded once at the edge from environment
+// variables and command-line flags (flags win), validated, then passed down by const reference.
+// Components never read the environment themselves.
 //
-// Every setting is one row of Settings(): its variable, its flag (if any), its help text, how
-// to apply a string value and how to show the resolved value. Unknown ASTRAGUARD_* variables
-// and invalid values fail with a message naming the variable or flag (exit code 2 at start-up).
+// Every variable the service reads is one row of Settings(): its name, its flag (if any), its
+// help text, how to parse a value into the Config and how to show the resolved value. Each
+// variable is parsed by its row only, with the value parsers of values.hpp (one for booleans,
+// one for log levels...). Unknown ASTRAGUARD_* variables and invalid values fail with a message
+// naming the variable or flag (exit code 2 at start-up). `check-config` prints Describe();
+// `check-config --help` prints Help().
 //
-// Thread-safety: plain values; load once, then share read-only.
+// Thread-safety: plain values and pure functions; load once, then share read-only.
 
 #include <array>
-#include <chrono>
-#include <iterator>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -21,29 +25,14 @@
 
 #include "astraguard/common/status.hpp"
 #include "astraguard/detect/limits.hpp"
-#include "astraguard/obs/obs_config.hpp"
+#include "astraguard/http/options.hpp"
+#include "astraguard/obs/log/logger.hpp"
+#include "astraguard/obs/metrics/metrics.hpp"
+#include "astraguard/obs/otlp/tracing_pipeline.hpp"
 
 namespace astraguard::config {
 
-struct ServerConfig {
-  std::string host = "0.0.0.0";
-  uint16_t port = 8000;           // API listener; 0 picks a free port
-  uint16_t metrics_port = 9090;   // /metrics-only listener; 0 picks a free port
-  unsigned io_threads = 0;        // 0: one per core
-  size_t max_body_bytes = 1 << 20;
-  size_t max_header_bytes = 8 << 10;
-  unsigned max_connections = 10000;       // API listener; lowered at start to fit RLIMIT_NOFILE
-  unsigned max_metrics_connections = 16;  // /metrics listener: its own cap, so that a full API
-                                          // listener never blinds monitoring
-  std::chrono::milliseconds read_timeout{10000};   // from first byte to full request
-  std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
-  std::chrono::milliseconds drain_timeout{10000};  // graceful shutdown budget
-};
-
-struct LogConfig {
-  std::string level = "INFO";  // DEBUG, INFO, WARNING, ERROR
-  bool json = false;           // default true when environment is "production"
-};
+using EnvMap = std::map<std::string, std::string>;
 
 struct MissionConfig {
   std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
@@ -56,10 +45,13 @@ inline constexpr std::string_view kPhaseNames[] = {"LAUNCH", "DEPLOYMENT", "NOMI
 inline constexpr size_t kPhaseCount = std::size(kPhaseNames);
 
 struct Config {
+  // ENVIRONMENT and APP_VERSION; Load copies them into log and the tracing resource.
   std::string environment = "development";
-  std::string version;  // APP_VERSION; defaults to the build's version
-  ServerConfig server;
-  LogConfig log;
+  std::string version;  // defaults to the build's version
+  http::ServerOptions server;
+  obs::LogConfig log;                   // LOG_LEVEL, ENABLE_JSON_LOGGING, service name
+  obs::TracingConfig tracing;           // OTEL_*, JAEGER_*, SERVICE_NAME
+  obs::MetricsAuthConfig metrics_auth;  // METRICS_USER, METRICS_PASSWORD
   detect::LimitsConfig limits = detect::DefaultLimits();
   // Per mission phase (kPhaseNames order): channels whose limits differ in that phase
   // (ASTRAGUARD_LIMITS_<PHASE>); every other channel uses `limits`.
@@ -71,11 +63,6 @@ struct Config {
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;
   MissionConfig mission;
-  // Every OTEL_* / JAEGER_* variable as given; the tracing component parses them.
-  std::map<std::string, std::string> tracing_env;
-  // Logger/tracer/metrics-auth settings built by obs::ParseObsConfig from the same environment
-  // (LOG_LEVEL/ENABLE_JSON_LOGGING/ENVIRONMENT/APP_VERSION above win over its own reading).
-  obs::ObsConfig obs;
 };
 
 // Where a setting's value came from; names the variable or flag in error messages.
@@ -85,9 +72,15 @@ struct Setting {
   std::string_view env;   // e.g. "ASTRAGUARD_PORT"
   std::string_view flag;  // e.g. "--port"; empty when there is no flag
   std::string_view help;
-  bool secret = false;    // redacted by check-config
-  std::function<Status(Config&, std::string_view)> apply;  // parse + validate + store
-  std::function<std::string(const Config&)> show;         // resolved value for check-config
+  bool secret = false;  // redacted by check-config
+  // Parses and validates a value and stores it. Rows are applied in table order, so a row may
+  // read what an earlier row stored (e.g. OTEL_TRACES_SAMPLER_ARG reads the sampler kind).
+  std::function<Status(Config&, std::string_view)> apply;
+  // The resolved value shown by check-config; null for variables that only feed a resolved
+  // value shown on its own line (e.g. JAEGER_HOST -> the OTLP traces endpoint): those are shown
+  // as given.
+  std::function<std::string(const Config&)> show;
+  bool empty_is_unset = false;  // OpenTelemetry's convention: an empty value counts as unset
 };
 
 // The table of every known setting.
@@ -95,19 +88,22 @@ const std::vector<Setting>& Settings();
 
 struct Loaded {
   Config config;
-  std::map<std::string, Origin, std::less<>> origins;  // by variable name
+  std::map<std::string, Origin, std::less<>> origins;     // by variable name
+  std::map<std::string, std::string, std::less<>> given;  // values as given, by variable name
 };
 
 // Resolves env then flags (keyed by variable name, e.g. {"ASTRAGUARD_PORT", "0"}) over defaults.
 // `default_version` fills APP_VERSION when unset.
-Result<Loaded> Load(const std::map<std::string, std::string>& env,
-                    const std::map<std::string, std::string>& flags,
-                    std::string_view default_version);
+Result<Loaded> Load(const EnvMap& env, const EnvMap& flags, std::string_view default_version);
 
 // The process environment as a map.
-std::map<std::string, std::string> ProcessEnvironment();
+EnvMap ProcessEnvironment();
 
-// One line per setting, `NAME=value  (source)`, secrets shown as "<redacted>".
+// One line per setting, `NAME=value  (source)`, secrets shown as "<redacted>", then the
+// resolved OTLP traces endpoint and the variable it came from.
 std::string Describe(const Loaded& loaded);
+
+// Every setting with its flag, default and meaning (for `check-config --help`).
+std::string Help(std::string_view default_version);
 
 }  // namespace astraguard::config

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace astraguard::config {
 namespace {
 
@@ -18,7 +21,9 @@ TEST(ConfigTest, DefaultsMatchTheDeploymentGuide) {
   EXPECT_EQ(r->config.server.host, "0.0.0.0");
   EXPECT_EQ(r->config.server.max_body_bytes, 1u << 20);
   EXPECT_EQ(r->config.version, "9.9.9");
-  EXPECT_FALSE(r->config.log.json);
+  EXPECT_EQ(r->config.log.version, "9.9.9");
+  EXPECT_EQ(r->config.log.level, obs::LogLevel::kInfo);
+  EXPECT_EQ(r->config.log.format, obs::LogFormat::kConsole);
 }
 
 TEST(ConfigTest, FlagsOverrideEnvironment) {
@@ -58,9 +63,11 @@ TEST(ConfigTest, InvalidFlagValueNamesFlag) {
 }
 
 TEST(ConfigTest, ProductionDefaultsToJsonLogsUnlessOverridden) {
-  EXPECT_TRUE(LoadEnv({{"ENVIRONMENT", "production"}})->config.log.json);
-  EXPECT_FALSE(
-      LoadEnv({{"ENVIRONMENT", "production"}, {"ENABLE_JSON_LOGGING", "false"}})->config.log.json);
+  EXPECT_EQ(LoadEnv({{"ENVIRONMENT", "production"}})->config.log.format, obs::LogFormat::kJson);
+  EXPECT_EQ(LoadEnv({{"ENVIRONMENT", "production"}, {"ENABLE_JSON_LOGGING", "false"}})
+                ->config.log.format,
+            obs::LogFormat::kConsole);
+  EXPECT_EQ(LoadEnv({{"ENABLE_JSON_LOGGING", "true"}})->config.log.format, obs::LogFormat::kJson);
 }
 
 TEST(ConfigTest, LimitsOverrideOnlyNamedChannels) {
@@ -71,10 +78,12 @@ TEST(ConfigTest, LimitsOverrideOnlyNamedChannels) {
   EXPECT_EQ(r->config.limits.channels.count("temperature"), 1u);
 }
 
-TEST(ConfigTest, TracingVariablesArePassedThrough) {
+TEST(ConfigTest, TracingVariablesAreParsedIntoTheTracingOptions) {
   auto r = LoadEnv({{"OTEL_SERVICE_NAME", "x"}, {"JAEGER_HOST", "jaeger"}, {"HOME", "/root"}});
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->config.tracing_env.size(), 2u);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->config.log.service, "x");
+  EXPECT_EQ(r->config.tracing.exporter.endpoint, "http://jaeger:4318/v1/traces");
+  EXPECT_EQ(r->origins.at("JAEGER_HOST"), Origin::kEnvironment);
 }
 
 TEST(ConfigTest, DescribeRedactsSecrets) {
@@ -108,6 +117,138 @@ TEST(ConfigTest, PhaseLimitsOverrideTheCommonLimitsInTheirPhaseOnly) {
   auto bad = Load({{"ASTRAGUARD_LIMITS_LAUNCH", "x:5:4:3:2"}}, {}, "1");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("ASTRAGUARD_LIMITS_LAUNCH"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace astraguard::config
+
+namespace astraguard::config {
+namespace {
+
+// Every boolean variable accepts the same spellings, case-insensitive, and nothing else.
+TEST(ConfigTest, EveryBooleanAcceptsTheSameValues) {
+  for (const char* var : {"ENABLE_JSON_LOGGING", "OTEL_SDK_DISABLED"}) {
+    for (const char* yes : {"true", "TRUE", "True", "1", "yes", "YES", " true "}) {
+      auto r = Load({{var, yes}}, {}, "1");
+      ASSERT_TRUE(r.ok()) << var << "=" << yes << ": " << r.status().message();
+      const bool on = std::string_view(var) == "ENABLE_JSON_LOGGING"
+                          ? r->config.log.format == obs::LogFormat::kJson
+                          : !r->config.tracing.enabled;
+      EXPECT_TRUE(on) << var << "=" << yes;
+    }
+    for (const char* no : {"false", "FALSE", "0", "no", "No"}) {
+      auto r = Load({{var, no}}, {}, "1");
+      ASSERT_TRUE(r.ok()) << var << "=" << no << ": " << r.status().message();
+      EXPECT_EQ(r->config.log.format, obs::LogFormat::kConsole) << var << "=" << no;
+      EXPECT_TRUE(r->config.tracing.enabled) << var << "=" << no;
+    }
+    for (const char* bad : {"maybe", "on", "off", "2", "t", ""}) {
+      if (std::string_view(var) == "OTEL_SDK_DISABLED" && *bad == '\0') continue;  // unset
+      auto r = Load({{var, bad}}, {}, "1");
+      ASSERT_FALSE(r.ok()) << var << "=" << bad;
+      EXPECT_NE(r.status().message().find(var), std::string::npos) << r.status().message();
+    }
+  }
+}
+
+TEST(ConfigTest, LogLevelAcceptsTheDocumentedNamesInAnyCaseFromEnvAndFlag) {
+  const std::pair<const char*, obs::LogLevel> cases[] = {
+      {"DEBUG", obs::LogLevel::kDebug},     {"info", obs::LogLevel::kInfo},
+      {"Warning", obs::LogLevel::kWarning}, {"warn", obs::LogLevel::kWarning},
+      {"ERROR", obs::LogLevel::kError},     {"critical", obs::LogLevel::kCritical}};
+  for (const auto& [value, level] : cases) {
+    auto env = Load({{"LOG_LEVEL", value}}, {}, "1");
+    ASSERT_TRUE(env.ok()) << value << ": " << env.status().message();
+    EXPECT_EQ(env->config.log.level, level) << value;
+    auto flag = Load({}, {{"LOG_LEVEL", value}}, "1");
+    ASSERT_TRUE(flag.ok()) << value;
+    EXPECT_EQ(flag->config.log.level, level) << value;
+  }
+  auto bad = Load({}, {{"LOG_LEVEL", "LOUD"}}, "1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("--log-level"), std::string::npos);
+  EXPECT_FALSE(Load({{"LOG_LEVEL", ""}}, {}, "1").ok());
+}
+
+TEST(ConfigTest, EnvironmentAndVersionReachLogsAndTraces) {
+  auto r = Load({{"ENVIRONMENT", "staging"}, {"APP_VERSION", "2.1.0"}}, {}, "1");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->config.environment, "staging");
+  EXPECT_EQ(r->config.log.environment, "staging");
+  EXPECT_EQ(r->config.log.version, "2.1.0");
+  auto env = r->config.tracing.resource.attributes.Find("deployment.environment.name");
+  ASSERT_TRUE(env.has_value());
+  EXPECT_EQ(std::get<std::string_view>(*env), "staging");
+  EXPECT_FALSE(Load({{"ENVIRONMENT", "prod env"}}, {}, "1").ok());
+}
+
+TEST(ConfigTest, EveryVariableIsOneRowOfTheTable) {
+  std::set<std::string_view> names;
+  for (const Setting& s : Settings()) {
+    EXPECT_TRUE(names.insert(s.env).second) << s.env << " has two rows";
+    EXPECT_FALSE(s.help.empty()) << s.env;
+  }
+  for (std::string_view var :
+       {"LOG_LEVEL", "ENABLE_JSON_LOGGING", "ENVIRONMENT", "APP_VERSION", "METRICS_USER",
+        "METRICS_PASSWORD", "JAEGER_HOST", "JAEGER_PORT", "OTEL_EXPORTER_JAEGER_ENDPOINT",
+        "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "SERVICE_NAME",
+        "OTEL_BSP_MAX_QUEUE_SIZE", "PROMETHEUS_PORT", "REDIS_URL"}) {
+    EXPECT_TRUE(names.contains(var)) << var;
+  }
+}
+
+TEST(ConfigTest, DescribeShowsMetricsCredentialsWithThePasswordRedacted) {
+  auto r = Load({{"METRICS_USER", "prom"}, {"METRICS_PASSWORD", "s3cret"}}, {}, "1");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const std::string text = Describe(*r);
+  EXPECT_NE(text.find("METRICS_USER=prom  (env)"), std::string::npos) << text;
+  EXPECT_NE(text.find("METRICS_PASSWORD=<redacted>  (env)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  const std::string unset = Describe(*Load({}, {}, "1"));
+  EXPECT_NE(unset.find("METRICS_USER=  (default)"), std::string::npos) << unset;
+  EXPECT_NE(unset.find("METRICS_PASSWORD=  (default)"), std::string::npos) << unset;
+}
+
+TEST(ConfigTest, DescribeShowsTheResolvedTracesEndpointAndItsSource) {
+  auto jaeger = Load({{"JAEGER_HOST", "jaeger"}, {"JAEGER_PORT", "6831"}}, {}, "1");
+  ASSERT_TRUE(jaeger.ok());
+  std::string text = Describe(*jaeger);
+  EXPECT_NE(text.find("OTLP traces endpoint = http://jaeger:4318/v1/traces (from JAEGER_HOST)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("JAEGER_HOST=jaeger  (env)"), std::string::npos) << text;
+  auto otlp = Load({{"JAEGER_HOST", "jaeger"}, {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/"}},
+                   {}, "1");
+  ASSERT_TRUE(otlp.ok());
+  text = Describe(*otlp);
+  EXPECT_NE(text.find("OTLP traces endpoint = http://c:4318/v1/traces (from "
+                      "OTEL_EXPORTER_OTLP_ENDPOINT)"),
+            std::string::npos)
+      << text;
+  text = Describe(*Load({{"OTEL_SDK_DISABLED", "true"}}, {}, "1"));
+  EXPECT_NE(text.find("OTLP traces endpoint = http://localhost:4318/v1/traces (default); "
+                      "tracing disabled"),
+            std::string::npos)
+      << text;
+}
+
+TEST(ConfigTest, HelpListsEveryVariableWithItsDefaultAndMeaning) {
+  const std::string help = Help("1.2.3");
+  for (const Setting& s : Settings()) {
+    const size_t at = help.find("\n  " + std::string(s.env));
+    ASSERT_NE(at, std::string::npos) << s.env;
+    const size_t end = help.find("\n\n", at + 1);
+    const std::string entry = help.substr(at, end == std::string::npos ? end : end - at);
+    EXPECT_NE(entry.find("(default: "), std::string::npos) << entry;
+    EXPECT_NE(entry.find(s.help), std::string::npos) << entry;
+    if (!s.flag.empty()) {
+      EXPECT_NE(entry.find(s.flag), std::string::npos) << entry;
+    }
+  }
+  EXPECT_NE(help.find("ASTRAGUARD_PORT, --port  (default: 8000)"), std::string::npos) << help;
+  EXPECT_NE(help.find("APP_VERSION  (default: 1.2.3)"), std::string::npos) << help;
+  EXPECT_NE(help.find("LOG_LEVEL, --log-level  (default: INFO)"), std::string::npos) << help;
+  EXPECT_NE(help.find("METRICS_USER  (default: unset)"), std::string::npos) << help;
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "astraguard/obs/json_text.hpp"
+#include "astraguard/obs/util/json_text.hpp"
 
 namespace astraguard::http {
 

@@ -58,7 +58,8 @@ TEST(RequireJsonTest, MissingContentTypeIsRejected) {
 
 TEST(WriteProblemTest, ListsAtMostTheCapAndCountsTheRest) {
   std::vector<FieldError> fields;
-  for (int i = 0; i < 60000; ++i) fields.push_back({"k" + std::to_string(i), "unknown field"});
+  for (int i = 0; i < 60000; ++i)
+    fields.push_back({std::string("k").append(std::to_string(i)), "unknown field"});
   Response res;
   WriteProblem(Status::Error(Code::kValidation, "unknown fields", std::move(fields)), res);
   EXPECT_EQ(res.status, 422);

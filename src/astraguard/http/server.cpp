@@ -112,10 +112,10 @@ std::pair<int, std::string> FramingError(const bhttp::request_parser<bhttp::stri
 }  // namespace
 
 struct Server::Impl {
-  Impl(const config::ServerConfig& c, Handler h, obs::Metrics& m, obs::RouteMetrics& r)
+  Impl(const ServerOptions& c, Handler h, obs::Metrics& m, obs::RouteMetrics& r)
       : config(c), handler(std::move(h)), metrics(m), rejected(r) {}
 
-  config::ServerConfig config;
+  ServerOptions config;
   Handler handler;
   obs::Metrics& metrics;
   obs::RouteMetrics& rejected;
@@ -456,7 +456,7 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const config::ServerConfig& config, Handler handler, obs::Metrics& metrics,
+Server::Server(const ServerOptions& config, Handler handler, obs::Metrics& metrics,
                obs::RouteMetrics& rejected)
     : impl_(std::make_unique<Impl>(config, std::move(handler), metrics, rejected)) {}
 

@@ -17,10 +17,10 @@
 #include <memory>
 
 #include "astraguard/common/status.hpp"
-#include "astraguard/config/config.hpp"
+#include "astraguard/http/options.hpp"
 #include "astraguard/http/fd_limit.hpp"
 #include "astraguard/http/message.hpp"
-#include "astraguard/obs/metrics.hpp"
+#include "astraguard/obs/metrics/metrics.hpp"
 
 namespace astraguard::http {
 
@@ -29,7 +29,7 @@ using Handler = std::function<void(const Request&, Response&)>;
 class Server final {
  public:
   // `rejected` counts requests answered by the server itself (malformed HTTP, limits, timeouts).
-  Server(const config::ServerConfig& config, Handler handler, obs::Metrics& metrics,
+  Server(const ServerOptions& config, Handler handler, obs::Metrics& metrics,
          obs::RouteMetrics& rejected);
   ~Server();
   Server(const Server&) = delete;

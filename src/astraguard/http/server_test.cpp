@@ -86,8 +86,8 @@ size_t CountOf(const std::string& haystack, const std::string& needle) {
   return n;
 }
 
-config::ServerConfig TestConfig() {
-  config::ServerConfig c;
+ServerOptions TestConfig() {
+  ServerOptions c;
   c.host = "127.0.0.1";
   c.port = 0;
   c.metrics_port = 0;
@@ -100,7 +100,7 @@ config::ServerConfig TestConfig() {
 // POST /echo with the body, and GET /throw by throwing something that is not a std::exception.
 class ServerFixture {
  public:
-  explicit ServerFixture(config::ServerConfig config = TestConfig())
+  explicit ServerFixture(ServerOptions config = TestConfig())
       : metrics_({"test", "test"}),
         rejected_(metrics_.ForRoute("other", "invalid_request")),
         server_(std::make_unique<Server>(
@@ -253,7 +253,7 @@ TEST(ServerHeadTest, HeadGetsTheHeadOnlyAndTheConnectionStaysFramed) {
 // ---- caps ----
 
 TEST(ServerCapTest, FullApiListenerLeavesTheMetricsListenerAnswering) {
-  config::ServerConfig c = TestConfig();
+  ServerOptions c = TestConfig();
   c.max_connections = 2;
   c.idle_timeout = 30s;
   ServerFixture f(c);
@@ -270,7 +270,7 @@ TEST(ServerCapTest, FullApiListenerLeavesTheMetricsListenerAnswering) {
 }
 
 TEST(ServerCapTest, SessionsEndedByAThrowGiveTheirSlotBack) {
-  config::ServerConfig c = TestConfig();
+  ServerOptions c = TestConfig();
   c.max_connections = 1;
   ServerFixture f(c);
   for (int i = 0; i < 3; ++i) {
@@ -305,7 +305,7 @@ TEST(FdLimitTest, LowersTheCapWhenTheHardLimitIsShort) {
 // connection. (This did not catch the lost deadline of the old server: the kernel coalesces
 // small writes into one segment, so the interim response was never the write that blocked.)
 TEST(ServerDeadlineTest, ExpectContinueClientsThatStallAreAllClosed) {
-  config::ServerConfig c = TestConfig();
+  ServerOptions c = TestConfig();
   c.idle_timeout = 60s;
   ServerFixture f(c);
   std::vector<int> fds;
@@ -382,7 +382,7 @@ TEST(ServerAcceptTest, RunningOutOfDescriptorsDoesNotSpin) {
 // Destroying the server with keep-alive connections open must close them before the io_context
 // goes (a heap-use-after-free under ASan before the fix).
 TEST(ServerShutdownTest, DestroyWithOpenKeepAliveConnections) {
-  config::ServerConfig c = TestConfig();
+  ServerOptions c = TestConfig();
   c.idle_timeout = 30s;
   ServerFixture f(c);
   std::vector<int> fds;

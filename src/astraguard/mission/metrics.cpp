@@ -7,7 +7,7 @@ namespace astraguard::mission {
 MissionMetrics::MissionMetrics(prometheus::Registry& registry) {
   auto& actions = prometheus::BuildCounter()
                       .Name("astra_recovery_actions_total")
-                      .Help("Recovery actions decided per anomaly, by action type and outcome")
+                      .Help("Recovery actions executed by type and status.")
                       .Register(registry);
   for (int a = 0; a < kActionCount; ++a)
     for (int s = 0; s < kActionStatusCount; ++s)
@@ -40,7 +40,7 @@ MissionMetrics::MissionMetrics(prometheus::Registry& registry) {
   accuracy_ =
       &prometheus::BuildGauge()
            .Name("astra_detection_accuracy")
-           .Help("Share of labelled anomalies confirmed by operators (confirmed / labelled)")
+           .Help("Detection accuracy (0-1) from the latest labelled evaluation.")
            .Register(registry)
            .Add({});
   auto& phase = prometheus::BuildGauge()

@@ -12,9 +12,9 @@
 //   phase, else 0 astra_phase_transitions_total{kind}              counter  kind =
 //   manual|forced|automatic
 //
-// Families that obs::Metrics already defines on the same registry (astra_recovery_actions_total,
-// astra_false_positives_total, astra_detection_accuracy) are shared: prometheus-cpp returns the
-// existing family for the same name, and the label names match.
+// The help texts of astra_recovery_actions_total and astra_detection_accuracy are the ones
+// /metrics has always shown (Prometheus users see them); detection_metrics.hpp has the
+// per-record detection families.
 // Thread-safe (prometheus-cpp metrics are). The registry must outlive this object.
 
 #include <prometheus/counter.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Instrumentation: the guide's "manual instrumentation" for custom C++ code, in one facade over
+// Instrumentation: the guide's "manual instrumentation" of custom C++ code, in one facade over
 // the injected Metrics, Tracer and Logger:
 //
 //   // once, at start-up (label lookups happen here, never per call):
@@ -7,33 +7,30 @@
 //   const obs::Operation op = instr.RegisterOperation("custom_operation");
 //   // per call:
 //   {
-//     auto tracked = instr.Track(op);                    // span + astra_http_* for the operation
-//     auto span = instr.DetectionSpan(1000, "custom_v1");  // child span "anomaly_detection"
-//     if (anomaly) {
-//       instr.CountAnomaly(obs::Severity::kCritical);    // astra_anomalies_detected_total
-//       instr.LogDetection("SAT-1", obs::Severity::kCritical, "custom_anomaly", 0.95);
-//     }
-//     if (failed) tracked.SetFailed("boom");             // counts status 500 + Error span
+//     auto tracked = instr.Track(op);                 // span + astra_http_* for the operation
+//     obs::ScopedSpan step(instr.tracer().StartSpan("custom_step"));  // a child span
+//     instr.logger().Info("custom", "step_done", {{"items", 3}});     // carries trace ids
+//     if (failed) tracked.SetFailed("boom");          // counts status 500 + Error span
 //   }
 //
 // A tracked operation is counted in astra_http_requests_total{method="internal",
 // endpoint=<operation>} and astra_http_request_duration_seconds{endpoint=<operation>}, like the
-// prototype's track_request. See examples/ in obs/example_instrumentation.cpp.
+// prototype's track_request. See obs/example_instrumentation.cpp. Domain metrics, spans and log
+// lines belong to the component that owns the concept (e.g. mission/detection_metrics.hpp).
 // Thread-safety: all methods may be called concurrently; TrackedOperation and the spans belong
 // to the calling thread and must not be held across a coroutine suspension point.
 // Lifetime: metrics, tracer and logger must outlive the Instrumentation and every handle.
 
 #include <chrono>
-#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "astraguard/obs/logger.hpp"
-#include "astraguard/obs/metrics.hpp"
-#include "astraguard/obs/tracer.hpp"
+#include "astraguard/obs/log/logger.hpp"
+#include "astraguard/obs/metrics/metrics.hpp"
+#include "astraguard/obs/trace/tracer.hpp"
 
 namespace astraguard::obs {
 
@@ -79,18 +76,6 @@ class Instrumentation final {
   // current; on destruction records duration and status.
   TrackedOperation Track(const Operation& op);
 
-  // The guide's span_anomaly_detection(data_size, model_name), made current for the scope.
-  ScopedSpan DetectionSpan(std::int64_t data_size, std::string_view model_name,
-                           std::chrono::steady_clock::time_point start = {});
-
-  void CountAnomaly(Severity severity) { metrics_.detection().Anomaly(severity); }
-  void ObserveDetectionLatency(double seconds) { metrics_.detection().Observe(seconds); }
-
-  // The guide's log_detection: event "anomaly_detected" with satellite, severity (upper case),
-  // type and confidence; carries trace_id/span_id of the current span.
-  void LogDetection(std::string_view satellite, Severity severity, std::string_view type,
-                    double confidence, std::string_view logger_name = "astraguard.detection");
-
   Metrics& metrics() { return metrics_; }
   Tracer& tracer() { return tracer_; }
   Logger& logger() { return logger_; }
@@ -102,8 +87,5 @@ class Instrumentation final {
   std::mutex mu_;
   std::vector<std::unique_ptr<std::string>> names_;  // stable storage for Operation::name_
 };
-
-// "LOW", "MEDIUM", "HIGH", "CRITICAL".
-std::string_view SeverityName(Severity s);
 
 }  // namespace astraguard::obs

@@ -16,7 +16,7 @@ class Recorder final : public SpanProcessor {
   std::vector<std::unique_ptr<SpanData>> spans;
 };
 
-TEST(InstrumentationTest, GuideFlowUpdatesAllThreePillars) {
+TEST(InstrumentationTest, TrackedOperationUpdatesAllThreePillars) {
   SystemClock clock;
   Metrics metrics({"1", "test"});
   auto rec = std::make_unique<Recorder>();
@@ -30,9 +30,8 @@ TEST(InstrumentationTest, GuideFlowUpdatesAllThreePillars) {
   const Operation op = instr.RegisterOperation("custom_operation");
   {
     auto tracked = instr.Track(op);
-    auto det = instr.DetectionSpan(1000, "custom_v1");
-    instr.CountAnomaly(Severity::kCritical);
-    instr.LogDetection("SAT-1", Severity::kCritical, "custom_anomaly", 0.95);
+    ScopedSpan step(instr.tracer().StartSpan("custom_step"));
+    instr.logger().Info("custom", "step_done", {{"items", 3}});
   }
   {
     auto failed = instr.Track(op);
@@ -41,16 +40,14 @@ TEST(InstrumentationTest, GuideFlowUpdatesAllThreePillars) {
   logger.Flush();
 
   ASSERT_EQ(recorder->spans.size(), 3u);
-  const SpanData& det = *recorder->spans[0];
+  const SpanData& step = *recorder->spans[0];
   const SpanData& outer = *recorder->spans[1];
-  EXPECT_EQ(det.name, "anomaly_detection");
+  EXPECT_EQ(step.name, "custom_step");
   EXPECT_EQ(outer.name, "custom_operation");
-  EXPECT_EQ(det.parent_span_id, outer.span_id);
+  EXPECT_EQ(step.parent_span_id, outer.span_id);
   EXPECT_EQ(recorder->spans[2]->status, SpanStatus::kError);
 
   const std::string text = metrics.Serialize();
-  EXPECT_NE(text.find("astra_anomalies_detected_total{severity=\"critical\"} 1"),
-            std::string::npos);
   EXPECT_NE(text.find("astra_http_requests_total{endpoint=\"custom_operation\",method=\"internal\","
                       "status=\"200\"} 1"),
             std::string::npos)
@@ -62,11 +59,10 @@ TEST(InstrumentationTest, GuideFlowUpdatesAllThreePillars) {
             std::string::npos);
 
   auto line = boost::json::parse(logs->Contents()).as_object();
-  EXPECT_EQ(line.at("event").as_string(), "anomaly_detected");
-  EXPECT_EQ(line.at("severity").as_string(), "CRITICAL");
-  EXPECT_EQ(line.at("satellite").as_string(), "SAT-1");
-  EXPECT_EQ(line.at("trace_id").as_string(), det.trace_id.Hex());
-  EXPECT_EQ(line.at("span_id").as_string(), det.span_id.Hex());
+  EXPECT_EQ(line.at("event").as_string(), "step_done");
+  EXPECT_EQ(line.at("items").as_int64(), 3);
+  EXPECT_EQ(line.at("trace_id").as_string(), step.trace_id.Hex());
+  EXPECT_EQ(line.at("span_id").as_string(), step.span_id.Hex());
 }
 
 }  // namespace

@@ -4,11 +4,11 @@
 // metric handles alone ("off": what is left with OTEL_SDK_DISABLED and LOG_LEVEL=ERROR).
 #include <benchmark/benchmark.h>
 
-#include "astraguard/obs/batch_span_processor.hpp"
-#include "astraguard/obs/logger.hpp"
-#include "astraguard/obs/metrics.hpp"
-#include "astraguard/obs/otlp_encoding.hpp"
-#include "astraguard/obs/tracer.hpp"
+#include "astraguard/obs/trace/batch_span_processor.hpp"
+#include "astraguard/obs/log/logger.hpp"
+#include "astraguard/obs/metrics/metrics.hpp"
+#include "astraguard/obs/otlp/otlp_encoding.hpp"
+#include "astraguard/obs/trace/tracer.hpp"
 
 namespace astraguard::obs {
 namespace {
@@ -90,7 +90,10 @@ void BM_JsonLogLine(benchmark::State& state) {
   lc.queue_capacity = 1 << 16;
   Logger logger(lc, std::make_unique<NullSink>(), clock);
   for (auto _ : state) {
-    logger.Detection("astraguard.detection", "sat-9", "CRITICAL", "wheel_fault", 1.0);
+    // The service's anomaly_detected line (service/telemetry_service.cpp).
+    logger.Log(LogLevel::kInfo, "astraguard.detection", "anomaly_detected",
+               {{"satellite", "sat-9"}, {"severity", "CRITICAL"}, {"type", "wheel_fault"},
+                {"confidence", 1.0}});
   }
 }
 BENCHMARK(BM_JsonLogLine);
@@ -121,8 +124,12 @@ void BM_EncodeProtobufPerSpan(benchmark::State& state) {
   Resource r;
   r.attributes.Set("service.name", "astra-guard");
   for (auto _ : state) {
-    std::string buf = EncodeOtlpProtobuf(r, {"astraguard", "1"}, p->batch);
-    benchmark::DoNotOptimize(buf);
+    // As the exporter does: each span appended as it ends, then the head for the batch.
+    std::string spans;
+    for (const auto& s : p->batch) AppendOtlpProtobufSpan(*s, spans);
+    std::string head = OtlpProtobufHead(r, {"astraguard", "1"}, spans.size());
+    benchmark::DoNotOptimize(spans);
+    benchmark::DoNotOptimize(head);
   }
   state.SetItemsProcessed(state.iterations() * 512);
 }

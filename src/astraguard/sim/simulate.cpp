@@ -7,43 +7,63 @@
 #include <thread>
 #include <vector>
 
-#include "astraguard/http/client.hpp"
+#include "astraguard/http/client/client.hpp"
 
 namespace astraguard::sim {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-std::string_view Str(const boost::json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) return v->get_string();
-  return "-";
+// The string at `key`, or "" when absent or not a string.
+std::string Str(const boost::json::object& o, std::string_view key) {
+  if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+  return {};
 }
 
-// Prints one line per anomaly in a telemetry or batch response body.
-int64_t ReportAnomalies(std::string_view body, std::ostream& out, std::mutex& out_mu) {
+std::string_view OrDash(std::string_view s) { return s.empty() ? "-" : s; }
+
+// The per-record verdicts of a telemetry response (one object) or a batch response
+// ({"results": [...]}), each with the index of its record in the request (a batch result's
+// "index", else its position). Results without a verdict (rejected records) are left out.
+std::vector<std::pair<size_t, Verdict>> ParseVerdicts(std::string_view body) {
+  std::vector<std::pair<size_t, Verdict>> out;
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(body, ec);
-  if (ec || !v.is_object()) return 0;
-  std::vector<const boost::json::object*> results;
+  if (ec || !v.is_object()) return out;
+  auto add = [&out](size_t position, const boost::json::object& o) {
+    const auto* is = o.if_contains("is_anomaly");
+    if (!is || !is->is_bool()) return;
+    if (const auto* idx = o.if_contains("index"); idx && idx->is_int64() && idx->get_int64() >= 0) {
+      position = static_cast<size_t>(idx->get_int64());
+    }
+    out.emplace_back(position,
+                     Verdict{.satellite_id = Str(o, "satellite_id"),
+                             .is_anomaly = is->get_bool(),
+                             .anomaly_type = Str(o, "anomaly_type"),
+                             .severity_level = Str(o, "severity_level"),
+                             .recommended_action = Str(o, "recommended_action"),
+                             .mission_phase = Str(o, "mission_phase"),
+                             .anomaly_id = Str(o, "anomaly_id"),
+                             .action_status = Str(o, "action_status")});
+  };
   if (auto* arr = v.as_object().if_contains("results"); arr && arr->is_array()) {
-    for (const auto& r : arr->as_array())
-      if (r.is_object()) results.push_back(&r.as_object());
+    size_t position = 0;
+    for (const auto& r : arr->as_array()) {
+      if (r.is_object()) add(position, r.as_object());
+      ++position;
+    }
   } else {
-    results.push_back(&v.as_object());
+    add(0, v.as_object());
   }
-  int64_t n = 0;
-  for (const auto* o : results) {
-    const auto* is = o->if_contains("is_anomaly");
-    if (!is || !is->is_bool() || !is->get_bool()) continue;
-    ++n;
-    std::lock_guard lock(out_mu);
-    out << "ANOMALY sat=" << Str(*o, "satellite_id") << " type=" << Str(*o, "anomaly_type")
-        << " severity=" << Str(*o, "severity_level") << " action=" << Str(*o, "recommended_action")
-        << " phase=" << Str(*o, "mission_phase") << " id=" << Str(*o, "anomaly_id")
-        << " status=" << Str(*o, "action_status") << '\n';
-    out.flush();
-  }
-  return n;
+  return out;
+}
+
+// One line per anomaly (simulate --print-anomalies).
+void PrintAnomaly(const Verdict& v, std::ostream& out) {
+  out << "ANOMALY sat=" << OrDash(v.satellite_id) << " type=" << OrDash(v.anomaly_type)
+      << " severity=" << OrDash(v.severity_level) << " action=" << OrDash(v.recommended_action)
+      << " phase=" << OrDash(v.mission_phase) << " id=" << OrDash(v.anomaly_id)
+      << " status=" << OrDash(v.action_status) << '\n';
 }
 
 }  // namespace
@@ -65,7 +85,6 @@ SimulateOptions DemoOptions(uint16_t port, const std::atomic<bool>* stop) {
   o.target = "http://127.0.0.1:" + std::to_string(port);
   o.rate = 3;
   o.duration_s = 1e9;
-  o.print_anomalies = true;
   o.stop = stop;
   return o;
 }
@@ -88,9 +107,9 @@ int WriteRecords(const SimulateOptions& options, std::ostream& out) {
 
 int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream& err,
                 PostStats* stats_out) {
-  auto hp = http::ParseHostPort(*options.target);
-  if (!hp.ok()) {
-    err << "simulate: " << hp.status().message() << '\n';
+  auto url = http::ParseUrl(*options.target);
+  if (!url.ok()) {
+    err << "simulate: " << url.status().message() << '\n';
     return 2;
   }
   const int nsat = options.fleet.satellites;
@@ -98,7 +117,7 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
   const auto start = SteadyClock::now();
   const auto deadline = start + std::chrono::duration_cast<SteadyClock::duration>(
                                     std::chrono::duration<double>(options.duration_s));
-  std::mutex mu;  // guards stats, latencies and `out`/`err`
+  std::mutex mu;  // guards stats, latencies, `out`/`err`; serializes on_verdict
   PostStats stats;
   std::vector<double> latencies_ms;
 
@@ -106,7 +125,7 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
     // Each worker simulates the satellites i with i % nconn == w, in its own Fleet copy so the
     // per-satellite streams are identical to file mode for the same seed.
     Fleet fleet(options.fleet);
-    http::HttpClient client(hp->first, hp->second, std::chrono::milliseconds(options.timeout_ms));
+    http::HttpClient client(*url, std::chrono::milliseconds(options.timeout_ms));
     const std::vector<std::pair<std::string, std::string>> headers = {
         {"User-Agent", "astraguard-simulate"}, {"Accept", "application/json"}};
     std::vector<int> mine;
@@ -116,6 +135,7 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
     const std::string path = batch > 0 ? "/api/v1/telemetry/batch" : "/api/v1/telemetry";
     int64_t sent_records = 0;
     std::vector<std::string> pending;
+    std::vector<Record> pending_records;  // the records behind `pending`, kept for on_verdict
     auto send = [&]() {
       std::string body;
       if (batch > 0) {
@@ -127,6 +147,8 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
       }
       const int64_t nrec = static_cast<int64_t>(pending.size());
       pending.clear();
+      std::vector<Record> records;
+      records.swap(pending_records);
       if (worker_rate > 0) {  // pace: record k of this worker is due at start + k / rate
         auto due = start + std::chrono::duration_cast<SteadyClock::duration>(
                                std::chrono::duration<double>(sent_records / worker_rate));
@@ -136,14 +158,21 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
       const auto t0 = SteadyClock::now();
       auto resp = client.Send("POST", path, body, "application/json", headers);
       const double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
-      int64_t anomalies = 0;
-      if (resp.ok() && options.print_anomalies && resp->status / 100 == 2) {
-        anomalies = ReportAnomalies(resp->body, out, mu);
+      std::vector<std::pair<size_t, Verdict>> verdicts;
+      if (resp.ok() && resp->status / 100 == 2 && (options.print_anomalies || options.on_verdict)) {
+        verdicts = ParseVerdicts(resp->body);
       }
       std::lock_guard lock(mu);
+      for (const auto& [index, verdict] : verdicts) {
+        if (verdict.is_anomaly) {
+          ++stats.anomalies;
+          if (options.print_anomalies) PrintAnomaly(verdict, out);
+        }
+        if (options.on_verdict && index < records.size()) options.on_verdict(records[index], verdict);
+      }
+      if (options.print_anomalies && !verdicts.empty()) out.flush();
       ++stats.requests;
       stats.records += nrec;
-      stats.anomalies += anomalies;
       latencies_ms.push_back(ms);
       if (!resp.ok()) {
         if (stats.errors++ < 5) err << "simulate: " << resp.status().message() << '\n';
@@ -161,7 +190,9 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
       if (options.stop && options.stop->load()) break;
       if (options.duration_s > 0 ? SteadyClock::now() >= deadline : step >= options.samples) break;
       for (int idx : mine) {
-        pending.push_back(TelemetryJson(fleet.TickOne(idx)));
+        Record record = fleet.TickOne(idx);
+        pending.push_back(TelemetryJson(record));
+        if (options.on_verdict) pending_records.push_back(std::move(record));
         if (batch == 0 || static_cast<int>(pending.size()) >= batch) send();
       }
     }
@@ -182,14 +213,6 @@ int PostRecords(const SimulateOptions& options, std::ostream& out, std::ostream&
     stats.p99_ms = pct(0.99);
     stats.max_ms = latencies_ms.back();
   }
-  out << "simulate: requests=" << stats.requests << " records=" << stats.records
-      << " 2xx=" << stats.ok_2xx << " 4xx=" << stats.client_4xx << " 5xx=" << stats.server_5xx
-      << " errors=" << stats.errors << " anomalies="
-      << (options.print_anomalies ? std::to_string(stats.anomalies) : std::string("n/a"))
-      << " elapsed_s=" << stats.elapsed_s
-      << " rps=" << (stats.elapsed_s > 0 ? stats.requests / stats.elapsed_s : 0.0)
-      << " p50_ms=" << stats.p50_ms << " p99_ms=" << stats.p99_ms << " max_ms=" << stats.max_ms
-      << '\n';
   if (stats_out) *stats_out = stats;
   return stats.ok_2xx == stats.requests ? 0 : 1;
 }

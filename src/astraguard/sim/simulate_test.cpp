@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "astraguard/http/testing/scripted_server.hpp"
+#include "astraguard/http/client/testing/scripted_server.hpp"
 
 namespace astraguard::sim {
 namespace {
@@ -44,6 +44,40 @@ TEST(PostRecordsTest, BatchesRecordsAndPrintsReportedAnomalies) {
             std::string::npos);
 }
 
+TEST(PostRecordsTest, PassesEachRecordWithItsVerdictInOrder) {
+  // The second record of each batch is flagged; the first is rejected and has no verdict.
+  const std::string body =
+      "{\"results\":[{\"index\":1,\"ok\":true,\"is_anomaly\":true,\"satellite_id\":\"SAT-002\","
+      "\"anomaly_type\":\"power_fault\",\"severity_level\":\"CRITICAL\","
+      "\"recommended_action\":\"REDUCE_POWER_LOAD\"},{\"index\":0,\"ok\":false,\"errors\":[]}]}";
+  ScriptedServer srv({Reply(200, body)}, 1000);
+  SimulateOptions o;
+  o.fleet.satellites = 2;
+  o.fleet.faults.push_back({1, {FaultKind::kPowerBrownout, 0.0, 1000.0}});
+  o.samples = 3;
+  o.batch_size = 2;
+  o.rate = 0;
+  o.target = "http://127.0.0.1:" + std::to_string(srv.port());
+  std::vector<std::pair<Record, Verdict>> seen;
+  o.on_verdict = [&seen](const Record& r, const Verdict& v) { seen.emplace_back(r, v); };
+  std::ostringstream out, err;
+  PostStats st;
+  EXPECT_EQ(PostRecords(o, out, err, &st), 0) << err.str();
+  ASSERT_EQ(seen.size(), 3u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    const auto& [record, verdict] = seen[i];
+    EXPECT_EQ(record.satellite_id, "SAT-002");
+    EXPECT_EQ(record.fault, FaultKind::kPowerBrownout);
+    EXPECT_DOUBLE_EQ(record.t_s, 10.0 * static_cast<double>(i + 1));
+    EXPECT_TRUE(verdict.is_anomaly);
+    EXPECT_EQ(verdict.anomaly_type, "power_fault");
+    EXPECT_EQ(verdict.severity_level, "CRITICAL");
+    EXPECT_EQ(verdict.recommended_action, "REDUCE_POWER_LOAD");
+  }
+  EXPECT_EQ(st.anomalies, 3);
+  EXPECT_EQ(out.str(), "");  // nothing per record without print_anomalies
+}
+
 TEST(PostRecordsTest, StopsWhenAskedEvenWithLongDuration) {
   ScriptedServer srv({Reply(200, "{}")}, 100000);
   std::atomic<bool> stop{false};
@@ -70,7 +104,7 @@ TEST(PostRecordsTest, DemoOptionsFeedThreeSatellitesUntilStopped) {
   SimulateOptions o = DemoOptions(8000, &stop);
   EXPECT_EQ(o.fleet.satellites, 3);
   EXPECT_EQ(*o.target, "http://127.0.0.1:8000");
-  EXPECT_TRUE(o.print_anomalies);
+  EXPECT_FALSE(o.print_anomalies);  // the demo reports episodes, not one line per record
   EXPECT_EQ(o.stop, &stop);
   Fleet f(o.fleet);
   EXPECT_GT(f.schedule().size(), 10u);               // faults keep coming for the whole demo

@@ -110,7 +110,7 @@ Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
     const AnomalyRecord& r = items_[static_cast<size_t>(seq - first_seq_)];
     if (Matches(r, q)) {
       if (static_cast<int>(page.items.size()) == q.limit) {
-        page.next_cursor = "c" + std::to_string(seq + 1);
+        page.next_cursor = std::string("c").append(std::to_string(seq + 1));
         break;
       }
       page.items.push_back(r);

@@ -1,0 +1,283 @@
+#include "astraguard/service/telemetry_service.hpp"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "astraguard/detect/limits.hpp"
+#include "astraguard/ingest/timestamp.hpp"
+#include "astraguard/mission/policy.hpp"
+
+namespace astraguard::service {
+namespace {
+
+namespace json = boost::json;
+
+class SpanRecorder final : public obs::SpanProcessor {
+ public:
+  void OnEnd(const obs::SpanData& s) override { names.push_back(s.name); }
+  bool ForceFlush(std::chrono::milliseconds) override { return true; }
+  void Shutdown(std::chrono::milliseconds) override {}
+  std::vector<std::string> names;
+};
+
+DetectorOptions NoModel() {
+  // No model file: limit checks and robust statistics only, which makes verdicts depend on the
+  // record alone (robust statistics need a warm-up before they flag anything).
+  return {.model_path = "/nonexistent/astraguard.model",
+          .limits_by_phase =
+              std::vector<detect::LimitsConfig>(mission::kPhaseCount, detect::DefaultLimits())};
+}
+
+// The service core as app/ builds it, with an in-memory store, a fake clock and recorders.
+class TelemetryServiceTest : public ::testing::Test {
+ protected:
+  TelemetryServiceTest()
+      : policy_(*mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>")),
+        detector_(NoModel(), registry_),
+        mission_metrics_(registry_),
+        detection_metrics_(registry_),
+        mission_(policy_, store_, clock_, mission_metrics_),
+        tracer_(obs::SamplerConfig{}, MakeRecorder(), clock_),
+        logger_(obs::LogConfig{}, MakeLogSink(), clock_),
+        service_({.version = "1.2.3", .environment = "test", .request_id_prefix = "req"}, detector_,
+                 mission_, store_, clock_, detection_metrics_, tracer_, logger_) {}
+
+  std::unique_ptr<obs::SpanProcessor> MakeRecorder() {
+    auto r = std::make_unique<SpanRecorder>();
+    spans_ = r.get();
+    return r;
+  }
+  std::unique_ptr<obs::LogSink> MakeLogSink() {
+    auto s = std::make_unique<obs::MemoryLogSink>();
+    logs_ = s.get();
+    return s;
+  }
+
+  json::object Assess(std::string_view body) {
+    auto r = service_.AssessOne(body);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? std::move(*r) : json::object();
+  }
+
+  // True when the Prometheus text exposition of the registry has `line`.
+  bool HasMetric(std::string_view line) const {
+    const std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
+    return text.find(line) != std::string::npos;
+  }
+
+  static constexpr std::string_view kNominal =
+      R"({"satellite_id":"SAT-1","voltage":28.3,"temperature":21.3,"gyro":0.001})";
+  static constexpr std::string_view kBrownout =
+      R"({"satellite_id":"SAT-1","voltage":20.4,"temperature":21.3,"gyro":0.001,)"
+      R"("timestamp":"2026-01-01T00:10:00Z"})";
+
+  prometheus::Registry registry_;
+  FakeClock clock_;
+  mission::PolicySet policy_;
+  storage::InMemoryAnomalyStore store_{1000};
+  Detector detector_;
+  mission::MissionMetrics mission_metrics_;
+  mission::DetectionMetrics detection_metrics_;
+  mission::Service mission_;
+  SpanRecorder* spans_ = nullptr;
+  obs::MemoryLogSink* logs_ = nullptr;
+  obs::Tracer tracer_;
+  obs::Logger logger_;
+  TelemetryService service_;
+};
+
+TEST_F(TelemetryServiceTest, NominalRecordIsNotAnomalousAndStampedByTheClock) {
+  const json::object r = Assess(kNominal);
+  EXPECT_EQ(r.at("id"), "req-000000000001");
+  EXPECT_EQ(r.at("satellite_id"), "SAT-1");
+  EXPECT_EQ(r.at("is_anomaly"), false);
+  EXPECT_TRUE(r.at("anomaly_id").is_null());
+  EXPECT_EQ(r.at("anomaly_type"), "normal");
+  EXPECT_EQ(r.at("recommended_action"), "NO_ACTION");
+  EXPECT_EQ(r.at("reasoning"), "All telemetry parameters within limits");
+  EXPECT_EQ(r.at("detector"), "limits+robust");
+  EXPECT_EQ(r.at("mission_phase"), "NOMINAL_OPS");
+  const auto wall = std::chrono::time_point_cast<std::chrono::microseconds>(clock_.WallNow());
+  EXPECT_EQ(r.at("timestamp").as_string(), ingest::FormatRfc3339(wall));
+  EXPECT_TRUE(r.at("contributing_channels").as_array().empty());
+  EXPECT_EQ(Assess(kNominal).at("id"), "req-000000000002");
+  EXPECT_EQ(store_.Stats().size, 0);
+}
+
+TEST_F(TelemetryServiceTest, RecordTimestampWinsOverTheClock) {
+  EXPECT_EQ(Assess(kBrownout).at("timestamp"), "2026-01-01T00:10:00.000000Z");
+}
+
+TEST_F(TelemetryServiceTest, OutOfLimitRecordIsStoredAsAnAnomaly) {
+  const json::object r = Assess(kBrownout);
+  EXPECT_EQ(r.at("is_anomaly"), true);
+  EXPECT_EQ(r.at("anomaly_id"), "an-1");
+  EXPECT_EQ(r.at("anomaly_score"), 1.0);
+  EXPECT_EQ(r.at("severity_level"), "CRITICAL");
+  EXPECT_EQ(r.at("anomaly_type"), "power_fault");
+  EXPECT_EQ(r.at("recommended_action"), "REDUCE_POWER_LOAD");
+  const json::array& channels = r.at("contributing_channels").as_array();
+  ASSERT_FALSE(channels.empty());
+  EXPECT_EQ(channels[0].at("reason"), "voltage 20.4 V below red-low 22 V");
+
+  auto stored = service_.GetAnomaly("an-1");
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  EXPECT_EQ(stored->at("satellite_id"), "SAT-1");
+  EXPECT_EQ(stored->at("severity_level"), "CRITICAL");
+  EXPECT_EQ(stored->at("anomaly_type"), "power_fault");
+  EXPECT_EQ(stored->at("recommended_action"), "REDUCE_POWER_LOAD");
+
+  EXPECT_TRUE(HasMetric("astra_anomalies_detected_total{severity=\"critical\"} 1"));
+  EXPECT_TRUE(HasMetric("astra_detection_latency_seconds_count 1"));
+  EXPECT_TRUE(HasMetric("astra_detection_fallback_total 1"));
+  EXPECT_EQ(spans_->names, std::vector<std::string>{"anomaly_detection"});
+  logger_.Flush();
+  const json::object line = json::parse(logs_->Contents()).as_object();
+  EXPECT_EQ(line.at("event"), "anomaly_detected");
+  EXPECT_EQ(line.at("satellite"), "SAT-1");
+  EXPECT_EQ(line.at("severity"), "CRITICAL");
+  EXPECT_EQ(line.at("type"), "power_fault");
+}
+
+TEST_F(TelemetryServiceTest, InvalidRecordIsAValidationErrorNamingTheField) {
+  auto r = service_.AssessOne(R"({"voltage":"28","temperature":21,"gyro":0})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kValidation);
+  ASSERT_EQ(r.status().fields().size(), 1u);
+  EXPECT_EQ(r.status().fields()[0].field, "voltage");
+  EXPECT_TRUE(HasMetric("astra_detection_latency_seconds_count 0"));
+}
+
+TEST_F(TelemetryServiceTest, BatchProcessesValidItemsAndReportsInvalidOnes) {
+  auto r = service_.AssessBatch(
+      R"({"telemetry":[)"
+      R"({"satellite_id":"SAT-1","voltage":28.3,"temperature":21.3,"gyro":0.001},)"
+      R"({"satellite_id":"SAT-2","voltage":"28","temperature":21.3,"gyro":0.001},)"
+      R"({"satellite_id":"SAT-3","voltage":20.4,"temperature":21.3,"gyro":0.001}]})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->at("total_received"), 3);
+  EXPECT_EQ(r->at("total_processed"), 2);
+  EXPECT_EQ(r->at("rejected"), 1);
+  EXPECT_EQ(r->at("anomalies_detected"), 1);
+  const json::array& results = r->at("results").as_array();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].at("index"), 0);
+  EXPECT_EQ(results[0].at("ok"), true);
+  EXPECT_EQ(results[0].at("is_anomaly"), false);
+  EXPECT_EQ(results[1].at("index"), 1);
+  EXPECT_EQ(results[1].at("ok"), false);
+  EXPECT_EQ(results[1].at("errors").at(0).at("field"), "telemetry[1].voltage");
+  EXPECT_FALSE(results[1].as_object().contains("id"));
+  EXPECT_EQ(results[2].at("ok"), true);
+  EXPECT_EQ(results[2].at("anomaly_id"), "an-1");
+  EXPECT_EQ(results[2].at("id"), "req-000000000002");
+}
+
+TEST_F(TelemetryServiceTest, BatchWithNoValidItemIsAValidationErrorListingEveryItem) {
+  auto r = service_.AssessBatch(R"({"telemetry":[{"voltage":1},{"gyro":"x"}]})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kValidation);
+  EXPECT_EQ(r.status().message(), "all 2 records are invalid; nothing was processed");
+  ASSERT_FALSE(r.status().fields().empty());
+  EXPECT_EQ(r.status().fields().front().field.rfind("telemetry[0].", 0), 0u);
+  EXPECT_EQ(r.status().fields().back().field.rfind("telemetry[1].", 0), 0u);
+}
+
+TEST_F(TelemetryServiceTest, BatchEnvelopeMustBeAnObjectWithOneToAThousandRecords) {
+  EXPECT_EQ(service_.AssessBatch("[]").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_.AssessBatch("{").status().code(), Code::kInvalidArgument);
+  auto unknown = service_.AssessBatch(R"({"telemetry":[],"x":1})");
+  EXPECT_EQ(unknown.status().code(), Code::kValidation);
+  EXPECT_EQ(unknown.status().fields().at(0).field, "x");
+  EXPECT_EQ(service_.AssessBatch(R"({"telemetry":[]})").status().fields().at(0).field, "telemetry");
+  EXPECT_EQ(service_.AssessBatch(R"({"telemetry":{}})").status().code(), Code::kValidation);
+  std::string big = R"({"telemetry":[)";
+  for (size_t i = 0; i <= kMaxBatchRecords; ++i) {
+    big += i ? ",{}" : "{}";
+  }
+  big += "]}";
+  EXPECT_EQ(service_.AssessBatch(big).status().message(),
+            "telemetry: 1001 records; must be 1..1000");
+}
+
+TEST_F(TelemetryServiceTest, FeedbackUpdatesTheRecord) {
+  Assess(kBrownout);
+  auto f = service_.SubmitFeedback("an-1", R"({"label":"false_positive","note":"eclipse"})");
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  auto stored = service_.GetAnomaly("an-1");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->at("feedback").at("label"), "false_positive");
+  EXPECT_EQ(stored->at("feedback").at("note"), "eclipse");
+  EXPECT_TRUE(HasMetric("astra_anomaly_feedback_total{label=\"false_positive\"} 1"));
+
+  EXPECT_EQ(service_.SubmitFeedback("an-9", R"({"label":"confirmed"})").status().code(),
+            Code::kNotFound);
+  EXPECT_EQ(service_.SubmitFeedback("an-1", R"({"label":"maybe"})").status().code(),
+            Code::kValidation);
+  EXPECT_EQ(service_.GetAnomaly("an-9").status().code(), Code::kNotFound);
+}
+
+TEST_F(TelemetryServiceTest, HistoryFiltersBySatellite) {
+  Assess(R"({"satellite_id":"SAT-A","voltage":20.4,"temperature":21.3,"gyro":0.001})");
+  Assess(R"({"satellite_id":"SAT-B","voltage":20.4,"temperature":21.3,"gyro":0.001})");
+  Assess(R"({"satellite_id":"SAT-B","voltage":28.3,"temperature":21.3,"gyro":0.001})");
+
+  auto all = service_.History("");
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(all->at("anomalies").as_array().size(), 2u);
+  auto b = service_.History("satellite_id=SAT-B");
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  ASSERT_EQ(b->at("anomalies").as_array().size(), 1u);
+  EXPECT_EQ(b->at("anomalies").at(0).at("satellite_id"), "SAT-B");
+  EXPECT_EQ(service_.History("limit=0").status().code(), Code::kValidation);
+  EXPECT_EQ(service_.History("colour=red").status().code(), Code::kValidation);
+
+  auto actions = service_.RecoveryActions("satellite_id=SAT-A");
+  ASSERT_TRUE(actions.ok()) << actions.status().message();
+  EXPECT_EQ(actions->at("actions").as_array().size(), 1u);
+  EXPECT_EQ(service_.RecoveryActions("limit=5000").status().code(), Code::kValidation);
+}
+
+TEST_F(TelemetryServiceTest, PhaseChangeAffectsDecisions) {
+  EXPECT_EQ(service_.GetPhase().at("phase"), "NOMINAL_OPS");
+  // NOMINAL_OPS -> LAUNCH is not in the transition table: refused unless forced.
+  EXPECT_EQ(service_.SetPhase(R"({"phase":"LAUNCH"})").status().code(), Code::kConflict);
+  auto changed = service_.SetPhase(R"({"phase":"LAUNCH","force":true,"reason":"test"})");
+  ASSERT_TRUE(changed.ok()) << changed.status().message();
+  EXPECT_EQ(service_.GetPhase().at("phase"), "LAUNCH");
+
+  // In LAUNCH the policy escalates a CRITICAL anomaly to safe mode instead of shedding load.
+  const json::object r = Assess(kBrownout);
+  EXPECT_EQ(r.at("mission_phase"), "LAUNCH");
+  EXPECT_EQ(r.at("recommended_action"), "ENTER_SAFE_MODE");
+  EXPECT_EQ(service_.GetStatus().at("mission_phase"), "LAUNCH");
+}
+
+TEST_F(TelemetryServiceTest, HealthReportsComponentsAndUptimeFromTheClock) {
+  clock_.Advance(std::chrono::seconds(5));
+  HealthReport serving = service_.GetHealth(true, false);
+  EXPECT_FALSE(serving.unhealthy);
+  // Without a model file the detector runs in fallback mode.
+  EXPECT_EQ(serving.body.at("status"), "degraded");
+  EXPECT_EQ(serving.body.at("version"), "1.2.3");
+  EXPECT_EQ(serving.body.at("environment"), "test");
+  EXPECT_EQ(serving.body.at("uptime_seconds"), 5.0);
+  const json::object& components = serving.body.at("components").as_object();
+  EXPECT_EQ(components.at("http").at("status"), "healthy");
+  EXPECT_EQ(components.at("detector").at("status"), "degraded");
+  EXPECT_EQ(components.at("anomaly_store").at("backend"), "memory");
+
+  HealthReport stopped = service_.GetHealth(false, true);
+  EXPECT_TRUE(stopped.unhealthy);
+  EXPECT_EQ(stopped.body.at("status"), "unhealthy");
+  EXPECT_EQ(stopped.body.at("components").at("http").at("draining"), true);
+}
+
+}  // namespace
+}  // namespace astraguard::service
