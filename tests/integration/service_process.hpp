@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "astraguard/http/client/testing/raw_socket.hpp"
+
 namespace astraguard::testing {
 
 class ServiceProcess {
@@ -56,16 +58,11 @@ class ServiceProcess {
 std::pair<int, std::string> RunToCompletion(std::vector<std::string> args,
                                             std::map<std::string, std::string> env = {});
 
-// Opens a TCP connection to 127.0.0.1:port; -1 on failure.
-int Connect(uint16_t port);
-// Sends raw bytes on an open socket.
-bool SendAll(int fd, const std::string& bytes);
-// Reads until the peer closes or `timeout` passes with no data.
-std::string ReadUntilClose(int fd, std::chrono::milliseconds timeout);
-// Connect, send, read until close (or timeout), close.
-std::string RawExchange(uint16_t port, const std::string& bytes,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
-// The status code of the first response in raw bytes, 0 when none.
-int StatusOf(const std::string& raw);
+// Raw-socket helpers (Connect, SendAll, ReadUntilClose, RawExchange, StatusOf).
+using http::testing::Connect;
+using http::testing::RawExchange;
+using http::testing::ReadUntilClose;
+using http::testing::SendAll;
+using http::testing::StatusOf;
 
 }  // namespace astraguard::testing

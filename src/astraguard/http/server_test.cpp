@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "astraguard/http/client/testing/raw_socket.hpp"
 #include "astraguard/http/problem.hpp"
 
 namespace astraguard::http {
@@ -26,55 +27,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int ConnectTo(uint16_t port, int rcvbuf = 0) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+using testing::Connect;
+using testing::ReadUntilClose;
+using testing::SendAll;
+using testing::StatusOf;
 
-bool SendAll(int fd, const std::string& bytes) {
-  for (size_t sent = 0; sent < bytes.size();) {
-    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-// Reads until the peer closes or `quiet` passes without data.
-std::string ReadAll(int fd, std::chrono::milliseconds quiet = 2s) {
-  std::string out;
-  char buf[16384];
-  while (true) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(quiet.count())) <= 0) break;
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
+// One request on its own connection; the answer is what arrives before the server closes or
+// goes quiet for 2 s (keep-alive answers end that way).
 std::string Exchange(uint16_t port, const std::string& request) {
-  int fd = ConnectTo(port);
-  if (fd < 0) return {};
-  SendAll(fd, request);
-  std::string reply = ReadAll(fd);
-  close(fd);
-  return reply;
-}
-
-int StatusOf(const std::string& raw) {
-  if (raw.size() < 12 || raw.compare(0, 5, "HTTP/") != 0) return 0;
-  return std::atoi(raw.c_str() + 9);
+  return testing::RawExchange(port, request, 2s);
 }
 
 size_t CountOf(const std::string& haystack, const std::string& needle) {
@@ -258,7 +219,7 @@ TEST(ServerCapTest, FullApiListenerLeavesTheMetricsListenerAnswering) {
   c.idle_timeout = 30s;
   ServerFixture f(c);
   std::vector<int> held;
-  for (int i = 0; i < 2; ++i) held.push_back(ConnectTo(f.port()));
+  for (int i = 0; i < 2; ++i) held.push_back(Connect(f.port()));
   ASSERT_TRUE(f.ActiveBecomes(2, 2s));
   std::string refused = Exchange(f.port(), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(StatusOf(refused), 503) << refused;
@@ -310,7 +271,7 @@ TEST(ServerDeadlineTest, ExpectContinueClientsThatStallAreAllClosed) {
   ServerFixture f(c);
   std::vector<int> fds;
   for (int n = 0; n < 240; ++n) {
-    int fd = ConnectTo(f.port(), /*rcvbuf=*/1);
+    int fd = Connect(f.port(), /*rcvbuf=*/1);
     ASSERT_GE(fd, 0);
     std::string pipeline;
     for (int i = 0; i < 40 + n * 4; ++i) pipeline += "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -326,10 +287,10 @@ TEST(ServerDeadlineTest, ExpectContinueClientsThatStallAreAllClosed) {
 
 TEST(ServerDeadlineTest, ExpectContinueWithoutBodyGets408) {
   ServerFixture f;
-  int fd = ConnectTo(f.port());
+  int fd = Connect(f.port());
   SendAll(fd,
           "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
-  std::string reply = ReadAll(fd, 3s);
+  std::string reply = ReadUntilClose(fd, 3s);
   close(fd);
   EXPECT_EQ(StatusOf(reply), 100) << reply;
   EXPECT_NE(reply.find("HTTP/1.1 408"), std::string::npos) << reply;
@@ -371,7 +332,7 @@ TEST(ServerAcceptTest, RunningOutOfDescriptorsDoesNotSpin) {
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
   EXPECT_LT(used, 0.3) << "seconds of CPU in one second with no descriptor free";
   for (int fd : clients) {
-    std::string reply = ReadAll(fd, 3s);
+    std::string reply = ReadUntilClose(fd, 3s);
     EXPECT_EQ(StatusOf(reply), 200) << reply;
     close(fd);
   }
@@ -387,7 +348,7 @@ TEST(ServerShutdownTest, DestroyWithOpenKeepAliveConnections) {
   ServerFixture f(c);
   std::vector<int> fds;
   for (int i = 0; i < 4; ++i) {
-    int fd = ConnectTo(f.port());
+    int fd = Connect(f.port());
     SendAll(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
     fds.push_back(fd);
   }
