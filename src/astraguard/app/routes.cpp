@@ -11,9 +11,11 @@ namespace {
 
 namespace json = boost::json;
 
-void Reply(const Result<json::object>& result, http::Response& res) {
+// Takes the result by value so that the tree is moved, not copied, into the json::value that
+// WriteJson renders (a copy would also leave the request's stack buffer for the heap).
+void Reply(Result<json::object> result, http::Response& res) {
   if (!result.ok()) return http::WriteProblem(result.status(), res);
-  http::WriteJson(*result, res);
+  http::WriteJson(json::value(std::move(*result)), res);
 }
 
 }  // namespace
