@@ -7,6 +7,7 @@
 // Thread-safety: plain values; safe to copy between threads.
 
 #include <cassert>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <variant>
@@ -31,6 +32,10 @@ struct FieldError {
   std::string field;
   std::string message;
 };
+
+// The most field errors an answer lists: decoders stop keeping more (counting the rest), and
+// the problem renderer lists no more, so that a hostile body cannot make the answer large.
+inline constexpr std::size_t kMaxListedErrors = 20;
 
 class [[nodiscard]] Status final {
  public:

@@ -10,8 +10,6 @@
 
 namespace astraguard::http {
 
-inline constexpr size_t kMaxListedErrors = 20;
-
 int HttpStatus(Code code);
 
 // Fills `out` with the problem response for a non-ok status.

@@ -41,7 +41,6 @@ namespace astraguard::ingest {
 
 inline constexpr size_t kMaxChannels = 64;
 inline constexpr size_t kMaxNameLength = 64;
-inline constexpr size_t kMaxListedErrors = 20;  // field errors listed per record
 inline constexpr double kMaxGyro = 100.0;          // |rad/s|
 inline constexpr double kMaxCurrent = 1000.0;      // A
 inline constexpr double kMaxWheelSpeed = 100000.0;  // RPM
