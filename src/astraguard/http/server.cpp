@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cctype>
@@ -102,11 +103,12 @@ std::pair<int, std::string> FramingError(const bhttp::request_parser<bhttp::stri
   if (codings.empty() || codings.back() != "chunked") {
     return {400, "chunked must be the final transfer coding"};
   }
-  for (size_t i = 0; i + 1 < codings.size(); ++i) {
-    if (codings[i] == "chunked") return {400, "chunked applied more than once"};
-    return {501, fmt::format("transfer coding '{}' is not supported", codings[i].substr(0, 64))};
+  if (codings.size() == 1) return {0, {}};
+  const auto before_last = codings.end() - 1;
+  if (std::find(codings.begin(), before_last, "chunked") != before_last) {
+    return {400, "chunked applied more than once"};
   }
-  return {0, {}};
+  return {501, fmt::format("transfer coding '{}' is not supported", codings.front().substr(0, 64))};
 }
 
 }  // namespace
@@ -128,18 +130,18 @@ struct Server::Impl {
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> api_connections{0};
   std::atomic<int64_t> metrics_connections{0};
-  std::atomic<int64_t> refused_connections{0};  // being answered 503, over either cap
   std::mutex connections_mu;  // taken on connect, disconnect, sweep and drain; never per request
   std::list<std::shared_ptr<Connection>> open;
 
-  // One admitted connection: counted against its listener's cap and tracked for the sweeper and
-  // drain from accept until the session ends by any path (return, exception, or the io_context
-  // destroying the suspended session at shutdown), then closed, untracked and uncounted.
+  // One open connection: counted against its listener's cap (`counter`; null for a connection
+  // being refused over the cap) and tracked for the sweeper and drain from accept until the
+  // session ends by any path (return, exception, or the io_context destroying the suspended
+  // session at shutdown), then closed, untracked and uncounted.
   class Slot {
    public:
-    Slot(Impl& impl, std::shared_ptr<Connection> conn, std::atomic<int64_t>& counter)
-        : impl_(&impl), conn_(std::move(conn)), counter_(&counter) {
-      counter_->fetch_add(1);
+    Slot(Impl& impl, std::shared_ptr<Connection> conn, std::atomic<int64_t>* counter)
+        : impl_(&impl), conn_(std::move(conn)), counter_(counter) {
+      if (counter_ != nullptr) counter_->fetch_add(1);
       impl_->metrics.active_connections().Increment();
       std::lock_guard lock(impl_->connections_mu);
       self_ = impl_->open.insert(impl_->open.end(), conn_);
@@ -162,7 +164,7 @@ struct Server::Impl {
         impl_->open.erase(self_);
       }
       impl_->metrics.active_connections().Decrement();
-      counter_->fetch_sub(1);
+      if (counter_ != nullptr) counter_->fetch_sub(1);
     }
     Connection& conn() const { return *conn_; }
 
@@ -218,7 +220,7 @@ struct Server::Impl {
         asio::co_spawn(conn->socket.get_executor(), RefuseOverCapacity(conn), kSwallow);
         continue;
       }
-      Slot slot(*this, conn, counter);
+      Slot slot(*this, conn, &counter);
       asio::co_spawn(conn->socket.get_executor(), Session(std::move(slot), metrics_only),
                      kSwallow);
     }
@@ -255,7 +257,7 @@ struct Server::Impl {
   // Refused connections are tracked (so that the sweeper enforces the write deadline) but
   // counted apart from the cap they exceed.
   asio::awaitable<void> RefuseOverCapacity(std::shared_ptr<Connection> conn) {
-    Slot slot(*this, conn, refused_connections);
+    Slot slot(*this, conn, nullptr);
     conn->Arm(std::chrono::seconds(1));
     Response res;
     WriteProblem(503, "too many open connections; retry later", res);

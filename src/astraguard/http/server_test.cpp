@@ -148,10 +148,9 @@ TEST(ServerFramingTest, OtherCodingBeforeChunkedIs501) {
 
 TEST(ServerFramingTest, IdentityIsNotATransferCoding) {
   ServerFixture f;
-  std::string reply =
-      Exchange(f.port(),
-               "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
-               "Content-Length: 2\r\n\r\nab");
+  std::string reply = Exchange(f.port(),
+                               "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n"
+                               "Content-Length: 2\r\n\r\nab");
   EXPECT_EQ(StatusOf(reply), 400) << reply;
 }
 
@@ -159,6 +158,10 @@ TEST(ServerFramingTest, ChunkedTwiceIs400) {
   ServerFixture f;
   std::string reply = Exchange(
       f.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n");
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
+  reply = Exchange(
+      f.port(),
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, chunked\r\n\r\n");
   EXPECT_EQ(StatusOf(reply), 400) << reply;
 }
 
