@@ -44,6 +44,8 @@ class App final {
   Status Start();
   uint16_t api_port() const { return server_->api_port(); }
   uint16_t metrics_port() const { return server_->metrics_port(); }
+  // The service's Logger (stdout): the CLI writes its lifecycle and demo lines through it.
+  obs::Logger& logger() { return *logger_; }
 
   // Graceful shutdown: not ready, stop accepting, finish in-flight requests within the drain
   // timeout, stop. Returns false when the drain timeout expired with requests in progress.

@@ -1,10 +1,10 @@
+#include <fmt/format.h>
+
 #include <atomic>
 #include <chrono>
 #include <iostream>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "astraguard/app/app.hpp"
 #include "astraguard/cli/commands.hpp"
@@ -22,7 +22,8 @@ void LogEvent(obs::Logger& log, const sim::ScoreEvent& e) {
   using Kind = sim::ScoreEvent::Kind;
   std::vector<obs::LogField> f = {{"satellite", e.satellite_id}};
   if (e.kind != Kind::kFalseAlarm) f.emplace_back("fault", sim::FaultKindName(e.fault));
-  if (e.channel && e.kind != Kind::kDetected) f.emplace_back("channel", sim::ChannelName(*e.channel));
+  if (e.channel && e.kind != Kind::kDetected)
+    f.emplace_back("channel", sim::ChannelName(*e.channel));
   std::string_view event;
   switch (e.kind) {
     case Kind::kEpisodeStarted:
@@ -46,39 +47,39 @@ void LogEvent(obs::Logger& log, const sim::ScoreEvent& e) {
       f.emplace_back("duration_s", e.seconds);
       break;
   }
-  log.Log(obs::LogLevel::kInfo, kLogger, event, std::span<const obs::LogField>(f));
+  log.Notice(kLogger, event, std::span<const obs::LogField>(f));
 }
 
 void LogSummary(obs::Logger& log, const sim::ScoreCounts& c, bool final) {
-  log.Info(kLogger, final ? "demo_final_summary" : "demo_summary",
-           {{"records", c.records},
-            {"episodes", c.episodes},
-            {"detected", c.detected},
-            {"missed", c.missed},
-            {"false_alarms", c.false_alarms}});
+  log.Notice(kLogger, final ? "demo_final_summary" : "demo_summary",
+             {{"records", c.records},
+              {"episodes", c.episodes},
+              {"detected", c.detected},
+              {"missed", c.missed},
+              {"false_alarms", c.false_alarms}});
 }
 
 }  // namespace
 
 int RunDemo(const config::Config& config) {
-  Lifecycle lifecycle(config);
   app::App app(config);
   if (Status s = app.Start(); !s.ok()) {
     std::cerr << "astraguard: " << s.message() << "\n";
     return s.code() == Code::kInvalidArgument ? 2 : 1;
   }
+  Lifecycle lifecycle(config, app.logger());
   lifecycle.Listening(app.api_port(), app.metrics_port());
-  obs::Logger& log = lifecycle.logger();
+  obs::Logger& log = app.logger();
   const std::string api = fmt::format("http://127.0.0.1:{}", app.api_port());
-  log.Info(kLogger, "demo_started",
-           {{"message",
-             "the simulator feeds 3 satellites and injects a labelled fault now and then; each "
-             "episode is shown beside the service's verdict, with a summary every 10 s; Ctrl-C "
-             "stops"},
-            {"telemetry", api + "/api/v1/telemetry"},
-            {"anomalies", api + "/api/v1/history/anomalies"},
-            {"health", api + "/health"},
-            {"metrics", fmt::format("http://127.0.0.1:{}/metrics", app.metrics_port())}});
+  log.Notice(kLogger, "demo_started",
+             {{"message",
+               "the simulator feeds 3 satellites and injects a labelled fault now and then; each "
+               "episode is shown beside the service's verdict, with a summary every 10 s; Ctrl-C "
+               "stops"},
+              {"telemetry", api + "/api/v1/telemetry"},
+              {"anomalies", api + "/api/v1/history/anomalies"},
+              {"health", api + "/health"},
+              {"metrics", fmt::format("http://127.0.0.1:{}/metrics", app.metrics_port())}});
 
   // Fed by the poster's worker thread, one call at a time.
   sim::Scoreboard scoreboard;

@@ -1,9 +1,6 @@
 #include "astraguard/cli/lifecycle.hpp"
 
-#include <unistd.h>
-
 #include <csignal>
-#include <memory>
 
 namespace astraguard::cli {
 namespace {
@@ -18,13 +15,6 @@ sigset_t ShutdownSignals() {
   return set;
 }
 
-obs::LogConfig CliLogConfig(const obs::LogConfig& service) {
-  obs::LogConfig c = service;
-  c.level = obs::LogLevel::kInfo;
-  c.queue_capacity = 256;  // a few lines a second at most
-  return c;
-}
-
 }  // namespace
 
 void BlockShutdownSignals() {
@@ -32,14 +22,12 @@ void BlockShutdownSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-Lifecycle::Lifecycle(const config::Config& config)
-    : host_(config.server.host),
-      logger_(CliLogConfig(config.log), std::make_unique<obs::FdLogSink>(STDOUT_FILENO),
-              clock_) {}
+Lifecycle::Lifecycle(const config::Config& config, obs::Logger& logger)
+    : host_(config.server.host), logger_(logger) {}
 
 void Lifecycle::Listening(uint16_t api_port, uint16_t metrics_port) {
-  logger_.Info(kLogger, "listening",
-               {{"host", host_}, {"api_port", api_port}, {"metrics_port", metrics_port}});
+  logger_.Notice(kLogger, "listening",
+                 {{"host", host_}, {"api_port", api_port}, {"metrics_port", metrics_port}});
   logger_.Flush();
 }
 
@@ -47,13 +35,15 @@ void Lifecycle::WaitForShutdown() {
   sigset_t set = ShutdownSignals();
   int sig = 0;
   sigwait(&set, &sig);
-  logger_.Info(kLogger, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  logger_.Notice(kLogger, "draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   logger_.Flush();
 }
 
 void Lifecycle::Stopped(bool drained) {
-  logger_.Log(drained ? obs::LogLevel::kInfo : obs::LogLevel::kWarning, kLogger, "stopped",
-              {{"drained", drained}});
+  if (drained)
+    logger_.Notice(kLogger, "stopped", {{"drained", true}});
+  else
+    logger_.Warning(kLogger, "stopped", {{"drained", false}});
   logger_.Flush();
 }
 

@@ -1,20 +1,18 @@
 #pragma once
-// Lifecycle: what `serve` and `demo` share around an app::App: the CLI's Logger, the lifecycle
-// lines (listening, draining, stopped) and the wait for SIGTERM/SIGINT.
+// Lifecycle: what `serve` and `demo` share around an app::App: the lifecycle lines (listening,
+// draining, stopped) and the wait for SIGTERM/SIGINT.
 //
-// The Logger is built from the service's own log settings (format, service, environment,
-// version) and writes to stdout like the service's, so every line there is a console line in
-// console mode and a complete JSON line in JSON mode. It always logs at info: the listening line
-// is the process's contract with scripts (they read api_port=/"api_port": and metrics_port from
-// it), whatever LOG_LEVEL says about the service's own lines.
+// The lines go through the App's own Logger, so stdout has one writer and its lines keep their
+// order. They are written with Logger::Notice (info whatever LOG_LEVEL says): the listening
+// line is the process's contract with scripts (they read api_port=/"api_port": and
+// metrics_port from it).
 //
-// Thread-safety: logger() may be used from any thread; the other methods from the controlling
-// thread. Lifetime: construct it before the App, so that it outlives the App and its last lines.
+// Thread-safety: from the controlling thread only. Lifetime: `logger` (the App's) must outlive
+// the Lifecycle.
 
 #include <cstdint>
 #include <string>
 
-#include "astraguard/common/clock.hpp"
 #include "astraguard/config/config.hpp"
 #include "astraguard/obs/log/logger.hpp"
 
@@ -22,9 +20,7 @@ namespace astraguard::cli {
 
 class Lifecycle final {
  public:
-  explicit Lifecycle(const config::Config& config);
-
-  obs::Logger& logger() { return logger_; }
+  Lifecycle(const config::Config& config, obs::Logger& logger);
 
   // Logs "listening" (host, api_port, metrics_port) and returns once it is written.
   void Listening(uint16_t api_port, uint16_t metrics_port);
@@ -36,8 +32,7 @@ class Lifecycle final {
 
  private:
   const std::string host_;
-  SystemClock clock_;
-  obs::Logger logger_;
+  obs::Logger& logger_;
 };
 
 }  // namespace astraguard::cli

@@ -273,7 +273,11 @@ void Logger::FormatConsole(std::string& out, LogLevel level, std::string_view lo
 
 void Logger::Log(LogLevel level, std::string_view logger, std::string_view event,
                  std::span<const LogField> fields, const SpanContext* span) {
-  if (!Enabled(level)) return;
+  if (Enabled(level)) Write(level, logger, event, fields, span);
+}
+
+void Logger::Write(LogLevel level, std::string_view logger, std::string_view event,
+                   std::span<const LogField> fields, const SpanContext* span) {
   if (span == nullptr) span = CurrentSpanContext();
   std::string& line = t_line;
   line.clear();

@@ -26,8 +26,8 @@
 #include <variant>
 
 #include "astraguard/common/clock.hpp"
-#include "astraguard/obs/util/byte_ring.hpp"
 #include "astraguard/obs/trace/trace_context.hpp"
+#include "astraguard/obs/util/byte_ring.hpp"
 
 namespace astraguard::obs {
 
@@ -146,6 +146,17 @@ class Logger final {
     Log(LogLevel::kError, logger, event, f);
   }
 
+  // Logs `event` at info whatever the configured level: for the few lines that are the
+  // process's contract with its operator and scripts (listening, draining, stopped, the demo's
+  // episodes), which must appear even with LOG_LEVEL=WARNING.
+  void Notice(std::string_view logger, std::string_view event, std::span<const LogField> f) {
+    Write(LogLevel::kInfo, logger, event, f, nullptr);
+  }
+  void Notice(std::string_view logger, std::string_view event,
+              std::initializer_list<LogField> f = {}) {
+    Notice(logger, event, std::span<const LogField>(f.begin(), f.size()));
+  }
+
   // Access line: method, route, status, duration_ms, bytes (response), request_bytes, client.
   // Level info, or error for 5xx.
   void Access(const AccessLogEntry& entry);
@@ -158,6 +169,9 @@ class Logger final {
   const LogConfig& config() const { return config_; }
 
  private:
+  // Log() without the level filter.
+  void Write(LogLevel level, std::string_view logger, std::string_view event,
+             std::span<const LogField> fields, const SpanContext* span);
   void Enqueue(std::string_view line);
   void WriterLoop();
   void FormatJson(std::string& out, LogLevel level, std::string_view logger, std::string_view event,

@@ -115,6 +115,20 @@ TEST(LoggerTest, LevelFilterDropsLowerLevels) {
   EXPECT_EQ(lines[1].at("level").as_string(), "error");
 }
 
+TEST(LoggerTest, NoticeIsWrittenAtInfoWhateverTheLevel) {
+  LogConfig cfg;
+  cfg.level = LogLevel::kError;
+  Fixture f(cfg);
+  f.logger->Info("t", "dropped");
+  f.logger->Notice("t", "listening", {{"api_port", 8000}});
+  f.logger->Flush();
+  auto lines = ParseLines(f.sink->Contents());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("event").as_string(), "listening");
+  EXPECT_EQ(lines[0].at("level").as_string(), "info");
+  EXPECT_EQ(lines[0].at("api_port").as_int64(), 8000);
+}
+
 TEST(LoggerTest, IncludesTraceIdsOfCurrentSpan) {
   Fixture f;
   SpanContext ctx;
