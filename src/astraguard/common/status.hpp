@@ -17,13 +17,13 @@ namespace astraguard {
 
 enum class Code {
   kOk,
-  kInvalidArgument,   // malformed input (bad syntax)
-  kValidation,        // well-formed input with invalid values
+  kInvalidArgument,  // malformed input (bad syntax)
+  kValidation,       // well-formed input with invalid values
   kNotFound,
   kConflict,
   kTooLarge,
   kUnsupportedMediaType,
-  kUnavailable,       // a dependency is down; expected outcome, not a bug
+  kUnavailable,  // a dependency is down; expected outcome, not a bug
   kInternal,
 };
 
@@ -33,19 +33,23 @@ struct FieldError {
   std::string message;
 };
 
-// The most field errors an answer lists: decoders stop keeping more (counting the rest), and
-// the problem renderer lists no more, so that a hostile body cannot make the answer large.
+// The most field errors an answer lists: decoders stop keeping more and count the rest in
+// the Status (fields_not_listed), and the problem renderer lists no more, so that a hostile
+// body cannot make the answer large. Either way the answer says how many were left out.
 inline constexpr std::size_t kMaxListedErrors = 20;
 
 class [[nodiscard]] Status final {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status Error(Code code, std::string message, std::vector<FieldError> fields = {}) {
+  // `fields_not_listed`: offending fields found beyond those in `fields`.
+  static Status Error(Code code, std::string message, std::vector<FieldError> fields = {},
+                      std::size_t fields_not_listed = 0) {
     Status s;
     s.code_ = code;
     s.message_ = std::move(message);
     s.fields_ = std::move(fields);
+    s.fields_not_listed_ = fields_not_listed;
     return s;
   }
 
@@ -53,11 +57,13 @@ class [[nodiscard]] Status final {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::vector<FieldError>& fields() const { return fields_; }
+  std::size_t fields_not_listed() const { return fields_not_listed_; }
 
  private:
   Code code_ = Code::kOk;
   std::string message_;
   std::vector<FieldError> fields_;
+  std::size_t fields_not_listed_ = 0;
 };
 
 template <typename T>

@@ -36,7 +36,7 @@ Kind KindOf(int status) {
 }
 
 void Render(int status, std::string_view detail, const std::vector<FieldError>& fields,
-            Response& out) {
+            size_t fields_not_listed, Response& out) {
   Kind kind = KindOf(status);
   boost::json::object o;
   o["type"] = std::string("https://astraguard.dev/problems/") + kind.slug;
@@ -49,7 +49,8 @@ void Render(int status, std::string_view detail, const std::vector<FieldError>& 
     errors.push_back({{"field", fields[i].field}, {"message", fields[i].message}});
   }
   o["errors"] = std::move(errors);
-  if (listed < fields.size()) o["errors_not_listed"] = fields.size() - listed;
+  if (const size_t more = fields.size() - listed + fields_not_listed; more > 0)
+    o["errors_not_listed"] = more;
   out.status = status;
   out.content_type = "application/problem+json";
   out.body = SerializeJson(o);
@@ -73,11 +74,12 @@ int HttpStatus(Code code) {
 }
 
 void WriteProblem(const Status& status, Response& out) {
-  Render(HttpStatus(status.code()), status.message(), status.fields(), out);
+  Render(HttpStatus(status.code()), status.message(), status.fields(), status.fields_not_listed(),
+         out);
 }
 
 void WriteProblem(int http_status, std::string_view detail, Response& out) {
-  Render(http_status, detail, {}, out);
+  Render(http_status, detail, {}, 0, out);
 }
 
 bool IsJsonContentType(std::string_view content_type) {

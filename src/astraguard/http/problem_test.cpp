@@ -70,6 +70,16 @@ TEST(WriteProblemTest, ListsAtMostTheCapAndCountsTheRest) {
   EXPECT_EQ(o.at("errors_not_listed").as_int64(), 60000 - static_cast<int64_t>(kMaxListedErrors));
 }
 
+TEST(WriteProblemTest, CountsTheFieldsADecoderDidNotKeep) {
+  Response res;
+  WriteProblem(Status::Error(Code::kValidation, "25 fields are invalid",
+                             {{"k0", "unknown field"}, {"k1", "unknown field"}}, 23),
+               res);
+  auto o = boost::json::parse(res.body).as_object();
+  EXPECT_EQ(o.at("errors").as_array().size(), 2u);
+  EXPECT_EQ(o.at("errors_not_listed").as_int64(), 23);
+}
+
 TEST(WriteProblemTest, FewErrorsAreAllListedWithoutACount) {
   Response res;
   WriteProblem(Status::Error(Code::kValidation, "bad", {{"voltage", "out of range"}}), res);

@@ -194,13 +194,11 @@ Result<TelemetryRecord> DecodeTelemetry(const json::value& body, std::string_vie
   if (!has_gyro) errors.push_back({prefix + "gyro", "is required"});
   if (!errors.empty()) {
     std::vector<FieldError>& listed = errors.listed();
-    std::string detail =
-        errors.total() == 1 ? fmt::format("{}: {}", listed[0].field, listed[0].message)
-        : errors.total() == listed.size()
-            ? fmt::format("{} fields are invalid", errors.total())
-            : fmt::format("{} fields are invalid; the first {} are listed", errors.total(),
-                          listed.size());
-    return Status::Error(Code::kValidation, std::move(detail), std::move(listed));
+    const size_t not_listed = errors.total() - listed.size();
+    std::string detail = errors.total() == 1
+                             ? fmt::format("{}: {}", listed[0].field, listed[0].message)
+                             : fmt::format("{} fields are invalid", errors.total());
+    return Status::Error(Code::kValidation, std::move(detail), std::move(listed), not_listed);
   }
   rec.voltage = *voltage;
   rec.temperature = *temperature;

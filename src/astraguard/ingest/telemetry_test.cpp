@@ -244,7 +244,8 @@ TEST(ErrorListTest, ManyErrorsAreCountedAndTheFirstTwentyListed) {
   EXPECT_EQ(r.status().fields()[0].field, "k0");
   EXPECT_EQ(r.status().fields()[19].field, "k19");
   // 60,000 unknown keys + voltage, temperature and gyro missing.
-  EXPECT_EQ(r.status().message(), "60003 fields are invalid; the first 20 are listed");
+  EXPECT_EQ(r.status().message(), "60003 fields are invalid");
+  EXPECT_EQ(r.status().fields_not_listed(), 60003 - kMaxListedErrors);
 }
 
 TEST(ErrorListTest, FewErrorsAreAllListedAsBefore) {
@@ -252,6 +253,7 @@ TEST(ErrorListTest, FewErrorsAreAllListedAsBefore) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().fields().size(), 4u);
   EXPECT_EQ(r.status().message(), "4 fields are invalid");
+  EXPECT_EQ(r.status().fields_not_listed(), 0u);
 }
 
 }  // namespace

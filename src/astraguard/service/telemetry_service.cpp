@@ -134,21 +134,31 @@ Result<json::object> TelemetryService::AssessBatch(std::string_view body) {
   json::array results;
   results.reserve(arr.size());
   size_t accepted = 0, anomalies = 0;
-  std::vector<FieldError> all_errors;
+  std::vector<FieldError> all_errors;  // the first kMaxListedErrors of every record's errors
+  size_t errors_not_listed = 0;
+  const auto keep = [&](FieldError f) {
+    if (all_errors.size() < kMaxListedErrors)
+      all_errors.push_back(std::move(f));
+    else
+      ++errors_not_listed;
+  };
   for (size_t i = 0; i < arr.size(); ++i) {
     auto rec = ingest::DecodeTelemetry(arr[i], fmt::format("telemetry[{}].", i));
     if (!rec.ok()) {
+      const Status& st = rec.status();
       json::array errs;
-      for (const auto& f : rec.status().fields()) {
+      for (const auto& f : st.fields()) {
         errs.push_back({{"field", f.field}, {"message", f.message}});
-        all_errors.push_back(f);
+        keep(f);
       }
-      if (rec.status().fields().empty()) {
-        errs.push_back(
-            {{"field", fmt::format("telemetry[{}]", i)}, {"message", rec.status().message()}});
-        all_errors.push_back({fmt::format("telemetry[{}]", i), rec.status().message()});
+      if (st.fields().empty()) {
+        errs.push_back({{"field", fmt::format("telemetry[{}]", i)}, {"message", st.message()}});
+        keep({fmt::format("telemetry[{}]", i), st.message()});
       }
-      results.push_back({{"index", i}, {"ok", false}, {"errors", std::move(errs)}});
+      errors_not_listed += st.fields_not_listed();
+      json::object result{{"index", i}, {"ok", false}, {"errors", std::move(errs)}};
+      if (st.fields_not_listed() > 0) result["errors_not_listed"] = st.fields_not_listed();
+      results.push_back(std::move(result));
       continue;
     }
     json::object r = Assess(*rec);
@@ -162,7 +172,7 @@ Result<json::object> TelemetryService::AssessBatch(std::string_view body) {
     return Status::Error(
         Code::kValidation,
         fmt::format("all {} records are invalid; nothing was processed", arr.size()),
-        std::move(all_errors));
+        std::move(all_errors), errors_not_listed);
   }
   json::object out;
   out["total_received"] = arr.size();

@@ -189,6 +189,34 @@ TEST_F(TelemetryServiceTest, BatchWithNoValidItemIsAValidationErrorListingEveryI
   EXPECT_EQ(r.status().fields().back().field.rfind("telemetry[1].", 0), 0u);
 }
 
+TEST_F(TelemetryServiceTest, BatchCountsTheErrorsItDoesNotList) {
+  // Three records with 30 unknown fields each (plus the three required ones missing), and one
+  // valid record: each invalid result lists 20 and counts the other 13.
+  std::string bad = "{";
+  for (int k = 0; k < 30; ++k)
+    bad.append(k ? ",\"u" : "\"u").append(std::to_string(k)).append("\":1");
+  bad += "}";
+  const std::string good =
+      R"({"satellite_id":"SAT-1","voltage":28.3,"temperature":21.3,"gyro":0.001})";
+  auto partial = service_.AssessBatch(
+      std::string(R"({"telemetry":[)").append(bad).append(",").append(good).append("]}"));
+  ASSERT_TRUE(partial.ok()) << partial.status().message();
+  const json::object& first = partial->at("results").at(0).as_object();
+  EXPECT_EQ(first.at("errors").as_array().size(), kMaxListedErrors);
+  EXPECT_EQ(first.at("errors_not_listed"), 33 - static_cast<int64_t>(kMaxListedErrors));
+
+  auto none = service_.AssessBatch(std::string(R"({"telemetry":[)")
+                                       .append(bad)
+                                       .append(",")
+                                       .append(bad)
+                                       .append(",")
+                                       .append(bad)
+                                       .append("]}"));
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().fields().size(), kMaxListedErrors);
+  EXPECT_EQ(none.status().fields_not_listed(), 3 * 33 - kMaxListedErrors);
+}
+
 TEST_F(TelemetryServiceTest, BatchEnvelopeMustBeAnObjectWithOneToAThousandRecords) {
   EXPECT_EQ(service_.AssessBatch("[]").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(service_.AssessBatch("{").status().code(), Code::kInvalidArgument);
