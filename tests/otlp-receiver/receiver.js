@@ -11,20 +11,36 @@
 //    "events":[{"name":...,"attributes":{}}],"status":{"code":<int>,"message":...},
 //    "resource":{k:v},"scope":{"name":...,"version":...}}
 //   {"type":"error","message":...}            (undecodable export; answered with 400)
+// A string field that is not valid UTF-8 (protobuf or JSON) makes the export undecodable, as
+// in the Collector's Go decoder (protobufjs alone would replace the bad bytes by U+FFFD).
 // Options: --port N, --port-file F (written once listening), --out F,
 //          --respond CODE[:COUNT] (answer the first COUNT exports with CODE, default all),
-//          --retry-after SECONDS (header sent with --respond).
+//          --retry-after SECONDS (header sent with --respond),
+//          --echo (answer each decoded export with what the decoder read, as JSON, instead of
+//            writing request and span lines:
+//            {"request": the ExportTraceServiceRequest as read (fields present on the wire
+//               only, in order; 64-bit integers as decimal strings, enums as numbers, ids as
+//               hex, other bytes as base64),
+//             "reencodedIdentically": true when the pinned encoder, given what was read,
+//               writes the received protobuf bytes exactly (same field order, canonical
+//               varints and lengths, nothing unread); absent for JSON}).
 'use strict';
 
 const http = require('http');
 const fs = require('fs');
+const protobuf = require('protobufjs/minimal');
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root');
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+function readStrictString() { return strictUtf8.decode(this.bytes()); }
+protobuf.Reader.prototype.string = readStrictString;
+protobuf.BufferReader.prototype.string = readStrictString;
 
 const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 const Resp = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 
 function parseArgs(argv) {
-  const o = { port: 0, portFile: null, out: null, respond: null, respondCount: Infinity, retryAfter: null };
+  const o = { port: 0, portFile: null, out: null, respond: null, respondCount: Infinity, retryAfter: null, echo: false };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -37,6 +53,7 @@ function parseArgs(argv) {
       if (count !== undefined) o.respondCount = Number(count);
       i++;
     } else if (a === '--retry-after') { o.retryAfter = v; i++; }
+    else if (a === '--echo') { o.echo = true; }
     else { console.error(`unknown option ${a}`); process.exit(2); }
   }
   return o;
@@ -96,6 +113,21 @@ function fromJson(text) {
   return message;
 }
 
+// What the decoder read, for --echo.
+function reading(message, body, ct) {
+  const request = Req.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false });
+  for (const rs of request.resourceSpans || []) {
+    for (const ss of rs.scopeSpans || []) {
+      for (const sp of ss.spans || []) {
+        for (const id of ['traceId', 'spanId', 'parentSpanId']) if (id in sp) sp[id] = b64ToHex(sp[id]);
+      }
+    }
+  }
+  const out = { request };
+  if (ct === 'application/x-protobuf') out.reencodedIdentically = Buffer.from(Req.encode(message).finish()).equals(body);
+  return out;
+}
+
 function spansOf(message) {
   const plain = Req.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false });
   const spans = [];
@@ -151,15 +183,21 @@ const server = http.createServer((req, res) => {
       return;
     }
     let spans;
+    let echo;
     try {
       let message;
       if (ct === 'application/x-protobuf') message = Req.decode(body);
-      else if (ct === 'application/json') message = fromJson(body.toString('utf8'));
+      else if (ct === 'application/json') message = fromJson(strictUtf8.decode(body));
       else throw new Error(`unsupported content-type ${JSON.stringify(ct)}`);
-      spans = spansOf(message);
+      if (opts.echo) echo = JSON.stringify(reading(message, body, ct));
+      else spans = spansOf(message);
     } catch (e) {
       emit({ type: 'error', message: String(e && e.message ? e.message : e) });
       res.writeHead(400, { 'Content-Type': 'text/plain' }).end(String(e));
+      return;
+    }
+    if (opts.echo) {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(echo);
       return;
     }
     emit({ type: 'request', contentType: ct, status: 200, spans: spans.length, headers: req.headers });

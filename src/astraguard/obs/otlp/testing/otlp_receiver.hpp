@@ -2,7 +2,7 @@
 // Test support: runs tests/otlp-receiver/receiver.js (the pinned npm OTLP decoder) as a child
 // process on 127.0.0.1 and reads back what it decoded. Requires node and
 // scripts/test-deps.sh to have run (ctest runs it as a fixture).
-// Not thread-safe; one per test. The child is terminated on destruction.
+// Not thread-safe; one per test or test suite. The child is terminated on destruction.
 
 #include <sys/types.h>
 
@@ -15,7 +15,8 @@ namespace astraguard::obs::testing {
 
 class OtlpReceiver final {
  public:
-  // `extra_args` are passed to receiver.js, e.g. {"--respond", "503:1", "--retry-after", "1"}.
+  // `extra_args` are passed to receiver.js, e.g. {"--respond", "503:1", "--retry-after", "1"}
+  // or {"--echo"} (answers each export with what was decoded; see receiver.js).
   explicit OtlpReceiver(std::vector<std::string> extra_args = {});
   ~OtlpReceiver();
   OtlpReceiver(const OtlpReceiver&) = delete;
