@@ -8,6 +8,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   prometheus wrk bc valgrind
+  prometheus-alertmanager prometheus-node-exporter prometheus-redis-exporter redis-server
+  docker-compose
 )
 
 missing=()
