@@ -8,7 +8,7 @@
 #   deploy/stack.sh stop     stop what `start` started (by the PIDs it recorded)
 #
 # Environment (defaults in brackets): STACK_DIR [build/stack] for data, logs and PID files;
-# ASTRAGUARD_BIN [build/astraguard]; ports API_PORT [8000], METRICS_PORT [9090], PROM_PORT [9091],
+# STACK_BIN [build/astraguard]; ports API_PORT [8000], METRICS_PORT [9090], PROM_PORT [9091],
 # ALERTMANAGER_PORT [9093], REDIS_PORT [6379], REDIS_EXPORTER_PORT [9121], NODE_EXPORTER_PORT
 # [9100]; STACK_SCRAPE_INTERVAL [15s] (scrape and rule evaluation interval). The service gets
 # the rest of the environment (LOG_LEVEL, OTEL_EXPORTER_OTLP_ENDPOINT, ...); without an OTLP
@@ -17,7 +17,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${STACK_DIR:-$root/build/stack}"
-bin="${ASTRAGUARD_BIN:-$root/build/astraguard}"
+bin="${STACK_BIN:-$root/build/astraguard}"
 api=${API_PORT:-8000} metrics=${METRICS_PORT:-9090} prom=${PROM_PORT:-9091}
 am=${ALERTMANAGER_PORT:-9093} redis=${REDIS_PORT:-6379}
 redis_exp=${REDIS_EXPORTER_PORT:-9121} node_exp=${NODE_EXPORTER_PORT:-9100}
@@ -89,7 +89,8 @@ start() {
 
   spawn redis-exporter prometheus-redis-exporter -web.listen-address "127.0.0.1:$redis_exp" \
     -redis.addr "redis://127.0.0.1:$redis"
-  spawn node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$node_exp"
+  spawn node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$node_exp" \
+    --no-collector.systemd
   spawn alertmanager prometheus-alertmanager \
     --config.file="$root/deploy/alertmanager/alertmanager.yml" \
     --storage.path="$dir/alertmanager" --web.listen-address="127.0.0.1:$am" \
