@@ -31,6 +31,7 @@ EXPOSE 8000 9090
 # serve drains on SIGTERM (stops accepting, finishes requests in flight, flushes spans and
 # logs); exec-form ENTRYPOINT makes it PID 1, so the signal reaches it directly.
 STOPSIGNAL SIGTERM
+# (port 8000: change it here too if ASTRAGUARD_PORT is set otherwise)
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8000/health/live"]
 ENTRYPOINT ["/opt/astraguard/astraguard"]
