@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make stack` / `make stack-stop`: the production topology of docker-compose.prod.yml without
 # Docker, from Debian packages, every process on 127.0.0.1: the service, Redis, Prometheus with
-# deploy/prometheus (the same configuration, targets rewritten to loopback ports, the same
-# rules), Alertmanager with deploy/alertmanager, node- and redis-exporters.
+# deploy/prometheus (the same configuration, targets rewritten to loopback ports, the Grafana
+# and Jaeger jobs dropped, the same rules), Alertmanager with deploy/alertmanager, node- and redis-exporters.
 #
 #   deploy/stack.sh start    start everything (fails if a port is taken), print the URLs
 #   deploy/stack.sh stop     stop what `start` started (by the PIDs it recorded)
@@ -112,8 +112,10 @@ start() {
       -e "s|'redis-exporter:9121'|'127.0.0.1:$redis_exp'|" \
       -e "s|'node-exporter:9100'|'127.0.0.1:$node_exp'|" \
       -e "s|^\(  [a-z_]*_interval:\) 15s|\1 $interval|" \
+      -e '/^  # Only in docker-compose.prod.yml/d' \
+      -e '/^  - job_name: \(grafana\|jaeger\)$/,/^$/d' \
       "$root/deploy/prometheus/prometheus.yml" >"$dir/prometheus.yml"
-  if grep -Eq "(astra-guard|localhost|alertmanager|exporter):[0-9]" "$dir/prometheus.yml"; then
+  if grep -Eq "(astra-guard|localhost|alertmanager|exporter|grafana|jaeger):[0-9]" "$dir/prometheus.yml"; then
     die "a target of deploy/prometheus/prometheus.yml has no loopback mapping"
   fi
   spawn prometheus prometheus --config.file="$dir/prometheus.yml" \

@@ -84,7 +84,7 @@ check(/--storage\.tsdb\.retention\.time=7d/.test(svc.prometheus.command.join(' '
 check(/--appendonly yes/.test(svc.redis.command.join(' ')), 'redis: AOF is not on');
 
 // ---- Prometheus, Grafana and the service as the compose file wires them ----
-const listens = (name) => new Set((svc[name].ports || []).map(targetOf));
+const listens = (name) => new Set([...(svc[name].ports || []).map(targetOf), ...(svc[name].expose || []).map(Number)]);
 const prom = YAML.parse(fs.readFileSync(path.join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'));
 const targets = [...prom.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets)),
                  ...prom.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets))];
