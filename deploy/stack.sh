@@ -2,7 +2,8 @@
 # `make stack` / `make stack-stop`: the production topology of docker-compose.prod.yml without
 # Docker, from Debian packages, every process on 127.0.0.1: the service, Redis, Prometheus with
 # deploy/prometheus (the same configuration, targets rewritten to loopback ports, the Grafana
-# and Jaeger jobs dropped, the same rules), Alertmanager with deploy/alertmanager, node- and redis-exporters.
+# and Jaeger jobs dropped, the same rules), Alertmanager with deploy/alertmanager, node- and
+# redis-exporters.
 #
 #   deploy/stack.sh start    start everything (fails if a port is taken), print the URLs
 #   deploy/stack.sh stop     stop what `start` started (by the PIDs it recorded)
@@ -38,7 +39,7 @@ wait_for() {
 # starts `$2...` in the background with its output in logs/$1.log and its PID in pids/$1.pid.
 spawn() {
   local name="$1"; shift
-  "$@" >"$dir/logs/$name.log" 2>&1 &
+  "$@" </dev/null >"$dir/logs/$name.log" 2>&1 &
   echo $! >"$dir/pids/$name.pid"
 }
 
