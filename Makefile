@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps build test test-asan demo bench clean
+.PHONY: deps build test test-asan demo bench stack stack-stop clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +30,13 @@ demo: build
 
 bench: build
 	@bash bench/run.sh $(BUILD_DIR)
+
+# The production topology without Docker, on 127.0.0.1 (deploy/stack.sh; DEPLOYMENT.md).
+stack: build
+	@bash deploy/stack.sh start
+
+stack-stop:
+	@bash deploy/stack.sh stop
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages AstraGuard needs to build, test and benchmark.
+# Installs the Debian packages AstraGuard needs to build, test and benchmark, and to run
+# `make stack`. With --build-only, only what building needs (the Dockerfile's build stage).
 # Idempotent: only missing packages are installed; uses sudo when not root.
 set -euo pipefail
 
@@ -7,8 +8,17 @@ packages=(
   build-essential cmake pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus wrk bc valgrind
 )
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then
+  build_only=true
+else
+  packages+=(
+    prometheus wrk bc valgrind
+    prometheus-alertmanager prometheus-node-exporter prometheus-redis-exporter redis-server
+    docker-compose
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -17,9 +27,10 @@ for p in "${packages[@]}"; do
   fi
 done
 
-# Node.js (with npm) is only needed for the OTLP test receiver; any install that provides
+# Node.js (with npm) is only needed for the test tools (scripts/test-deps.sh) and for printing
+# the dashboard queries under `make stack`; any install that provides
 # both commands will do (Debian's nodejs+npm, or NodeSource's nodejs which bundles npm).
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if ! $build_only && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   missing+=(nodejs npm)
 fi
 

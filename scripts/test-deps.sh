@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# Installs the pinned npm test tools (tests/otlp-receiver: @opentelemetry/otlp-transformer
-# 0.200.0, exact versions from the committed package-lock.json). Idempotent: does nothing when
-# node_modules already matches the lockfile. Needs node + npm (scripts/install-deps.sh).
+# Installs the pinned npm test tools, exact versions from each committed package-lock.json:
+#   tests/otlp-receiver: @opentelemetry/otlp-transformer 0.200.0 (the OTLP decoder)
+#   tests/stack: @grafana/schema 13.2.3 + ts-json-schema-generator + typescript 5 (the Grafana
+#                dashboard JSON Schema), ajv 8 (validation), yaml 2 (rule files)
+# Idempotent: does nothing for a folder whose node_modules already matches its lockfile. Needs
+# node + npm (scripts/install-deps.sh).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="$root/tests/otlp-receiver"
-stamp="$dir/node_modules/.astraguard-lock.sha256"
 
 if ! command -v npm >/dev/null 2>&1; then
   echo "test-deps: npm not found; run scripts/install-deps.sh first" >&2
   exit 1
 fi
 
-want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-   [ -f "$dir/node_modules/@opentelemetry/otlp-transformer/build/src/generated/root.js" ]; then
-  exit 0
-fi
+# install <folder> <module that must load afterwards>
+install() {
+  local dir="$root/$1" probe="$2"
+  local stamp="$dir/node_modules/.astraguard-lock.sha256"
+  local want; want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -e "$dir/node_modules/$probe" ]; then
+    return 0
+  fi
+  echo "test-deps: installing npm test tools into $dir/node_modules" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd "$dir" && node -e "require('$probe')") \
+    || { echo "test-deps: $probe failed to load in $dir" >&2; exit 1; }
+  echo "$want" > "$stamp"
+}
 
-echo "test-deps: installing npm test tools into $dir/node_modules" >&2
-(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-node -e "require('$dir/node_modules/@opentelemetry/otlp-transformer/build/src/generated/root')" \
-  || { echo "test-deps: decoder failed to load" >&2; exit 1; }
-echo "$want" > "$stamp"
+install tests/otlp-receiver @opentelemetry/otlp-transformer/build/src/generated/root.js
+install tests/stack ts-json-schema-generator
