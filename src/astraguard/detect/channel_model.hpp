@@ -37,11 +37,11 @@ namespace astraguard::detect {
 
 // Bounds of a loadable model (ValidateChannelModel / ValidateDetectorConfig). Each bounds the
 // memory or the work per step of one tracked (satellite, channel):
-inline constexpr int kMaxLags = 256;                // predictor lags (a stack buffer in Step)
-inline constexpr int kMaxHorizon = 10'000;          // lag ring of lags + horizon - 1 doubles
-inline constexpr int kMaxInputs = 100'000;          // extra inputs per step (model size only)
-inline constexpr int kMaxDiscordLength = 1'000;     // method 1 window (default 32)
-inline constexpr int kMaxReference = 100'000;       // method 1 history: 800 kB and O(n) per step
+inline constexpr int kMaxLags = 256;             // predictor lags (a stack buffer in Step)
+inline constexpr int kMaxHorizon = 10'000;       // lag ring of lags + horizon - 1 doubles
+inline constexpr int kMaxInputs = 100'000;       // extra inputs per step (model size only)
+inline constexpr int kMaxDiscordLength = 1'000;  // method 1 window (default 32)
+inline constexpr int kMaxReference = 100'000;    // method 1 history: 800 kB and O(n) per step
 inline constexpr std::int64_t kMaxRun = 1'000'000'000'000'000;  // 1e15 steps
 
 // One global configuration for every channel (never tuned per channel with labels).
@@ -62,6 +62,11 @@ struct DetectorConfig {
   // repetition seen in training, stuck_min) steps is flagged. stuck_factor 0 disables it.
   double stuck_factor = 2.0;
   int stuck_min = 20;
+  // Learned range: a value outside the training range widened by range_margin x that range on
+  // each side, for range_steps consecutive steps, is flagged (channels whose train array
+  // varies). range_steps 0 disables it.
+  double range_margin = 0.0;
+  int range_steps = 0;
   int prime = 2000;      // training errors kept to prime the threshold window
   double holdout = 0.2;  // fraction of history held out to prime with honest errors
   int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance
@@ -121,14 +126,15 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
 // Outcome of one streaming step for one channel.
 struct ChannelStep {
   double prediction = 0.0;
-  double error = 0.0;        // smoothed absolute error
-  double threshold = 0.0;    // effective threshold the error was compared with
-  bool flagged = false;      // error above threshold, or stuck, at this step
-  bool stuck = false;        // the value has repeated for longer than training ever showed
-  std::int64_t repeats = 0;  // identical consecutive values up to this step
-  bool in_alarm = false;     // alarm interval open after this step
-  bool opened = false;       // an interval opened at this step
-  bool closed = false;       // an interval closed before this step (hold expired)
+  double error = 0.0;         // smoothed absolute error
+  double threshold = 0.0;     // effective threshold the error was compared with
+  bool flagged = false;       // error above threshold, or stuck, at this step
+  bool stuck = false;         // the value has repeated for longer than training ever showed
+  bool outside = false;       // outside the learned range for range_steps steps
+  std::int64_t repeats = 0;   // identical consecutive values up to this step
+  bool in_alarm = false;      // alarm interval open after this step
+  bool opened = false;        // an interval opened at this step
+  bool closed = false;        // an interval closed before this step (hold expired)
   bool out_of_range = false;  // |value| > kMaxChannelMagnitude: clamped before use, flagged
   std::int64_t closed_start = -1;
   std::int64_t closed_end = -1;
@@ -159,7 +165,7 @@ class ChannelDetector final {
  private:
   const ChannelModel& model_;
   DetectorConfig config_;
-  bool inert_ = false;  // the model broke an invariant: never flags, reads no model vector
+  bool inert_ = false;         // the model broke an invariant: never flags, reads no model vector
   std::vector<double> hist_;   // ring of the last lags + horizon - 1 values
   std::size_t hist_head_ = 0;  // position of the oldest value
   double smoothed_ = 0.0;
@@ -170,6 +176,7 @@ class ChannelDetector final {
   int above_run_ = 0;
   double last_value_ = 0.0;
   std::int64_t repeats_ = 0;
+  std::int64_t outside_run_ = 0;  // consecutive values outside the learned range
   // method 1 (discord): live window ring and squared distances to every reference window.
   std::vector<double> win_;
   std::size_t win_head_ = 0;
