@@ -9,7 +9,8 @@
 // primed with out-of-sample training errors (a model fitted on the first 1 - holdout of the
 // history, errors on the rest) so that detection can start at the first live step. A value
 // repeated exactly for longer than twice the longest repetition in training is flagged as a
-// stuck sensor. Defaults are the configuration measured in EVALUATION.md.
+// stuck sensor; a value outside the training range (plus a margin) for a run of steps opens
+// an alarm. Defaults are the configuration cross-validation picked (EVALUATION.md).
 //
 // Hostile input: ValidateChannelModel states every invariant ChannelDetector relies on (sizes,
 // bounds, finiteness); Model::Parse and Engine check it, and a ChannelDetector built on a model
@@ -46,13 +47,13 @@ inline constexpr std::int64_t kMaxRun = 1'000'000'000'000'000;  // 1e15 steps
 
 // One global configuration for every channel (never tuned per channel with labels).
 struct DetectorConfig {
-  int lags = 10;              // own past values used by the predictor
+  int lags = 30;              // own past values used by the predictor
   int horizon = 1;            // predict the value `horizon` steps after the newest lag
   bool use_inputs = true;     // feed the record's other inputs (command flags) to the predictor
   double ridge = 1e-2;        // L2 penalty, relative to the mean variance of the features
-  double smoothing = 0.03;    // EWMA weight of the newest absolute error
+  double smoothing = 0.02;    // EWMA weight of the newest absolute error
   ThresholdConfig threshold;  // dynamic threshold
-  double min_error = 0.03;    // errors below this fraction of the train range never alarm
+  double min_error = 0.02;    // errors below this fraction of the train range never alarm
   double prune = 0.13;        // an error must exceed max(non-anomalous errors) * (1 + prune)
   int prune_mode = 0;         // 0: max below eps; 1: max of the whole window
   int warmup = 250;           // live steps before alarms may open
@@ -65,8 +66,8 @@ struct DetectorConfig {
   // Learned range: a value outside the training range widened by range_margin x that range on
   // each side, for range_steps consecutive steps, is flagged (channels whose train array
   // varies). range_steps 0 disables it.
-  double range_margin = 0.0;
-  int range_steps = 0;
+  double range_margin = 0.05;
+  int range_steps = 20;
   int prime = 2000;      // training errors kept to prime the threshold window
   double holdout = 0.2;  // fraction of history held out to prime with honest errors
   int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance

@@ -468,7 +468,9 @@ std::vector<GridAxis> DefaultCvGrid() {
   return {{"smoothing", {0.02, 0.03, 0.05}},
           {"window", {1500, 2000, 3000}},
           {"lags", {10, 30}},
-          {"min_error", {0.02, 0.03, 0.05}}};
+          {"min_error", {0.02, 0.03, 0.05}},
+          {"range_margin", {0.02, 0.05}},
+          {"range_steps", {0, 10, 20}}};
 }
 
 Selection SelectCandidate(const std::vector<std::vector<Scores>>& scores,

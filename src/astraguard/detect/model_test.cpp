@@ -89,9 +89,10 @@ TEST(ChannelDetectorTest, RangeRuleFlagsTheOnsetOfASustainedExcursion) {
   for (int t = 0; t < 50; ++t) {
     EXPECT_FALSE(brief.Step(m->value_max + 0.04 * m->Range(), {}).outside) << t;
   }
-  // Disabled by default.
+  // range_steps 0 disables it.
   DetectorConfig off;
   off.min_error = 1e9;
+  off.range_steps = 0;
   ChannelDetector none(*m, off);
   for (int t = 0; t < 400; ++t) (void)none.Step(train[t], {});
   for (int t = 0; t < 60; ++t) EXPECT_FALSE(none.Step(above, {}).outside);
@@ -272,7 +273,7 @@ std::vector<Crafted> CraftedModels() {
   c.push_back({"reference on a method 0 channel", ReplaceLine(good, "reference", reference100),
                "reference"});
   c.push_back({"1e300 in the tail", ReplaceToken(good, "tail ", "tail 1e300"), "tail"});
-  c.push_back({"lags 1e6", ReplaceToken(good, "lags 10", "lags 1000000"), "voltage"});
+  c.push_back({"lags 1e6", ReplaceToken(good, "lags 30", "lags 1000000"), "voltage"});
   c.push_back({"duplicate channel", good + good.substr(good.find("channel voltage")), "twice"});
   return c;
 }
