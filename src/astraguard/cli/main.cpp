@@ -96,16 +96,22 @@ int main(int argc, char** argv) {
   evaluate->add_option("--channels", eval_opts.channels, "Only these channels (A,B,...)")
       ->delimiter(',');
   evaluate->add_flag("--json", eval_opts.json, "Print one JSON object");
-  evaluate->add_option("--alarms", eval_opts.alarms_path,
-                       "Write the raised alarm intervals as JSON {\"<channel>\": [[start, end]]}");
-  evaluate->add_flag("--per-channel", eval_opts.per_channel, "Also print per-channel figures");
+  auto* eval_alarms = evaluate->add_option(
+      "--alarms", eval_opts.alarms_path,
+      "Write the raised alarm intervals as JSON {\"<channel>\": [[start, end]]}");
+  auto* eval_per_channel =
+      evaluate->add_flag("--per-channel", eval_opts.per_channel, "Also print per-channel figures");
   evaluate->add_option("--param", eval_params, "Detector setting key=value (repeatable)");
-  evaluate->add_flag("--cv", eval_opts.cv,
-                     "Cross-validated model selection over --grid with the folds of folds.csv");
+  auto* eval_cv =
+      evaluate->add_flag("--cv", eval_opts.cv,
+                         "Cross-validated model selection over --grid with the folds of folds.csv");
+  eval_cv->excludes(eval_alarms)->excludes(eval_per_channel);
   std::vector<std::string> eval_grid;
-  evaluate->add_option("--grid", eval_grid,
-                       "With --cv: candidate values key=v1,v2,... (repeatable; default: the "
-                       "shipped settings' neighbourhood)");
+  evaluate
+      ->add_option("--grid", eval_grid,
+                   "With --cv: candidate values key=v1,v2,... (repeatable; default: the grid "
+                   "EVALUATION.md describes)")
+      ->needs(eval_cv);
   for (auto* cmd : {serve, demo, check}) AddSettingFlags(cmd, flags);
 
   try {
