@@ -456,7 +456,9 @@ Result<GridAxis> ParseGridAxis(const std::string& spec) {
   while (std::getline(list, item, ',')) {
     DetectorConfig probe;
     if (Status st = SetDetectorParam(probe, axis.key + "=" + item); !st.ok()) return st;
-    axis.values.push_back(std::stod(item));
+    double v = 0;  // SetDetectorParam accepted it: the same from_chars parse succeeds
+    std::from_chars(item.data(), item.data() + item.size(), v);
+    axis.values.push_back(v);
   }
   if (axis.values.empty()) {
     return Status::Error(Code::kInvalidArgument, "no values for " + axis.key);

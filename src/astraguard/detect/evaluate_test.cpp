@@ -209,6 +209,8 @@ TEST(GridAxisTest, ParsesAndRejects) {
   EXPECT_FALSE(ParseGridAxis("lags=").ok());
   EXPECT_FALSE(ParseGridAxis("lags=10,x").ok());
   EXPECT_FALSE(ParseGridAxis("=1").ok());
+  EXPECT_FALSE(ParseGridAxis("smoothing=1e-400").ok());
+  EXPECT_FALSE(ParseGridAxis("smoothing=nan").ok());
 }
 
 // The protocol end to end on a tiny folder: two channels, one per fold, each with a labelled
