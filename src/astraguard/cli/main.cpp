@@ -1,9 +1,9 @@
 // astraguard: one binary, thin main. Parses the command line, loads the configuration and
 // dispatches to a subcommand; see commands.hpp for the exit-code contract.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -77,8 +77,9 @@ int main(int argc, char** argv) {
       "train", "Fit a model file from nominal history (SMAP/MSL train arrays, CSV or NDJSON).");
   auto* train_data =
       train->add_option("--data", train_opts.data, "Directory of *_train.npy.gz, or .csv/.ndjson");
-  train->add_option("--profile", train_opts.profile,
-                    "Train on a documented built-in profile instead: nominal")
+  train
+      ->add_option("--profile", train_opts.profile,
+                   "Train on a documented built-in profile instead: nominal")
       ->excludes(train_data);
   train->add_option("--out", train_opts.out, "Model file to write")->required();
   train->add_option("--channels", train_opts.channels, "Only these channels (A,B,...)")
@@ -95,10 +96,22 @@ int main(int argc, char** argv) {
   evaluate->add_option("--channels", eval_opts.channels, "Only these channels (A,B,...)")
       ->delimiter(',');
   evaluate->add_flag("--json", eval_opts.json, "Print one JSON object");
-  evaluate->add_option("--alarms", eval_opts.alarms_path,
-                       "Write the raised alarm intervals as JSON {\"<channel>\": [[start, end]]}");
-  evaluate->add_flag("--per-channel", eval_opts.per_channel, "Also print per-channel figures");
+  auto* eval_alarms = evaluate->add_option(
+      "--alarms", eval_opts.alarms_path,
+      "Write the raised alarm intervals as JSON {\"<channel>\": [[start, end]]}");
+  auto* eval_per_channel =
+      evaluate->add_flag("--per-channel", eval_opts.per_channel, "Also print per-channel figures");
   evaluate->add_option("--param", eval_params, "Detector setting key=value (repeatable)");
+  auto* eval_cv =
+      evaluate->add_flag("--cv", eval_opts.cv,
+                         "Cross-validated model selection over --grid with the folds of folds.csv");
+  eval_cv->excludes(eval_alarms)->excludes(eval_per_channel);
+  std::vector<std::string> eval_grid;
+  evaluate
+      ->add_option("--grid", eval_grid,
+                   "With --cv: candidate values key=v1,v2,... (repeatable; default: the grid "
+                   "EVALUATION.md describes)")
+      ->needs(eval_cv);
   for (auto* cmd : {serve, demo, check}) AddSettingFlags(cmd, flags);
 
   try {
@@ -116,6 +129,14 @@ int main(int argc, char** argv) {
         std::cerr << "astraguard: --param: " << st.message() << "\n";
         return 2;
       }
+    }
+    for (const auto& g : eval_grid) {
+      auto axis = detect::ParseGridAxis(g);
+      if (!axis.ok()) {
+        std::cerr << "astraguard: --grid: " << axis.status().message() << "\n";
+        return 2;
+      }
+      eval_opts.grid.push_back(std::move(*axis));
     }
     return train->parsed() ? detect::RunTrain(train_opts, std::cout, std::cerr)
                            : detect::RunEvaluate(eval_opts, std::cout, std::cerr);

@@ -1,11 +1,11 @@
 #include "astraguard/detect/channel_model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace astraguard::detect {
 namespace {
@@ -168,6 +168,7 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
                          {"min_error", c.min_error},
                          {"prune", c.prune},
                          {"stuck_factor", c.stuck_factor},
+                         {"range_margin", c.range_margin},
                          {"holdout", c.holdout},
                          {"z_min", t.z_min},
                          {"z_max", t.z_max},
@@ -175,14 +176,18 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
     if (!std::isfinite(v)) return bad(name, v, "must be finite");
   }
   if (c.lags < 1 || c.lags > kMaxLags) return bad("lags", c.lags, "must be 1..256");
-  if (c.horizon < 1 || c.horizon > kMaxHorizon) return bad("horizon", c.horizon, "must be 1..10000");
+  if (c.horizon < 1 || c.horizon > kMaxHorizon)
+    return bad("horizon", c.horizon, "must be 1..10000");
   if (c.ridge < 0) return bad("ridge", c.ridge, "must be >= 0");
   if (c.smoothing < 0 || c.smoothing > 1) return bad("smoothing", c.smoothing, "must be in [0, 1]");
   if (c.holdout < 0 || c.holdout > 1) return bad("holdout", c.holdout, "must be in [0, 1]");
   if (c.min_error < 0) return bad("min_error", c.min_error, "must be >= 0");
   if (c.prune < 0) return bad("prune", c.prune, "must be >= 0");
   if (c.stuck_factor < 0) return bad("stuck_factor", c.stuck_factor, "must be >= 0");
-  if (c.prune_mode != 0 && c.prune_mode != 1) return bad("prune_mode", c.prune_mode, "must be 0 or 1");
+  if (c.range_margin < 0) return bad("range_margin", c.range_margin, "must be >= 0");
+  if (c.range_steps < 0) return bad("range_steps", c.range_steps, "must be >= 0");
+  if (c.prune_mode != 0 && c.prune_mode != 1)
+    return bad("prune_mode", c.prune_mode, "must be 0 or 1");
   if (c.method != 0 && c.method != 1) return bad("method", c.method, "must be 0 or 1");
   if (c.warmup < 0) return bad("warmup", c.warmup, "must be >= 0");
   if (c.hold < 0) return bad("hold", c.hold, "must be >= 0");
@@ -217,15 +222,16 @@ Status ValidateChannelModel(const ChannelModel& m, const DetectorConfig& config)
   if (m.method != 0 && m.method != 1) return bad("method", "must be 0 or 1");
   const std::size_t n_weights = static_cast<std::size_t>(m.lags + m.num_inputs + 1);
   if (m.weights.size() != n_weights) {
-    return bad("weights", fmt::format("has {} values, lags + inputs + 1 = {}", m.weights.size(),
-                                      n_weights));
+    return bad("weights",
+               fmt::format("has {} values, lags + inputs + 1 = {}", m.weights.size(), n_weights));
   }
   if (!AllFinite(m.weights, std::numeric_limits<double>::max())) {
     return bad("weights", "must be finite");
   }
   const std::size_t n_tail = static_cast<std::size_t>(m.lags + m.horizon - 1);
   if (m.tail.size() != n_tail) {
-    return bad("tail", fmt::format("has {} values, lags + horizon - 1 = {}", m.tail.size(), n_tail));
+    return bad("tail",
+               fmt::format("has {} values, lags + horizon - 1 = {}", m.tail.size(), n_tail));
   }
   if (!AllFinite(m.tail, kMaxChannelMagnitude)) return bad("tail", "must be finite, |v| <= 1e15");
   if (!AllFinite(std::span<const double>(&m.value_min, 1), kMaxChannelMagnitude)) {
@@ -488,8 +494,7 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   double err = model_.method == 1 && !win_.empty() ? DiscordError(value)
                : missing                           ? 0.0
                                                    : std::abs(value - pred);
-  err = std::isnan(err) ? DynamicThreshold::kMaxError
-                        : std::min(err, DynamicThreshold::kMaxError);
+  err = std::isnan(err) ? DynamicThreshold::kMaxError : std::min(err, DynamicThreshold::kMaxError);
   // A convex combination of values in [0, kMaxError] stays there.
   smoothed_ = config_.smoothing * err + (1 - config_.smoothing) * smoothed_;
 
@@ -507,8 +512,13 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   out.stuck = config_.stuck_factor > 0 && model_.Range() > 0 &&
               double(repeats_) > std::max(config_.stuck_factor * double(model_.max_run),
                                           double(config_.stuck_min));
-  out.flagged = out.out_of_range ||
-                (step_ >= config_.warmup && (above_run_ >= config_.min_run || out.stuck));
+  const double margin = config_.range_margin * model_.Range();
+  const bool beyond = !missing && model_.Range() > 0 &&
+                      (value > model_.value_max + margin || value < model_.value_min - margin);
+  outside_run_ = beyond ? outside_run_ + 1 : 0;
+  out.outside = config_.range_steps > 0 && outside_run_ == config_.range_steps;
+  out.flagged = out.out_of_range || (step_ >= config_.warmup &&
+                                     (above_run_ >= config_.min_run || out.stuck || out.outside));
   threshold_.Push(smoothed_);
 
   if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {
@@ -571,6 +581,10 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
     c.stuck_min = i;
   else if (key == "min_run")
     c.min_run = i;
+  else if (key == "range_margin")
+    c.range_margin = v;
+  else if (key == "range_steps")
+    c.range_steps = i;
   else if (key == "prime")
     c.prime = i;
   else if (key == "holdout")

@@ -9,7 +9,8 @@
 // primed with out-of-sample training errors (a model fitted on the first 1 - holdout of the
 // history, errors on the rest) so that detection can start at the first live step. A value
 // repeated exactly for longer than twice the longest repetition in training is flagged as a
-// stuck sensor. Defaults are the configuration measured in EVALUATION.md.
+// stuck sensor; a value outside the training range (plus a margin) for a run of steps opens
+// an alarm. Defaults are the configuration cross-validation picked (EVALUATION.md).
 //
 // Hostile input: ValidateChannelModel states every invariant ChannelDetector relies on (sizes,
 // bounds, finiteness); Model::Parse and Engine check it, and a ChannelDetector built on a model
@@ -37,22 +38,22 @@ namespace astraguard::detect {
 
 // Bounds of a loadable model (ValidateChannelModel / ValidateDetectorConfig). Each bounds the
 // memory or the work per step of one tracked (satellite, channel):
-inline constexpr int kMaxLags = 256;                // predictor lags (a stack buffer in Step)
-inline constexpr int kMaxHorizon = 10'000;          // lag ring of lags + horizon - 1 doubles
-inline constexpr int kMaxInputs = 100'000;          // extra inputs per step (model size only)
-inline constexpr int kMaxDiscordLength = 1'000;     // method 1 window (default 32)
-inline constexpr int kMaxReference = 100'000;       // method 1 history: 800 kB and O(n) per step
+inline constexpr int kMaxLags = 256;             // predictor lags (a stack buffer in Step)
+inline constexpr int kMaxHorizon = 10'000;       // lag ring of lags + horizon - 1 doubles
+inline constexpr int kMaxInputs = 100'000;       // extra inputs per step (model size only)
+inline constexpr int kMaxDiscordLength = 1'000;  // method 1 window (default 32)
+inline constexpr int kMaxReference = 100'000;    // method 1 history: 800 kB and O(n) per step
 inline constexpr std::int64_t kMaxRun = 1'000'000'000'000'000;  // 1e15 steps
 
 // One global configuration for every channel (never tuned per channel with labels).
 struct DetectorConfig {
-  int lags = 10;              // own past values used by the predictor
+  int lags = 30;              // own past values used by the predictor
   int horizon = 1;            // predict the value `horizon` steps after the newest lag
   bool use_inputs = true;     // feed the record's other inputs (command flags) to the predictor
   double ridge = 1e-2;        // L2 penalty, relative to the mean variance of the features
-  double smoothing = 0.03;    // EWMA weight of the newest absolute error
+  double smoothing = 0.02;    // EWMA weight of the newest absolute error
   ThresholdConfig threshold;  // dynamic threshold
-  double min_error = 0.03;    // errors below this fraction of the train range never alarm
+  double min_error = 0.02;    // errors below this fraction of the train range never alarm
   double prune = 0.13;        // an error must exceed max(non-anomalous errors) * (1 + prune)
   int prune_mode = 0;         // 0: max below eps; 1: max of the whole window
   int warmup = 250;           // live steps before alarms may open
@@ -62,6 +63,11 @@ struct DetectorConfig {
   // repetition seen in training, stuck_min) steps is flagged. stuck_factor 0 disables it.
   double stuck_factor = 2.0;
   int stuck_min = 20;
+  // Learned range: a value outside the training range widened by range_margin x that range on
+  // each side, for range_steps consecutive steps, is flagged (channels whose train array
+  // varies). range_steps 0 disables it.
+  double range_margin = 0.05;
+  int range_steps = 20;
   int prime = 2000;      // training errors kept to prime the threshold window
   double holdout = 0.2;  // fraction of history held out to prime with honest errors
   int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance
@@ -121,14 +127,15 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
 // Outcome of one streaming step for one channel.
 struct ChannelStep {
   double prediction = 0.0;
-  double error = 0.0;        // smoothed absolute error
-  double threshold = 0.0;    // effective threshold the error was compared with
-  bool flagged = false;      // error above threshold, or stuck, at this step
-  bool stuck = false;        // the value has repeated for longer than training ever showed
-  std::int64_t repeats = 0;  // identical consecutive values up to this step
-  bool in_alarm = false;     // alarm interval open after this step
-  bool opened = false;       // an interval opened at this step
-  bool closed = false;       // an interval closed before this step (hold expired)
+  double error = 0.0;         // smoothed absolute error
+  double threshold = 0.0;     // effective threshold the error was compared with
+  bool flagged = false;       // error above threshold, or stuck, at this step
+  bool stuck = false;         // the value has repeated for longer than training ever showed
+  bool outside = false;       // outside the learned range for range_steps steps
+  std::int64_t repeats = 0;   // identical consecutive values up to this step
+  bool in_alarm = false;      // alarm interval open after this step
+  bool opened = false;        // an interval opened at this step
+  bool closed = false;        // an interval closed before this step (hold expired)
   bool out_of_range = false;  // |value| > kMaxChannelMagnitude: clamped before use, flagged
   std::int64_t closed_start = -1;
   std::int64_t closed_end = -1;
@@ -159,7 +166,7 @@ class ChannelDetector final {
  private:
   const ChannelModel& model_;
   DetectorConfig config_;
-  bool inert_ = false;  // the model broke an invariant: never flags, reads no model vector
+  bool inert_ = false;         // the model broke an invariant: never flags, reads no model vector
   std::vector<double> hist_;   // ring of the last lags + horizon - 1 values
   std::size_t hist_head_ = 0;  // position of the oldest value
   double smoothed_ = 0.0;
@@ -170,6 +177,7 @@ class ChannelDetector final {
   int above_run_ = 0;
   double last_value_ = 0.0;
   std::int64_t repeats_ = 0;
+  std::int64_t outside_run_ = 0;  // consecutive values outside the learned range
   // method 1 (discord): live window ring and squared distances to every reference window.
   std::vector<double> win_;
   std::size_t win_head_ = 0;

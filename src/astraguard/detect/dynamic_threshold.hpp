@@ -33,7 +33,7 @@
 namespace astraguard::detect {
 
 struct ThresholdConfig {
-  int window = 2000;         // errors kept (steps)
+  int window = 3000;         // errors kept (steps)
   int recompute_every = 20;  // pushes per full evaluation of the candidates
   double z_min = 2.5;        // as telemanom's search, which starts at 2.5 sd
   double z_max = 10.0;

@@ -21,7 +21,7 @@ double RatioScore(double ratio) {
   return std::clamp(1.0 - std::exp2(-ratio), 0.0, 1.0);
 }
 
-enum class Source { kNone, kLearned, kRobust, kStuck, kUnusable };
+enum class Source { kNone, kLearned, kRobust, kStuck, kRange, kUnusable };
 
 // The model if it passes its structural check, else null (degraded) with the reason in `status`.
 std::shared_ptr<const Model> Checked(std::shared_ptr<const Model> model, Status& status) {
@@ -152,6 +152,13 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
       o.ratio = double(st.repeats) / limit;
       o.score = RatioScore(o.ratio);
       o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
+    } else if (st.outside && st.Ratio() <= 1.0) {  // a sustained excursion past training range
+      const ChannelModel* m = model_->Find(slot.name);
+      const double excess = std::max(value - m->value_max, m->value_min - value);
+      o.source = Source::kRange;
+      o.ratio = 1.0 + excess / m->Range();  // Range() > 0: the rule needs a varying train array
+      o.score = RatioScore(o.ratio);
+      o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
     }
   } else {
     const double z = slot.robust->Update(value);
@@ -279,6 +286,13 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
                     : fmt::format("{} stuck at {:.6g} for {} samples", slot.name, cv.value,
                                   slot.repeats + 1);
             break;
+          case Source::kRange: {
+            const ChannelModel* m = model_->Find(slot.name);
+            c.reason = fmt::format(
+                "{} {:.6g} outside its training range [{:.6g}, {:.6g}] for {} samples", slot.name,
+                cv.value, m->value_min, m->value_max, model_->config.range_steps);
+            break;
+          }
           case Source::kUnusable:
             c.reason = fmt::format(
                 "{} {:.6g} is beyond the magnitude the detector can use (|value| <= {:g}); "

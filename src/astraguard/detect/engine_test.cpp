@@ -125,6 +125,29 @@ TEST_F(EngineLearnedTest, StuckSensorIsDetected) {
   EXPECT_TRUE(stuck_reason);
 }
 
+TEST(EngineRangeTest, SustainedExcursionPastTheTrainingRangeIsExplained) {
+  auto m = std::make_shared<Model>();
+  m->config.range_margin = 0.05;
+  m->config.range_steps = 20;
+  m->config.min_error = 1e9;  // the residual never flags here: only the range rule can
+  auto fitted =
+      FitChannelModel("pressure", testing::Nominal(kTrain, 101, 10.0, 1.0, 0.1), {}, 0, m->config);
+  ASSERT_TRUE(fitted.ok());
+  const double above = fitted->value_max + 0.2 * fitted->Range();
+  m->channels.emplace("pressure", std::move(*fitted));
+  Engine engine(EngineConfig{}, LimitsConfig{}, m);
+  auto s = Live();
+  for (std::size_t t = 3000; t < s.size(); ++t) s[t] = above + 0.01 * double(t % 7);
+  StreamRun r = Stream(engine, "pressure", s);
+  EXPECT_EQ(r.first_anomaly, 3019);  // the 20th step outside
+  ASSERT_GE(r.first_anomaly, 0);
+  const Detection& d = r.detections[static_cast<std::size_t>(r.first_anomaly)];
+  ASSERT_FALSE(d.contributing.empty());
+  EXPECT_NE(d.contributing[0].reason.find("outside its training range"), std::string::npos)
+      << d.contributing[0].reason;
+  EXPECT_GT(d.contributing[0].score, 0.5);
+}
+
 // Channels without a model use robust statistics.
 class EngineRobustTest : public ::testing::Test {
  protected:
@@ -392,8 +415,11 @@ TEST(EngineHostileTest, TinyAndNonFiniteValuesAreSafe) {
 TEST(EngineHostileTest, DegradedEngineHandlesHugeValues) {
   Engine engine(EngineConfig{}, DefaultLimits(), nullptr);
   for (double hostile : kHostileValues) {
-    std::vector<ChannelValue> rec{{"voltage", 28}, {"temperature", 20}, {"gyro", hostile},
-                                  {"current", hostile}, {"wheel_speed", hostile}};
+    std::vector<ChannelValue> rec{{"voltage", 28},
+                                  {"temperature", 20},
+                                  {"gyro", hostile},
+                                  {"current", hostile},
+                                  {"wheel_speed", hostile}};
     Detection d = engine.Evaluate("sat-deg", rec);
     ASSERT_TRUE(AllFinite(d)) << hostile;
     EXPECT_TRUE(d.is_anomaly);

@@ -1,6 +1,7 @@
 #include "astraguard/detect/evaluate.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -226,7 +227,304 @@ void PrintScoresText(std::ostream& out, const std::string& name, const Scores& s
       << "\n";
 }
 
+// One channel's arrays, loaded once and streamed through any number of configurations.
+struct ChannelData {
+  Matrix test;
+  std::vector<double> values;  // train column 0
+  std::vector<double> inputs;  // train columns 1.., row-major
+  int num_inputs = 0;
+};
+
+Result<ChannelData> LoadChannel(const std::string& data_dir, const LabeledChannel& ch) {
+  const std::string base = data_dir + "/" + ch.spacecraft + "/" + ch.channel;
+  auto train = LoadNpyGz(base + "_train.npy.gz");
+  if (!train.ok()) return train.status();
+  auto test = LoadNpyGz(base + "_test.npy.gz");
+  if (!test.ok()) return test.status();
+  if (train->cols != test->cols || train->cols < 1) {
+    return Status::Error(Code::kInvalidArgument,
+                         ch.channel + ": train and test column counts differ");
+  }
+  ChannelData d;
+  const std::size_t cols = train->cols;
+  d.num_inputs = static_cast<int>(cols - 1);
+  d.values.resize(train->rows);
+  d.inputs.reserve(train->rows * (cols - 1));
+  for (std::size_t t = 0; t < train->rows; ++t) {
+    d.values[t] = train->At(t, 0);
+    d.inputs.insert(d.inputs.end(), train->Row(t) + 1, train->Row(t) + cols);
+  }
+  d.test = std::move(*test);
+  return d;
+}
+
+struct ChannelRun {
+  std::vector<Interval> alarms;
+  Scores scores;
+  std::size_t memory_bytes = 0;
+};
+
+// Fits every member on the train array, streams the test array causally, unions the members'
+// alarm intervals (each still starts where it was raised) and scores them.
+Result<ChannelRun> RunChannel(const LabeledChannel& ch, const ChannelData& d,
+                              const std::vector<DetectorConfig>& members) {
+  std::vector<ChannelModel> models;
+  for (const auto& cfg : members) {
+    auto model = FitChannelModel(ch.channel, d.values, d.inputs, d.num_inputs, cfg);
+    if (!model.ok()) return model.status();
+    models.push_back(std::move(*model));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<ChannelDetector> dets;
+  dets.reserve(members.size());
+  for (std::size_t m = 0; m < members.size(); ++m) dets.emplace_back(models[m], members[m]);
+  std::vector<Interval> raw;
+  const std::int64_t n = static_cast<std::int64_t>(d.test.rows);
+  const std::size_t inputs = d.test.cols - 1;
+  for (std::int64_t t = 0; t < n; ++t) {
+    const double* row = d.test.Row(static_cast<std::size_t>(t));
+    for (auto& det : dets) {
+      ChannelStep st = det.Step(row[0], std::span<const double>(row + 1, inputs));
+      if (st.closed) raw.emplace_back(st.closed_start, st.closed_end);
+    }
+  }
+  ChannelRun run;
+  for (auto& det : dets) {
+    if (det.in_alarm()) raw.emplace_back(det.open_start(), std::min(det.open_until(), n - 1));
+    run.memory_bytes += det.MemoryBytes();
+  }
+  run.alarms = Merge(std::move(raw));
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.scores = ScoreChannel(run.alarms, ch.sequences, n);
+  run.scores.seconds = secs;
+  return run;
+}
+
+bool MeetsGuardrails(const Scores& s) {
+  return s.AlarmFraction() <= kMaxAlarmFraction && s.FalseAlarmsPer10k() <= kMaxFalseAlarmsPer10k;
+}
+
+// Candidate c of the grid, as mixed-radix digits (the last axis varies fastest).
+std::vector<std::size_t> GridDigits(const std::vector<GridAxis>& grid, std::size_t c) {
+  std::vector<std::size_t> digits(grid.size());
+  for (std::size_t a = grid.size(); a-- > 0;) {
+    digits[a] = c % grid[a].values.size();
+    c /= grid[a].values.size();
+  }
+  return digits;
+}
+
+std::string Describe(const std::vector<GridAxis>& grid, std::size_t c) {
+  const auto digits = GridDigits(grid, c);
+  std::ostringstream o;
+  for (std::size_t a = 0; a < grid.size(); ++a) {
+    o << (a ? " " : "") << grid[a].key << "=" << grid[a].values[digits[a]];
+  }
+  return o.str();
+}
+
+int RunCrossValidation(const EvaluateOptions& options, const std::vector<LabeledChannel>& selected,
+                       std::ostream& out, std::ostream& err) {
+  auto folds = LoadFolds(options.data_dir + "/folds.csv");
+  if (!folds.ok()) {
+    err << "evaluate: " << folds.status().message() << "\n";
+    return 1;
+  }
+  std::vector<int> fold_of;
+  for (const auto& ch : selected) {
+    auto it = folds->find(ch.channel);
+    if (it == folds->end()) {
+      err << "evaluate: channel " << ch.channel << " has no fold in folds.csv\n";
+      return 1;
+    }
+    fold_of.push_back(it->second);
+  }
+  const std::vector<GridAxis> grid = options.grid.empty() ? DefaultCvGrid() : options.grid;
+  std::size_t count = 1;
+  for (const auto& axis : grid) count *= axis.values.size();
+  std::vector<DetectorConfig> candidates(count, options.detector);
+  std::vector<std::vector<int>> neighbours(count);
+  for (std::size_t c = 0; c < count; ++c) {
+    const auto digits = GridDigits(grid, c);
+    std::size_t stride = 1;
+    for (std::size_t a = grid.size(); a-- > 0;) {
+      const std::string assignment = grid[a].key + "=" + Num(grid[a].values[digits[a]], 10);
+      if (Status st = SetDetectorParam(candidates[c], assignment); !st.ok()) {
+        err << "evaluate: --grid: " << st.message() << "\n";
+        return 2;
+      }
+      if (digits[a] > 0) neighbours[c].push_back(static_cast<int>(c - stride));
+      if (digits[a] + 1 < grid[a].values.size())
+        neighbours[c].push_back(static_cast<int>(c + stride));
+      stride *= grid[a].values.size();
+    }
+    if (Status st = ValidateDetectorConfig(candidates[c]); !st.ok()) {
+      err << "evaluate: --grid " << Describe(grid, c) << ": " << st.message() << "\n";
+      return 2;
+    }
+  }
+  // scores[c][i]: candidate c on channel i (every channel's arrays are loaded once).
+  std::vector<std::vector<Scores>> scores(count, std::vector<Scores>(selected.size()));
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    auto data = LoadChannel(options.data_dir, selected[i]);
+    if (!data.ok()) {
+      err << "evaluate: " << data.status().message() << "\n";
+      return 1;
+    }
+    for (std::size_t c = 0; c < count; ++c) {
+      std::vector<DetectorConfig> members{candidates[c]};
+      members.insert(members.end(), options.extra_members.begin(), options.extra_members.end());
+      auto run = RunChannel(selected[i], *data, members);
+      if (!run.ok()) {
+        err << "evaluate: " << run.status().message() << "\n";
+        return 1;
+      }
+      scores[c][i] = std::move(run->scores);
+    }
+  }
+  const CrossValidation cv = CrossValidate(scores, neighbours, fold_of);
+  auto name = [&](const Selection& s) {
+    return s.candidate < 0 ? std::string("(no candidate meets the guardrails)")
+                           : Describe(grid, static_cast<std::size_t>(s.candidate));
+  };
+  if (options.json) {
+    out << "{\"candidates\": " << count << ", \"folds\": [";
+    for (std::size_t k = 0; k < cv.folds.size(); ++k) {
+      out << (k ? ", " : "") << "{\"fold\": " << cv.folds[k] << ", \"chosen\": \""
+          << Escape(name(cv.chosen[k]))
+          << "\", \"plateau_f1_other_folds\": " << Num(cv.chosen[k].plateau_f1) << ", ";
+      PrintScoresJson(out, cv.held_out[k]);
+      out << "}";
+    }
+    out << "], \"cross_validated\": {";
+    PrintScoresJson(out, cv.pooled);
+    out << "}, \"all_channels\": {\"chosen\": \"" << Escape(name(cv.all))
+        << "\", \"plateau_f1\": " << Num(cv.all.plateau_f1) << ", ";
+    PrintScoresJson(out, cv.all.pooled);
+    out << "}}\n";
+    return 0;
+  }
+  out << "cross-validation: " << count << " candidates, " << cv.folds.size()
+      << " folds (folds.csv); per fold the choice on the other folds (plateau F1 there), scored "
+         "on the fold\n";
+  for (std::size_t k = 0; k < cv.folds.size(); ++k) {
+    out << "fold " << cv.folds[k] << ": " << name(cv.chosen[k]) << " (plateau F1 "
+        << Num(cv.chosen[k].plateau_f1, 3) << ")\n";
+    PrintScoresText(out, "  fold " + std::to_string(cv.folds[k]), cv.held_out[k]);
+  }
+  PrintScoresText(out, "cv", cv.pooled);
+  out << "chosen on all channels: " << name(cv.all) << " (plateau F1 " << Num(cv.all.plateau_f1, 3)
+      << ")\n";
+  PrintScoresText(out, "all", cv.all.pooled);
+  return 0;
+}
+
 }  // namespace
+
+Result<std::map<std::string, int>> LoadFolds(const std::string& csv_path) {
+  std::ifstream in(csv_path);
+  if (!in) return Status::Error(Code::kNotFound, "cannot open " + csv_path);
+  std::string line;
+  if (!std::getline(in, line)) return Status::Error(Code::kInvalidArgument, csv_path + ": empty");
+  std::map<std::string, int> out;
+  int lineno = 1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line == "\r") continue;
+    auto f = SplitCsv(line);
+    int fold = 0;
+    const char* first = f.size() == 3 ? f[2].data() : nullptr;
+    const char* last = first ? first + f[2].size() : nullptr;
+    if (first == nullptr || std::from_chars(first, last, fold).ptr != last || first == last) {
+      return Status::Error(Code::kInvalidArgument, csv_path + ":" + std::to_string(lineno) +
+                                                       ": expected chan_id,spacecraft,fold");
+    }
+    out[f[0]] = fold;
+  }
+  return out;
+}
+
+Result<GridAxis> ParseGridAxis(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Status::Error(Code::kInvalidArgument, "expected key=v1,v2,..., got " + spec);
+  }
+  GridAxis axis{spec.substr(0, eq), {}};
+  std::stringstream list(spec.substr(eq + 1));
+  std::string item;
+  while (std::getline(list, item, ',')) {
+    DetectorConfig probe;
+    if (Status st = SetDetectorParam(probe, axis.key + "=" + item); !st.ok()) return st;
+    double v = 0;  // SetDetectorParam accepted it: the same from_chars parse succeeds
+    std::from_chars(item.data(), item.data() + item.size(), v);
+    axis.values.push_back(v);
+  }
+  if (axis.values.empty()) {
+    return Status::Error(Code::kInvalidArgument, "no values for " + axis.key);
+  }
+  return axis;
+}
+
+std::vector<GridAxis> DefaultCvGrid() {
+  return {{"smoothing", {0.02, 0.03, 0.05}},
+          {"window", {1500, 2000, 3000}},
+          {"lags", {10, 30}},
+          {"min_error", {0.02, 0.03, 0.05}},
+          {"range_margin", {0.02, 0.05}},
+          {"range_steps", {0, 10, 20}}};
+}
+
+Selection SelectCandidate(const std::vector<std::vector<Scores>>& scores,
+                          const std::vector<std::vector<int>>& neighbours,
+                          const std::vector<bool>& use) {
+  std::vector<Scores> pooled(scores.size());
+  for (std::size_t c = 0; c < scores.size(); ++c) {
+    for (std::size_t i = 0; i < scores[c].size() && i < use.size(); ++i) {
+      if (use[i]) pooled[c].Add(scores[c][i]);
+    }
+  }
+  Selection best;
+  for (std::size_t c = 0; c < scores.size(); ++c) {
+    if (!MeetsGuardrails(pooled[c])) continue;
+    double sum = pooled[c].F1();
+    for (int n : neighbours[c]) sum += pooled[static_cast<std::size_t>(n)].F1();
+    const double plateau = sum / static_cast<double>(1 + neighbours[c].size());
+    const bool better = best.candidate < 0 || plateau > best.plateau_f1 ||
+                        (plateau == best.plateau_f1 && pooled[c].F1() > best.pooled.F1());
+    if (better) best = {static_cast<int>(c), plateau, pooled[c]};
+  }
+  return best;
+}
+
+CrossValidation CrossValidate(const std::vector<std::vector<Scores>>& scores,
+                              const std::vector<std::vector<int>>& neighbours,
+                              const std::vector<int>& fold_of_channel) {
+  CrossValidation cv;
+  cv.folds = fold_of_channel;
+  std::sort(cv.folds.begin(), cv.folds.end());
+  cv.folds.erase(std::unique(cv.folds.begin(), cv.folds.end()), cv.folds.end());
+  const std::size_t n = fold_of_channel.size();
+  for (int k : cv.folds) {
+    std::vector<bool> train(n), held(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      train[i] = fold_of_channel[i] != k;
+      held[i] = !train[i];
+    }
+    Selection s = SelectCandidate(scores, neighbours, train);
+    Scores h;
+    if (s.candidate >= 0) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (held[i]) h.Add(scores[static_cast<std::size_t>(s.candidate)][i]);
+      }
+    }
+    cv.pooled.Add(h);
+    cv.chosen.push_back(std::move(s));
+    cv.held_out.push_back(std::move(h));
+  }
+  cv.all = SelectCandidate(scores, neighbours, std::vector<bool>(n, true));
+  return cv;
+}
 
 int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream& err) {
   if (options.data_dir.empty()) {
@@ -252,71 +550,30 @@ int RunEvaluate(const EvaluateOptions& options, std::ostream& out, std::ostream&
       selected.push_back(*it);
     }
   }
+  if (options.cv) return RunCrossValidation(options, selected, out, err);
   std::map<std::string, Scores> per_craft;
   Scores overall;
   std::vector<std::pair<std::string, std::vector<Interval>>> all_alarms;
   std::vector<std::pair<std::string, Scores>> per_channel;
   std::size_t memory_bytes = 0;
+  std::vector<DetectorConfig> members{options.detector};
+  members.insert(members.end(), options.extra_members.begin(), options.extra_members.end());
   for (const auto& ch : selected) {
-    const std::string base = options.data_dir + "/" + ch.spacecraft + "/" + ch.channel;
-    auto train = LoadNpyGz(base + "_train.npy.gz");
-    auto test = LoadNpyGz(base + "_test.npy.gz");
-    if (!train.ok() || !test.ok()) {
-      err << "evaluate: " << (!train.ok() ? train.status() : test.status()).message() << "\n";
+    auto data = LoadChannel(options.data_dir, ch);
+    if (!data.ok()) {
+      err << "evaluate: " << data.status().message() << "\n";
       return 1;
     }
-    if (train->cols != test->cols || train->cols < 1) {
-      err << "evaluate: " << ch.channel << ": train and test column counts differ\n";
+    auto run = RunChannel(ch, *data, members);
+    if (!run.ok()) {
+      err << "evaluate: " << run.status().message() << "\n";
       return 1;
     }
-    const std::size_t cols = train->cols;
-    std::vector<double> values(train->rows);
-    std::vector<double> inputs;
-    inputs.reserve(train->rows * (cols - 1));
-    for (std::size_t t = 0; t < train->rows; ++t) {
-      values[t] = train->At(t, 0);
-      inputs.insert(inputs.end(), train->Row(t) + 1, train->Row(t) + cols);
-    }
-    std::vector<DetectorConfig> members{options.detector};
-    members.insert(members.end(), options.extra_members.begin(), options.extra_members.end());
-    std::vector<ChannelModel> models;
-    for (const auto& cfg : members) {
-      auto model = FitChannelModel(ch.channel, values, inputs, static_cast<int>(cols - 1), cfg);
-      if (!model.ok()) {
-        err << "evaluate: " << model.status().message() << "\n";
-        return 1;
-      }
-      models.push_back(std::move(*model));
-    }
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<ChannelDetector> dets;
-    dets.reserve(members.size());
-    for (std::size_t m = 0; m < members.size(); ++m) dets.emplace_back(models[m], members[m]);
-    std::vector<Interval> raw;
-    const std::int64_t n = static_cast<std::int64_t>(test->rows);
-    for (std::int64_t t = 0; t < n; ++t) {
-      const double* row = test->Row(static_cast<std::size_t>(t));
-      for (auto& det : dets) {
-        ChannelStep st = det.Step(row[0], std::span<const double>(row + 1, cols - 1));
-        if (st.closed) raw.emplace_back(st.closed_start, st.closed_end);
-      }
-    }
-    std::size_t mem = 0;
-    for (auto& det : dets) {
-      if (det.in_alarm()) raw.emplace_back(det.open_start(), std::min(det.open_until(), n - 1));
-      mem += det.MemoryBytes();
-    }
-    // Union of the members' intervals (each still starts where it was raised).
-    std::vector<Interval> alarms = Merge(std::move(raw));
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    memory_bytes = std::max(memory_bytes, mem);
-    Scores s = ScoreChannel(alarms, ch.sequences, n);
-    s.seconds = secs;
-    per_craft[ch.spacecraft].Add(s);
-    overall.Add(s);
-    per_channel.emplace_back(ch.channel, s);
-    all_alarms.emplace_back(ch.channel, std::move(alarms));
+    memory_bytes = std::max(memory_bytes, run->memory_bytes);
+    per_craft[ch.spacecraft].Add(run->scores);
+    overall.Add(run->scores);
+    per_channel.emplace_back(ch.channel, run->scores);
+    all_alarms.emplace_back(ch.channel, std::move(run->alarms));
   }
   if (!options.alarms_path.empty()) {
     std::ofstream f(options.alarms_path);

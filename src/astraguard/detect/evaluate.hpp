@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +59,55 @@ struct Scores {
 Scores ScoreChannel(const std::vector<Interval>& alarms, const std::vector<Interval>& labels,
                     std::int64_t steps);
 
+// Reads folds.csv (`chan_id, spacecraft, fold`): the fold of each channel.
+Result<std::map<std::string, int>> LoadFolds(const std::string& csv_path);
+
+// One axis of a candidate grid: a detector setting (a SetDetectorParam key) and its values.
+struct GridAxis {
+  std::string key;
+  std::vector<double> values;
+};
+
+// Parses "key=v1,v2,..." (at least one value; every value accepted by SetDetectorParam).
+Result<GridAxis> ParseGridAxis(const std::string& spec);
+
+// The grid `evaluate --cv` searches when none is given (324 candidates): the settings
+// EVALUATION.md found sensitive (smoothing, window, lags, min_error) around the first shipped
+// values, and the learned-range rule (off, or 10 / 20 steps past a 2 % / 5 % margin).
+std::vector<GridAxis> DefaultCvGrid();
+
+// The guardrails of the data README that a candidate must meet on the channels it is chosen on.
+inline constexpr double kMaxAlarmFraction = 0.06;
+inline constexpr double kMaxFalseAlarmsPer10k = 1.0;
+
+// Model selection over per-channel results. `scores[c][i]` is candidate c on channel i;
+// `neighbours[c]` are c's grid neighbours (one step along one axis). On the channels where
+// `use[i]`, each candidate's scores are pooled; among the candidates that meet the guardrails
+// there, the one with the highest plateau F1 (the mean pooled event F1 of itself and its
+// neighbours) wins; ties: higher own F1, then lower index. Reads nothing outside `use`.
+struct Selection {
+  int candidate = -1;  // -1: no candidate meets the guardrails
+  double plateau_f1 = 0.0;
+  Scores pooled;  // the chosen candidate on the `use` channels
+};
+Selection SelectCandidate(const std::vector<std::vector<Scores>>& scores,
+                          const std::vector<std::vector<int>>& neighbours,
+                          const std::vector<bool>& use);
+
+// Cross-validated selection: for each fold k (ascending), SelectCandidate on the channels of the
+// other folds, then the choice scored on fold k alone; `pooled` sums the held-out scores. `all`
+// is SelectCandidate on every channel: the configuration to ship.
+struct CrossValidation {
+  std::vector<int> folds;
+  std::vector<Selection> chosen;  // per fold, chosen without that fold
+  std::vector<Scores> held_out;   // per fold, the choice on that fold
+  Scores pooled;
+  Selection all;
+};
+CrossValidation CrossValidate(const std::vector<std::vector<Scores>>& scores,
+                              const std::vector<std::vector<int>>& neighbours,
+                              const std::vector<int>& fold_of_channel);
+
 struct EvaluateOptions {
   std::string data_dir;               // holds SMAP/, MSL/, labeled_anomalies.csv
   std::vector<std::string> channels;  // empty: every labelled channel
@@ -66,6 +116,11 @@ struct EvaluateOptions {
   bool per_channel = false;  // also print one line per channel
   DetectorConfig detector;
   std::vector<DetectorConfig> extra_members;  // ensemble: alarms are the union of all members
+  // Cross-validated model selection over `grid` (empty: DefaultCvGrid()) applied on top of
+  // `detector`, with the folds of <data_dir>/folds.csv; prints the per-fold choices, the pooled
+  // held-out figures and the choice on all channels.
+  bool cv = false;
+  std::vector<GridAxis> grid;
 };
 
 // Runs the protocol and prints figures (text table or one JSON object) to `out`; errors to

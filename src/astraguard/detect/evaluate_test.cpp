@@ -1,15 +1,14 @@
 #include "astraguard/detect/evaluate.hpp"
 
 #include <gtest/gtest.h>
-
-#include <cmath>
-#include <limits>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "astraguard/detect/testing_util.hpp"
@@ -125,6 +124,136 @@ TEST_F(EvaluateFolderTest, TrainReadsTheSameFolder) {
   ASSERT_TRUE(m.ok());
   ASSERT_NE(m->Find("X-1"), nullptr);
   EXPECT_EQ(m->Find("X-1")->num_inputs, 1);
+}
+
+// Cross-validation mechanics on hand-made per-channel scores. Channels 0-1 are fold 1, 2-3
+// fold 2. Candidate 0 detects half the sequences everywhere; candidate 1 detects every sequence
+// of fold 2 but raises false alarms on fold 1.
+class CrossValidateTest : public ::testing::Test {
+ protected:
+  static Scores Half() { return ScoreChannel({{100, 110}}, {{100, 199}, {500, 599}}, 10000); }
+  static Scores All() {
+    return ScoreChannel({{100, 110}, {500, 510}}, {{100, 199}, {500, 599}}, 10000);
+  }
+  static Scores Noisy() {
+    return ScoreChannel({{100, 110}, {2000, 2010}, {3000, 3010}}, {{100, 199}, {500, 599}}, 100000);
+  }
+  std::vector<std::vector<Scores>> scores_{{Half(), Half(), Half(), Half()},
+                                           {Noisy(), Noisy(), All(), All()}};
+  std::vector<std::vector<int>> neighbours_{{1}, {0}};
+  std::vector<int> folds_{1, 1, 2, 2};
+};
+
+TEST_F(CrossValidateTest, SelectionNeverSeesTheHeldOutFold) {
+  const CrossValidation cv = CrossValidate(scores_, {{}, {}}, folds_);
+  ASSERT_EQ(cv.folds, (std::vector<int>{1, 2}));
+  // Fold 1 held out: chosen on fold 2, where candidate 1 is perfect; scored on fold 1.
+  EXPECT_EQ(cv.chosen[0].candidate, 1);
+  EXPECT_EQ(cv.held_out[0].detected, 2);
+  EXPECT_EQ(cv.held_out[0].false_intervals, 4);
+  // Fold 2 held out: chosen on fold 1, where candidate 0 is better, although candidate 1 is
+  // perfect on fold 2 itself.
+  EXPECT_EQ(cv.chosen[1].candidate, 0);
+  EXPECT_EQ(cv.held_out[1].detected, 2);
+  EXPECT_EQ(cv.pooled.sequences, 8);
+  EXPECT_EQ(cv.pooled.detected, 4);
+  EXPECT_EQ(cv.pooled.false_intervals, 4);
+  // Whatever the held-out fold's scores are, the choice for it stays the same: make fold 1
+  // favour candidate 0, then fold 2 favour candidate 1.
+  const Scores nothing = ScoreChannel({}, {{100, 199}, {500, 599}}, 10000);
+  auto fold1 = scores_;
+  for (int i : {0, 1}) fold1[0][i] = All(), fold1[1][i] = nothing;
+  EXPECT_EQ(CrossValidate(fold1, {{}, {}}, folds_).chosen[0].candidate, 1);
+  auto fold2 = scores_;
+  for (int i : {2, 3}) fold2[0][i] = nothing, fold2[1][i] = All();
+  EXPECT_EQ(CrossValidate(fold2, {{}, {}}, folds_).chosen[1].candidate, 0);
+  // On every channel both score F1 2/3 (P 1, R 0.5 vs P 0.6, R 0.75): the lower index wins.
+  EXPECT_EQ(cv.all.candidate, 0);
+  EXPECT_NEAR(cv.all.pooled.F1(), 2.0 / 3, 1e-12);
+  EXPECT_EQ(cv.all.pooled.channels, 4);
+}
+
+TEST_F(CrossValidateTest, GuardrailsExcludeACandidate) {
+  // Candidate 1 in alarm 7% of the steps on fold 2: it cannot be chosen there.
+  for (int i : {2, 3}) scores_[1][i] = ScoreChannel({{100, 799}}, {{100, 199}, {500, 599}}, 10000);
+  EXPECT_GT(scores_[1][2].AlarmFraction(), kMaxAlarmFraction);
+  const CrossValidation cv = CrossValidate(scores_, {{}, {}}, folds_);
+  EXPECT_EQ(cv.chosen[0].candidate, 0);
+  // Nothing meets them: no choice, nothing scored.
+  std::vector<std::vector<Scores>> none{{scores_[1][2], scores_[1][3], scores_[1][2]}};
+  const CrossValidation empty = CrossValidate(none, {{}}, {1, 2, 2});
+  EXPECT_EQ(empty.chosen[0].candidate, -1);
+  EXPECT_EQ(empty.held_out[0].channels, 0);
+}
+
+TEST_F(CrossValidateTest, PlateauBeatsAPeak) {
+  // Six candidates in a row: a peak (F1 1) between two poor ones, then a plateau of three at
+  // F1 0.67: the middle of the plateau wins.
+  const Scores poor = ScoreChannel({}, {{100, 199}}, 10000);
+  std::vector<std::vector<Scores>> s{{poor}, {All()}, {poor}, {Half()}, {Half()}, {Half()}};
+  const std::vector<std::vector<int>> line{{1}, {0, 2}, {1, 3}, {2, 4}, {3, 5}, {4}};
+  const Selection sel = SelectCandidate(s, line, {true});
+  EXPECT_EQ(sel.candidate, 4);
+  EXPECT_NEAR(sel.plateau_f1, 2.0 / 3, 1e-12);
+  EXPECT_DOUBLE_EQ(sel.pooled.F1(), Half().F1());
+  // Without neighbours the peak wins.
+  EXPECT_EQ(SelectCandidate(s, std::vector<std::vector<int>>(6), {true}).candidate, 1);
+}
+
+TEST(GridAxisTest, ParsesAndRejects) {
+  auto a = ParseGridAxis("smoothing=0.02,0.03");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->key, "smoothing");
+  EXPECT_EQ(a->values, (std::vector<double>{0.02, 0.03}));
+  EXPECT_FALSE(ParseGridAxis("nope=1").ok());
+  EXPECT_FALSE(ParseGridAxis("lags=").ok());
+  EXPECT_FALSE(ParseGridAxis("lags=10,x").ok());
+  EXPECT_FALSE(ParseGridAxis("=1").ok());
+  EXPECT_FALSE(ParseGridAxis("smoothing=1e-400").ok());
+  EXPECT_FALSE(ParseGridAxis("smoothing=nan").ok());
+}
+
+// The protocol end to end on a tiny folder: two channels, one per fold, each with a labelled
+// level shift; candidates min_error 0.03 (finds them) and 100 (never alarms).
+TEST(EvaluateCvFolderTest, ChoosesOnTheOtherFoldAndPoolsTheHeldOutFigures) {
+  const fs::path dir = fs::temp_directory_path() / ("ag_cv_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "SMAP");
+  std::ofstream labels(dir / "labeled_anomalies.csv");
+  labels << "chan_id,spacecraft,anomaly_sequences,class,num_values\n";
+  std::ofstream folds(dir / "folds.csv");
+  folds << "chan_id,spacecraft,fold\n";
+  for (int k = 1; k <= 2; ++k) {
+    auto train = testing::Nominal(3000, 10 + k, 0.5, 0.3, 0.02);
+    auto test = testing::Nominal(4000, 20 + k, 0.5, 0.3, 0.02, 90.0, 3000);
+    for (std::size_t t = 2500; t < 2600; ++t) test[t] += 0.8;
+    const std::string name = "X-" + std::to_string(k);
+    WriteGz(dir / "SMAP" / (name + "_train.npy.gz"), testing::NpyImage(train, 3000, 1));
+    WriteGz(dir / "SMAP" / (name + "_test.npy.gz"), testing::NpyImage(test, 4000, 1));
+    labels << name << ",SMAP,\"[[2500, 2599]]\",[point],4000\n";
+    folds << name << ",SMAP," << k << "\n";
+  }
+  labels.close();
+  folds.close();
+  EvaluateOptions o;
+  o.data_dir = dir.string();
+  o.cv = true;
+  o.json = true;
+  o.grid = {{"min_error", {100, 0.03}}};
+  o.detector.range_steps = 0;  // the level shift leaves the training range: only the residual
+  std::ostringstream out, err;
+  ASSERT_EQ(RunEvaluate(o, out, err), 0) << err.str();
+  const std::string j = out.str();
+  EXPECT_NE(j.find("{\"fold\": 1, \"chosen\": \"min_error=0.03\""), std::string::npos) << j;
+  EXPECT_NE(j.find("{\"fold\": 2, \"chosen\": \"min_error=0.03\""), std::string::npos) << j;
+  EXPECT_NE(j.find("\"cross_validated\": {\"event_precision\": 1.0000, \"event_recall\": 1.0000"),
+            std::string::npos)
+      << j;
+  // A channel without a fold is a data error naming it.
+  std::ofstream(dir / "folds.csv") << "chan_id,spacecraft,fold\nX-1,SMAP,1\n";
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunEvaluate(o, out2, err2), 1);
+  EXPECT_NE(err2.str().find("X-2"), std::string::npos) << err2.str();
+  fs::remove_all(dir);
 }
 
 TEST(LoadLabelsTest, UnionsRowsOfTheSameChannel) {

@@ -1,7 +1,5 @@
 #include "astraguard/detect/model.hpp"
 
-#include "astraguard/common/file.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +10,8 @@
 #include <limits>
 #include <sstream>
 #include <type_traits>
+
+#include "astraguard/common/file.hpp"
 
 namespace astraguard::detect {
 namespace {
@@ -69,7 +69,8 @@ std::string ConfigLine(const DetectorConfig& c) {
     << " smoothing=" << D(c.smoothing) << " min_error=" << D(c.min_error) << " prune=" << D(c.prune)
     << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup << " hold=" << c.hold
     << " min_run=" << c.min_run << " stuck_factor=" << D(c.stuck_factor)
-    << " stuck_min=" << c.stuck_min << " prime=" << c.prime << " holdout=" << D(c.holdout)
+    << " stuck_min=" << c.stuck_min << " range_margin=" << D(c.range_margin)
+    << " range_steps=" << c.range_steps << " prime=" << c.prime << " holdout=" << D(c.holdout)
     << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
     << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
     << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
@@ -199,8 +200,8 @@ Result<Model> Model::Parse(std::string_view text) {
       if (count > l.size() / 2) return false;
       using T = std::decay_t<decltype(out[0])>;
       // float (prime errors) only within +/-kMaxError: the narrowing is then always defined.
-      const double bound =
-          std::is_same_v<T, float> ? DynamicThreshold::kMaxError : std::numeric_limits<double>::max();
+      const double bound = std::is_same_v<T, float> ? DynamicThreshold::kMaxError
+                                                    : std::numeric_limits<double>::max();
       out.resize(count);
       for (std::size_t i = 0; i < count; ++i) {
         double v = 0;

@@ -13,8 +13,10 @@
 //   prime <n> <n numbers>
 //   reference <n> <n numbers>        (history kept by method 1, else 0)
 //   (channel block repeated)
-// A missing, truncated, tampered or unknown-version file is an error value, never a crash: the
-// engine then runs limits and robust statistics only and reports itself degraded.
+// A config key the file does not carry takes the built-in DetectorConfig default (a file written
+// before range_margin/range_steps existed gets the learned-range rule; range_steps=0 turns it
+// off). A missing, truncated, tampered or unknown-version file is an error value, never a crash:
+// the engine then runs limits and robust statistics only and reports itself degraded.
 //
 // The checksum only catches accidents (anyone can recompute it). What protects the detector
 // from a crafted file is the structural validation Parse runs after reading (Validate():

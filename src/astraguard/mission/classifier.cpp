@@ -1,6 +1,7 @@
 #include "astraguard/mission/classifier.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -11,6 +12,13 @@ using detect::Contribution;
 // A contribution at or above this score is a red-limit-level excursion (LimitChecker scores red
 // violations 1.0 and yellow ones below 0.9).
 constexpr double kStrongScore = 0.9;
+
+// A LimitChecker red violation (score 1, reason "... below red-low ..." / "... above red-high
+// ..."); a statistical score can round to 1 too, so the score alone does not tell.
+bool IsRedLimit(const Contribution& c) {
+  return c.score >= 1.0 && (c.reason.find(" red-low ") != std::string::npos ||
+                            c.reason.find(" red-high ") != std::string::npos);
+}
 
 std::string Fmt(double v) {
   char buf[32];
@@ -84,35 +92,31 @@ SensorSignature SensorHealth::Update(const Readings& r) {
 Classification ClassifyFault(const detect::Detection& detection, const Readings& readings,
                              const SensorSignature& signature) {
   Classification out;
-  // Per-group best contribution score.
-  double power = 0, thermal = 0, attitude = 0, wheel = 0;
-  bool has_current_or_gyro = false;  // at a red-limit-like score (>= kStrongScore)
+  // The evidence tier: red-limit violations on standard channels when there are any (a red
+  // limit is certain, a statistical excursion is a judgement), otherwise every standard
+  // contribution. Per-channel best score within that tier.
+  bool red = false;
+  for (const auto& c : detection.contributing) {
+    red |= ParseStdChannel(c.channel).has_value() && IsRedLimit(c);
+  }
+  std::array<double, kStdChannelCount> score{};
+  bool has_current_or_gyro = false;  // at a red-limit-like score (>= kStrongScore), any tier
+  bool wheel_contributes = false;    // any tier
   const Contribution* detector_stuck = nullptr;
   for (const auto& c : detection.contributing) {
     auto ch = ParseStdChannel(c.channel);
     if (!ch || c.score <= 0) continue;
-    switch (*ch) {
-      case StdChannel::kVoltage:
-        power = std::max(power, c.score);
-        break;
-      case StdChannel::kCurrent:
-        power = std::max(power, c.score);
-        has_current_or_gyro |= c.score >= kStrongScore;
-        break;
-      case StdChannel::kTemperature:
-        thermal = std::max(thermal, c.score);
-        break;
-      case StdChannel::kGyro:
-        attitude = std::max(attitude, c.score);
-        has_current_or_gyro |= c.score >= kStrongScore;
-        break;
-      case StdChannel::kWheelSpeed:
-        wheel = std::max(wheel, c.score);
-        break;
+    if ((*ch == StdChannel::kCurrent || *ch == StdChannel::kGyro) && c.score >= kStrongScore) {
+      has_current_or_gyro = true;
     }
+    wheel_contributes |= *ch == StdChannel::kWheelSpeed;
     out.channels.push_back(c.channel);
     if (!detector_stuck && c.reason.find(" stuck at ") != std::string::npos) detector_stuck = &c;
+    if (red && !IsRedLimit(c)) continue;
+    auto& s = score[static_cast<int>(*ch)];
+    s = std::max(s, c.score);
   }
+  auto at = [&](StdChannel ch) { return score[static_cast<int>(ch)]; };
 
   if (signature.sensor()) {
     const std::string ch(StdChannelName(signature.channel));
@@ -135,11 +139,25 @@ Classification ClassifyFault(const detect::Detection& detection, const Readings&
     out.reason = detector_stuck->reason;
     return out;
   }
-  if (wheel > 0 || signature.wheel_spin_down) {
+  const double power = std::max(at(StdChannel::kVoltage), at(StdChannel::kCurrent));
+  const double thermal = at(StdChannel::kTemperature);
+  const double attitude = at(StdChannel::kGyro);
+  const double wheel = at(StdChannel::kWheelSpeed);
+  // A failing wheel (wheel_speed contributing in any tier, or spun down) also shows in current
+  // and gyro, so in the tier weighed those count as its evidence, and a spin-down signature
+  // as a strong (0.9) one. It does not explain voltage or temperature: those win when higher.
+  const bool wheel_evidence = wheel_contributes || signature.wheel_spin_down;
+  const double wheel_side = wheel_evidence
+                                ? std::max({wheel, at(StdChannel::kCurrent), attitude,
+                                            signature.wheel_spin_down ? kStrongScore : 0.0})
+                                : 0.0;
+  const double voltage_or_thermal = std::max(at(StdChannel::kVoltage), thermal);
+  if (wheel_evidence && wheel_side > voltage_or_thermal) {
     out.type = FaultType::kWheel;
-    out.reason = wheel > 0 ? "wheel_speed out of family"
-                           : "wheel spun down below " + Fmt(signature.wheel_threshold_rpm) +
-                                 " RPM (baseline " + Fmt(signature.wheel_baseline_rpm) + " RPM)";
+    out.reason = wheel_contributes
+                     ? "wheel_speed out of family"
+                     : "wheel spun down below " + Fmt(signature.wheel_threshold_rpm) +
+                           " RPM (baseline " + Fmt(signature.wheel_baseline_rpm) + " RPM)";
     if (out.channels.empty() ||
         std::find(out.channels.begin(), out.channels.end(), "wheel_speed") == out.channels.end()) {
       out.channels.push_back("wheel_speed");

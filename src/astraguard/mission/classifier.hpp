@@ -12,13 +12,18 @@
 // thread-safe: one instance per satellite, driven by whoever owns that satellite's state.
 //
 // ClassifyFault: maps a Detection's contributing channels and the sensor signature to a
-// FaultType. Deterministic, pure. Rules, first match wins:
+// FaultType; the type follows the strongest evidence. Deterministic, pure. Rules, first match
+// wins:
 //   1. a sensor signature -> sensor_fault, except a wheel_speed dropout that coincides with
 //      strong (>= 0.9) current or gyro contributions (a real stall) -> wheel_fault; a
 //      contribution whose reason says " stuck at " (the detection engine's own stuck-sensor
 //      check) also counts as a sensor signature;
-//   2. wheel_speed contributes or the wheel spun down -> wheel_fault (a failing wheel also shows
-//      in current and gyro);
+//   then only the strongest tier of evidence is weighed: the red-limit violations on standard
+//   channels if there are any (a bus at 2 V is a power fault however unusual the other channels
+//   are), otherwise every standard contribution;
+//   2. wheel_speed contributes (in any tier) or the wheel spun down -> wheel_fault when the
+//      wheel's side of that tier (wheel_speed, current, gyro: a failing wheel also shows in
+//      current and gyro; a spin-down counts 0.9) scores above voltage and temperature;
 //   3. otherwise the group with the highest contribution score: voltage/current -> power_fault,
 //      temperature -> thermal_fault, gyro -> attitude_fault (ties: power, thermal, attitude);
 //   4. no standard channel contributes -> unknown.

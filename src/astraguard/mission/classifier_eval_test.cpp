@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -233,6 +234,63 @@ TEST_F(ClassifierEval, ConfusionMatrixWithEngineAndDefaultModel) {
     ASSERT_GT(flagged, 0) << kTruth[t];
     EXPECT_GE(static_cast<double>(matrix_[t][t]) / flagged, 0.8) << kTruth[t];
   }
+}
+
+// Issue 18 item 4, end to end with the production detector: after 300 nominal records, a
+// record with the bus at 2 V (red-low) and every other channel far out of family (wheel_speed
+// included, which used to make it a wheel_fault) is a power fault.
+TEST_F(ClassifierEval, BusAtTwoVoltsIsAPowerFaultWhateverElseIsUnusual) {
+  ASSERT_TRUE(model_);
+  DetectFn detect = EngineDetector(model_);
+  storage::InMemoryAnomalyStore store(1000);
+  prometheus::Registry reg;
+  MissionMetrics metrics(reg);
+  Service service(policy_, store, clock_, metrics);
+  sim::FleetConfig c;
+  c.satellites = 1;
+  c.seed = 5;
+  sim::Fleet fleet(c);
+  sim::Record r;
+  for (int i = 0; i < 300; ++i) {
+    r = fleet.Tick()[0];
+    clock_.Advance(std::chrono::seconds(10));
+    ASSERT_FALSE(
+        service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)}, detect(r)).is_anomaly)
+        << i;
+  }
+  // The other channels go out of family first (the learned detectors smooth their errors, so
+  // a single odd record is not yet unusual to them), until wheel_speed contributes; then the
+  // bus drops to 2 V.
+  auto unusual = [&] {
+    r = fleet.Tick()[0];
+    clock_.Advance(std::chrono::seconds(10));
+    r.temperature += 25.0;
+    r.gyro += 0.15;
+    r.current += 3.0;
+    r.wheel_speed += 1500.0;
+  };
+  auto has = [](const detect::Detection& d, std::string_view ch, std::string_view in_reason) {
+    return std::any_of(d.contributing.begin(), d.contributing.end(), [&](const auto& c) {
+      return c.channel == ch && c.reason.find(in_reason) != std::string::npos;
+    });
+  };
+  bool wheel = false;
+  for (int i = 0; i < 200 && !wheel; ++i) {
+    unusual();
+    const detect::Detection d = detect(r);
+    wheel = has(d, "wheel_speed", "");
+    (void)service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)}, d);
+  }
+  ASSERT_TRUE(wheel);
+  unusual();
+  r.voltage = 2.0;
+  const detect::Detection d = detect(r);
+  EXPECT_TRUE(has(d, "wheel_speed", ""));  // the other channels are evidence too, just weaker
+  EXPECT_TRUE(has(d, "voltage", "red-low"));
+  Assessment a = service.Process({r.satellite_id, r.timestamp_ms, ToReadings(r)}, d);
+  ASSERT_TRUE(a.is_anomaly);
+  EXPECT_EQ(FaultTypeName(a.type), std::string("power_fault"));
+  EXPECT_EQ(a.action, Action::kReducePowerLoad);
 }
 
 TEST_F(ClassifierEval, EachScenarioGetsRightTypeAndFirstAction) {

@@ -140,6 +140,67 @@ TEST(ClassifyFaultTest, HighestGroupWinsAndTiesPreferPower) {
             FaultType::kPower);
 }
 
+// The type follows the strongest evidence: a red-limit violation outranks any number of
+// statistical excursions, whichever channels they are on.
+TEST(ClassifyFaultTest, RedLimitOnVoltageIsAPowerFaultWhateverElseIsUnusual) {
+  detect::Detection d = Det({{"voltage", 1.0},
+                             {"wheel_speed", 0.99},
+                             {"temperature", 0.98},
+                             {"gyro", 0.97},
+                             {"current", 0.96}});
+  d.contributing[0].reason = "voltage 2 V below red-low 22 V";
+  for (std::size_t i = 1; i < d.contributing.size(); ++i) {
+    d.contributing[i].reason =
+        d.contributing[i].channel + " residual 9.0 sigma above its dynamic threshold";
+  }
+  Readings r = Nominal();
+  r.Set(StdChannel::kVoltage, 2.0);
+  auto c = ClassifyFault(d, r, {});
+  EXPECT_EQ(c.type, FaultType::kPower);
+  EXPECT_EQ(c.channels.size(), 5u);  // every contributing channel is still listed
+
+  // Even a spun-down wheel (a 2 V bus stops the wheels) does not outrank a red voltage.
+  SensorSignature spun;
+  spun.wheel_spin_down = true;
+  EXPECT_EQ(ClassifyFault(d, r, spun).type, FaultType::kPower);
+
+  // A statistical score that rounds to 1 is not a red limit: a red temperature outranks it.
+  detect::Detection s = Det({{"voltage", 1.0}, {"temperature", 1.0}});
+  s.contributing[0].reason = "voltage residual 60.0 sigma above its dynamic threshold";
+  s.contributing[1].reason = "temperature 95 C above red-high 80 C";
+  EXPECT_EQ(ClassifyFault(s, Nominal(), {}).type, FaultType::kThermal);
+  // A wheel failing statistically with a red gyro is still the wheel (it explains the gyro).
+  detect::Detection g = Det({{"gyro", 1.0}, {"wheel_speed", 0.8}, {"voltage", 0.9}});
+  g.contributing[0].reason = "gyro 0.2 rad/s above red-high 0.1 rad/s";
+  EXPECT_EQ(ClassifyFault(g, Nominal(), {}).type, FaultType::kWheel);
+
+  // A red wheel_speed with only statistical voltage evidence is a wheel fault; a red voltage and
+  // a red temperature: the higher tier is all red, ties prefer power.
+  detect::Detection w = Det({{"wheel_speed", 1.0}, {"voltage", 0.99}});
+  w.contributing[0].reason = "wheel_speed 6100 RPM above red-high 6000 RPM";
+  EXPECT_EQ(ClassifyFault(w, Nominal(), {}).type, FaultType::kWheel);
+  detect::Detection t = Det({{"temperature", 1.0}, {"voltage", 1.0}, {"wheel_speed", 0.99}});
+  t.contributing[0].reason = "temperature 95 C above red-high 80 C";
+  t.contributing[1].reason = "voltage 2 V below red-low 22 V";
+  EXPECT_EQ(ClassifyFault(t, Nominal(), {}).type, FaultType::kPower);
+  // Only the red temperature: thermal, not the statistically stronger-looking wheel.
+  t.contributing[1].reason = "voltage residual 9.0 sigma above its dynamic threshold";
+  EXPECT_EQ(ClassifyFault(t, Nominal(), {}).type, FaultType::kThermal);
+}
+
+// Without any red limit, a strong voltage/temperature excursion outranks a weak wheel one.
+TEST(ClassifyFaultTest, StrongerVoltageOutranksWeakWheelEvidence) {
+  EXPECT_EQ(ClassifyFault(Det({{"voltage", 0.95}, {"wheel_speed", 0.5}}), Nominal(), {}).type,
+            FaultType::kPower);
+  EXPECT_EQ(ClassifyFault(Det({{"temperature", 0.95}, {"wheel_speed", 0.5}}), Nominal(), {}).type,
+            FaultType::kThermal);
+  // ... but current and gyro are the wheel's own symptoms.
+  EXPECT_EQ(
+      ClassifyFault(Det({{"voltage", 0.9}, {"current", 0.95}, {"wheel_speed", 0.5}}), Nominal(), {})
+          .type,
+      FaultType::kWheel);
+}
+
 TEST(ClassifyFaultTest, UnknownWithoutStandardChannels) {
   EXPECT_EQ(ClassifyFault(Det({{"bus_b_voltage", 0.9}}), Nominal(), {}).type, FaultType::kUnknown);
   EXPECT_EQ(ClassifyFault(Det({}), Nominal(), {}).type, FaultType::kUnknown);
