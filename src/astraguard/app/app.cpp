@@ -3,7 +3,6 @@
 #include <boost/json/object.hpp>
 #include <fmt/format.h>
 
-#include <random>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -19,11 +18,6 @@ namespace {
 static_assert(config::kPhaseCount == mission::kPhaseCount &&
               config::kPhaseNames[static_cast<int>(mission::Phase::kSafeMode)] == "SAFE_MODE" &&
               config::kPhaseNames[static_cast<int>(mission::Phase::kLaunch)] == "LAUNCH");
-
-std::string RandomPrefix() {
-  std::random_device rd;
-  return fmt::format("{:08x}", rd());
-}
 
 service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
   const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
@@ -60,8 +54,7 @@ App::App(const config::Config& config)
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
-                                       .environment = config.environment,
-                                       .request_id_prefix = RandomPrefix()},
+                                       .environment = config.environment},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
   access_ = std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
