@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "astraguard/app/api_docs.hpp"
 #include "astraguard/app/routes.hpp"
 #include "astraguard/http/json_response.hpp"
 #include "astraguard/http/problem.hpp"
@@ -256,6 +257,15 @@ void App::RegisterRoutes() {
         }
         res.content_type = "text/plain; version=0.0.4; charset=utf-8";
         res.body = metrics_.Serialize();
+      });
+  add("GET", "/openapi.json", http::Role::kPublic,
+      [](const http::Request&, const http::PathParams&, http::Response& res) {
+        res.body = OpenApiJson();
+      });
+  add("GET", "/docs", http::Role::kPublic,
+      [](const http::Request&, const http::PathParams&, http::Response& res) {
+        res.content_type = "text/html; charset=utf-8";
+        res.body = DocsHtml();
       });
   RegisterApiRoutes(add, *service_);
 }

@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include <cctype>
+#include <map>
+#include <set>
 #include <string>
+
+#include "astraguard/app/api_docs.hpp"
 
 #include "astraguard/http/client/client.hpp"
 
@@ -120,18 +126,65 @@ TEST(AppAccessTest, EveryRoleOnEveryRoute) {
   app.Shutdown();
 }
 
-// Only the probes and /metrics (which has its own basic auth) are open; everything under /api/
+// Only the probes, /metrics (which has its own basic auth) and the API description are open; everything under /api/
 // needs a key, and only admin may change the mission phase.
 TEST(AppAccessTest, OnlyProbesAndMetricsArePublic) {
   App app(WithKeys());
   for (const http::Route& route : app.router().routes()) {
     const bool open = route.pattern == "/health/live" || route.pattern == "/health/ready" ||
-                      route.pattern == "/metrics";
+                      route.pattern == "/metrics" || route.pattern == "/openapi.json" ||
+                      route.pattern == "/docs";
     EXPECT_EQ(route.role == http::Role::kPublic, open) << route.method << " " << route.pattern;
     if (route.method == "POST" && route.pattern == "/api/v1/phase") {
       EXPECT_EQ(route.role, http::Role::kAdmin);
     }
   }
+}
+
+// The router's routes and the OpenAPI document's operations are the same set, and each
+// operation documents the role its route declares.
+TEST(AppOpenApiTest, DocumentDescribesExactlyTheRouterRoutes) {
+  App app(TestConfig());
+  const boost::json::object doc = boost::json::parse(OpenApiJson()).as_object();
+  EXPECT_EQ(doc.at("openapi"), "3.1.0");
+  std::set<std::string> routed, documented;
+  std::map<std::string, std::string> roles;
+  for (const http::Route& r : app.router().routes()) {
+    routed.insert(r.method + " " + r.pattern);
+    roles[r.method + " " + r.pattern] = std::string(http::RoleName(r.role));
+  }
+  for (const auto& path : doc.at("paths").as_object()) {
+    for (const auto& op : path.value().as_object()) {
+      std::string method(op.key());
+      for (char& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      const std::string key = method + " " + std::string(path.key());
+      documented.insert(key);
+      if (roles.contains(key)) {
+        EXPECT_EQ(op.value().at("x-required-role").as_string(), roles[key]) << key;
+        const bool open = roles[key] == "public";
+        EXPECT_EQ(op.value().at("responses").as_object().contains("401"),
+                  !open || key == "GET /metrics")
+            << key;
+      }
+    }
+  }
+  EXPECT_EQ(routed, documented);
+}
+
+TEST(AppOpenApiTest, DocumentAndDocsPageAreServedWithoutAKey) {
+  App app(WithKeys());
+  ASSERT_TRUE(app.Start().ok());
+  http::HttpClient client("127.0.0.1", app.api_port());
+  auto doc = client.Send("GET", "/openapi.json");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->status, 200);
+  EXPECT_EQ(doc->headers["content-type"], "application/json");
+  EXPECT_EQ(doc->body, OpenApiJson());
+  auto page = client.Send("GET", "/docs");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, DocsHtml());
+  app.Shutdown();
 }
 
 TEST(AppAccessTest, WithoutKeysEverythingIsOpen) {
