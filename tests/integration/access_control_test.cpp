@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <boost/json/parse.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -36,12 +35,12 @@ std::string WriteKeyFile(const std::string& body, mode_t mode) {
 
 TEST(AccessControlEndToEnd, KeysWorkOnTheWireAndNeverReachTheLog) {
   const std::string file = WriteKeyFile("# admins\nadmin:" + kAdminKey + "\n", 0600);
-  ServiceProcess svc({"serve"}, {{"ASTRAGUARD_API_KEYS", "viewer:" + kViewerKey + ",operator:" +
-                                                             kOperatorKey},
-                                 {"ASTRAGUARD_API_KEYS_FILE", file},
-                                 {"ENVIRONMENT", "production"},
-                                 {"ENABLE_JSON_LOGGING", "true"},
-                                 {"LOG_LEVEL", "DEBUG"}});
+  ServiceProcess svc({"serve"},
+                     {{"ASTRAGUARD_API_KEYS", "viewer:" + kViewerKey + ",operator:" + kOperatorKey},
+                      {"ASTRAGUARD_API_KEYS_FILE", file},
+                      {"ENVIRONMENT", "production"},
+                      {"ENABLE_JSON_LOGGING", "true"},
+                      {"LOG_LEVEL", "DEBUG"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   http::HttpClient c("127.0.0.1", svc.api_port());
   auto send = [&](std::string_view method, std::string_view target, http::Headers headers,
@@ -50,10 +49,10 @@ TEST(AccessControlEndToEnd, KeysWorkOnTheWireAndNeverReachTheLog) {
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : http::ClientResponse{};
   };
-  EXPECT_EQ(send("POST", "/api/v1/telemetry", {{"Authorization", "Bearer " + kOperatorKey}},
-                 kNominal)
-                .status,
-            200);
+  EXPECT_EQ(
+      send("POST", "/api/v1/telemetry", {{"Authorization", "Bearer " + kOperatorKey}}, kNominal)
+          .status,
+      200);
   EXPECT_EQ(send("GET", "/api/v1/status", {{"X-API-Key", kViewerKey}}).status, 200);
   EXPECT_EQ(send("POST", "/api/v1/phase", {{"Authorization", "Bearer " + kAdminKey}},
                  R"({"phase":"SAFE_MODE","reason":"test"})")
@@ -117,8 +116,8 @@ TEST(AccessControlEndToEnd, BadKeyFileExits2NamingTheLine) {
   EXPECT_NE(out.find("line 3: unknown role 'root'"), std::string::npos) << out;
   EXPECT_EQ(out.find(kAdminKey.substr(0, 5)), std::string::npos) << out;
   std::remove(file.c_str());
-  auto [rc2, out2] = RunToCompletion({"serve", "--port", "0"},
-                                     {{"ASTRAGUARD_API_KEYS_FILE", file}});
+  auto [rc2, out2] =
+      RunToCompletion({"serve", "--port", "0"}, {{"ASTRAGUARD_API_KEYS_FILE", file}});
   EXPECT_EQ(rc2, 2) << out2;
   EXPECT_NE(out2.find("ASTRAGUARD_API_KEYS_FILE"), std::string::npos) << out2;
   auto [rc3, out3] = RunToCompletion({"serve", "--port", "0"},

@@ -4,14 +4,13 @@
 // request-body example N and the parameter examples N of the same operation; the shared
 // `unauthenticated` example (components/responses/Unauthorized) is sent without a key, every
 // other one with an admin key. The answer must have status S, the documented media type and, for
-// JSON, the example's shape (within an operation, 4xx examples are sent first): the same keys, the same JSON kinds (null matches anything), and for
-// problems the same type, status and named fields.
+// JSON, the example's shape (within an operation, 4xx examples are sent first): the same keys, the
+// same JSON kinds (null matches anything), and for problems the same type, status and named fields.
 
 #include <gtest/gtest.h>
 
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -99,11 +98,13 @@ TEST(OpenApiTest, EveryExampleRequestGetsItsDocumentedResponse) {
       const std::string method = boost::algorithm::to_upper_copy(std::string(method_op.key()));
       const json::object& op = method_op.value().as_object();
       const json::array empty;
-      const json::array& params = op.contains("parameters") ? op.at("parameters").as_array() : empty;
+      const json::array& params =
+          op.contains("parameters") ? op.at("parameters").as_array() : empty;
       const json::value* body_examples = nullptr;
       if (op.contains("requestBody")) {
         const json::value* rb = Resolve(doc, &op.at("requestBody"));
-        body_examples = rb->at("content").at("application/json").as_object().if_contains("examples");
+        body_examples =
+            rb->at("content").at("application/json").as_object().if_contains("examples");
       }
       // Error examples first, so that they see the state before the success examples change it
       // (e.g. the 409 of a phase transition the 200 example would make allowed).
@@ -117,9 +118,8 @@ TEST(OpenApiTest, EveryExampleRequestGetsItsDocumentedResponse) {
       for (const json::key_value_pair* sr : ordered) {
         const json::key_value_pair& status_resp = *sr;
         const json::value* resp = Resolve(doc, &status_resp.value());
-        const json::object* content = resp->as_object().contains("content")
-                                          ? &resp->at("content").as_object()
-                                          : nullptr;
+        const json::object* content =
+            resp->as_object().contains("content") ? &resp->at("content").as_object() : nullptr;
         if (content == nullptr) continue;
         for (const auto& type_media : *content) {
           const json::object* examples = type_media.value().as_object().if_contains("examples")
@@ -133,9 +133,8 @@ TEST(OpenApiTest, EveryExampleRequestGetsItsDocumentedResponse) {
             std::string target = pattern, query;
             for (const auto& p0 : params) {
               const json::value* p = Resolve(doc, &p0);
-              const json::object* pex = p->as_object().if_contains("examples")
-                                            ? &p->at("examples").as_object()
-                                            : nullptr;
+              const json::object* pex =
+                  p->as_object().if_contains("examples") ? &p->at("examples").as_object() : nullptr;
               const json::value* v = pex ? pex->if_contains(name) : nullptr;
               if (v == nullptr && pex && p->at("in") == "path") v = &pex->begin()->value();
               if (v == nullptr) continue;
@@ -155,7 +154,8 @@ TEST(OpenApiTest, EveryExampleRequestGetsItsDocumentedResponse) {
               body = json::serialize(Resolve(doc, b)->at("value"));
             }
             http::Headers headers;
-            if (name != "unauthenticated") headers.push_back({"Authorization", "Bearer " + kAdminKey});
+            if (name != "unauthenticated")
+              headers.push_back({"Authorization", "Bearer " + kAdminKey});
             const std::string what = method + " " + target + query + " example " + name;
             auto r = c.Send(method, target + query, body, "application/json", headers);
             ASSERT_TRUE(r.ok()) << what;
@@ -175,8 +175,10 @@ TEST(OpenApiTest, EveryExampleRequestGetsItsDocumentedResponse) {
               EXPECT_EQ(got.at("type"), want.at("type")) << what;
               EXPECT_EQ(got.at("status"), want.at("status")) << what;
               std::vector<std::string> want_fields, got_fields;
-              for (const auto& e : want.at("errors").as_array()) want_fields.push_back(Text(e.at("field")));
-              for (const auto& e : got.at("errors").as_array()) got_fields.push_back(Text(e.at("field")));
+              for (const auto& e : want.at("errors").as_array())
+                want_fields.push_back(Text(e.at("field")));
+              for (const auto& e : got.at("errors").as_array())
+                got_fields.push_back(Text(e.at("field")));
               EXPECT_EQ(got_fields, want_fields) << what << ": " << r->body;
             }
             for (const auto& e : errors) ADD_FAILURE() << what << ": " << e << "\n" << r->body;

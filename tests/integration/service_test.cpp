@@ -64,7 +64,7 @@ TEST_F(ServiceTest, NominalTelemetryIsNotAnomalous) {
   EXPECT_EQ(v.at("anomaly_type"), "normal");
   EXPECT_EQ(v.at("severity_level"), "LOW");
   EXPECT_EQ(v.at("satellite_id"), "sat-1");
-  EXPECT_FALSE(v.contains("id"));  // anomaly_id is the one id of a response
+  EXPECT_FALSE(v.contains("id"));          // anomaly_id is the one id of a response
   EXPECT_EQ(v.at("detector"), "default");  // the default model built next to the binary
   for (const char* f : {"anomaly_score", "severity_score", "confidence", "recommended_action",
                         "timestamp", "mission_phase"}) {
@@ -94,10 +94,10 @@ TEST_F(ServiceTest, OutOfLimitTelemetryIsExplained) {
   ASSERT_EQ(stored->status, 200) << stored->body;
   auto a = json::parse(stored->body).as_object();
   EXPECT_EQ(a.at("anomaly_id"), v.at("anomaly_id"));
-  for (const char* f : {"satellite_id", "anomaly_score", "severity_score", "severity_level",
-                        "confidence", "anomaly_type", "classification", "mission_phase",
-                        "recommended_action", "action_status", "escalated", "recurrence_count",
-                        "reasoning", "timestamp"}) {
+  for (const char* f :
+       {"satellite_id", "anomaly_score", "severity_score", "severity_level", "confidence",
+        "anomaly_type", "classification", "mission_phase", "recommended_action", "action_status",
+        "escalated", "recurrence_count", "reasoning", "timestamp"}) {
     EXPECT_TRUE(a.contains(f)) << f;
     EXPECT_TRUE(v.contains(f)) << f;
   }

@@ -1,10 +1,10 @@
 #include "astraguard/app/app.hpp"
 
-#include <boost/json/object.hpp>
 #include <fmt/format.h>
-
-#include <stdexcept>
 #include <unistd.h>
+
+#include <boost/json/object.hpp>
+#include <stdexcept>
 
 #include "astraguard/app/api_docs.hpp"
 #include "astraguard/app/routes.hpp"
@@ -58,7 +58,8 @@ App::App(const config::Config& config)
                                        .environment = config.environment},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
-  access_ = std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
+  access_ =
+      std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
   RegisterRoutes();
   unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched", {404});
   rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request", {400, 408, 413, 503});
@@ -238,8 +239,10 @@ void App::RegisterRoutes() {
   };
   add("GET", "/", http::Role::kViewer, health);
   add("GET", "/health", http::Role::kViewer, health);
-  add("GET", "/health/live", http::Role::kPublic, [](const http::Request&, const http::PathParams&,
-                                http::Response& res) { http::WriteJson({{"status", "alive"}}, res); });
+  add("GET", "/health/live", http::Role::kPublic,
+      [](const http::Request&, const http::PathParams&, http::Response& res) {
+        http::WriteJson({{"status", "alive"}}, res);
+      });
   add("GET", "/health/ready", http::Role::kPublic,
       [this](const http::Request&, const http::PathParams&, http::Response& res) {
         if (ready_.load() && !server_->draining()) {

@@ -1,17 +1,15 @@
 #include "astraguard/app/app.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-#include <fmt/format.h>
-
 #include <cctype>
 #include <map>
 #include <set>
 #include <string>
 
 #include "astraguard/app/api_docs.hpp"
-
 #include "astraguard/http/client/client.hpp"
 
 namespace astraguard::app {
@@ -71,8 +69,8 @@ constexpr std::string_view kAdminKey = "admin-Vt5WkP0qZ8mR2xLc";
 
 config::Config WithKeys() {
   config::Config c = TestConfig();
-  c.access.auth.keys = *auth::ParseKeyList(fmt::format("viewer:{},operator:{},admin:{}",
-                                                       kViewerKey, kOperatorKey, kAdminKey));
+  c.access.auth.keys = *auth::ParseKeyList(
+      fmt::format("viewer:{},operator:{},admin:{}", kViewerKey, kOperatorKey, kAdminKey));
   return c;
 }
 
@@ -126,8 +124,8 @@ TEST(AppAccessTest, EveryRoleOnEveryRoute) {
   app.Shutdown();
 }
 
-// Only the probes, /metrics (which has its own basic auth) and the API description are open; everything under /api/
-// needs a key, and only admin may change the mission phase.
+// Only the probes, /metrics (which has its own basic auth) and the API description are open;
+// everything under /api/ needs a key, and only admin may change the mission phase.
 TEST(AppAccessTest, OnlyProbesAndMetricsArePublic) {
   App app(WithKeys());
   for (const http::Route& route : app.router().routes()) {
@@ -250,9 +248,9 @@ TEST(AppAccessTest, CorsPreflightForListedAndUnlistedOrigins) {
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(get->status, 401);
   EXPECT_EQ(get->headers["access-control-allow-origin"], "http://localhost:8080");
-  auto other = client.Send("GET", "/api/v1/phase", "", "",
-                           {{"Origin", "http://attacker.example"},
-                            {"X-API-Key", std::string(kViewerKey)}});
+  auto other =
+      client.Send("GET", "/api/v1/phase", "", "",
+                  {{"Origin", "http://attacker.example"}, {"X-API-Key", std::string(kViewerKey)}});
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->status, 200);
   EXPECT_FALSE(other->headers.contains("access-control-allow-origin"));

@@ -62,9 +62,9 @@ Result<CorsConfig> ParseOrigins(std::string_view list) {
     if (scheme == std::string_view::npos || (s != "http" && s != "https") ||
         origin.size() == scheme + 3 ||
         origin.find_first_of("/?#@ ", scheme + 3) != std::string_view::npos) {
-      return Invalid(fmt::format(
-          "item {}: '{}' is not an origin (scheme://host[:port], no path or slash)", item,
-          origin.substr(0, 200)));
+      return Invalid(
+          fmt::format("item {}: '{}' is not an origin (scheme://host[:port], no path or slash)",
+                      item, origin.substr(0, 200)));
     }
     out.origins.emplace_back(origin);
   }
@@ -86,7 +86,8 @@ Result<RateLimit> ParseRateLimit(std::string_view spec) {
   if (!number(spec.substr(0, colon), out.per_second)) {
     return Invalid("rate must be a number of requests per second in 0..1e9");
   }
-  if (!number(spec.substr(colon + 1), out.burst)) return Invalid("burst must be a number in 0..1e9");
+  if (!number(spec.substr(colon + 1), out.burst))
+    return Invalid("burst must be a number in 0..1e9");
   if (!out.unlimited() && out.burst < 1) return Invalid("burst must be at least 1 when rate > 0");
   return out;
 }
@@ -96,8 +97,9 @@ AccessControl::AccessControl(const AccessConfig& config, RateLimiter& limiter,
     : config_(config), limiter_(limiter) {
   auto& family = prometheus::BuildCounter()
                      .Name("astra_rate_limited_total")
-                     .Help("Requests refused with 429 by the rate limiter, by caller role "
-                           "(anonymous: no key).")
+                     .Help(
+                         "Requests refused with 429 by the rate limiter, by caller role "
+                         "(anonymous: no key).")
                      .Register(registry);
   for (size_t i = 0; i < rate_limited_.size(); ++i) {
     rate_limited_[i] = &family.Add({{"role", std::string(kCallerClasses[i])}});
@@ -149,9 +151,8 @@ bool AccessControl::Admit(const http::Request& req, http::Role required, std::st
   if (auth_enabled()) {
     std::string error;
     const ApiKey* key = Authenticate(req, error);
-    const std::string header = req.authorization.empty() && !req.x_api_key.empty()
-                                   ? "X-API-Key"
-                                   : "Authorization";
+    const std::string header =
+        req.authorization.empty() && !req.x_api_key.empty() ? "X-API-Key" : "Authorization";
     if (key == nullptr) {
       http::WriteProblem(401, error, {{header, error}}, res);
       res.headers.emplace_back("WWW-Authenticate", std::string(kChallenge));
@@ -160,17 +161,17 @@ bool AccessControl::Admit(const http::Request& req, http::Role required, std::st
     caller.role = key->role;
     caller.key_id = key->id;
     if (!http::Grants(key->role, required)) {
-      http::WriteProblem(403,
-                         fmt::format("role {} may not call {} {} (needs {})",
-                                     http::RoleName(key->role), req.method, route,
-                                     http::RoleName(required)),
-                         {{header, fmt::format("the key's role {} is below {}",
-                                               http::RoleName(key->role),
-                                               http::RoleName(required))}},
-                         res);
+      http::WriteProblem(
+          403,
+          fmt::format("role {} may not call {} {} (needs {})", http::RoleName(key->role),
+                      req.method, route, http::RoleName(required)),
+          {{header, fmt::format("the key's role {} is below {}", http::RoleName(key->role),
+                                http::RoleName(required))}},
+          res);
       return false;
     }
-    bucket = std::string_view(reinterpret_cast<const char*>(key->digest.data()), key->digest.size());
+    bucket =
+        std::string_view(reinterpret_cast<const char*>(key->digest.data()), key->digest.size());
   } else {
     address_bucket.reserve(2 + req.client_address.size());
     address_bucket.append("a:").append(req.client_address);

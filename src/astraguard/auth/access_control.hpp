@@ -50,8 +50,7 @@ Result<CorsConfig> ParseOrigins(std::string_view list);
 Result<RateLimit> ParseRateLimit(std::string_view spec);
 
 // Callers by rate-limit class: anonymous (index of Role::kPublic), viewer, operator, admin.
-inline constexpr std::string_view kCallerClasses[] = {"anonymous", "viewer", "operator",
-                                                      "admin"};
+inline constexpr std::string_view kCallerClasses[] = {"anonymous", "viewer", "operator", "admin"};
 
 struct AccessConfig {
   AuthConfig auth;
@@ -67,8 +66,7 @@ struct Caller {
 
 class AccessControl final {
  public:
-  AccessControl(const AccessConfig& config, RateLimiter& limiter,
-                prometheus::Registry& registry);
+  AccessControl(const AccessConfig& config, RateLimiter& limiter, prometheus::Registry& registry);
 
   bool auth_enabled() const { return config_.auth.enabled(); }
 

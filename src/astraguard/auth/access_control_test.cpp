@@ -69,8 +69,9 @@ TEST_F(AccessControlTest, MissingMalformedAndUnknownKeysAre401WithAChallenge) {
     EXPECT_EQ(res.content_type, "application/problem+json");
     EXPECT_EQ(HeaderOf(res, "WWW-Authenticate"), "Bearer realm=\"astraguard\"");
     EXPECT_EQ(res.body.find("not-a-key"), std::string::npos);
-    EXPECT_NE(res.body.find(req.authorization.empty() && !req.x_api_key.empty() ? "\"field\":\"X-API-Key\""
-                                                      : "\"field\":\"Authorization\""),
+    EXPECT_NE(res.body.find(req.authorization.empty() && !req.x_api_key.empty()
+                                ? "\"field\":\"X-API-Key\""
+                                : "\"field\":\"Authorization\""),
               std::string::npos)
         << res.body;
   }
@@ -79,8 +80,8 @@ TEST_F(AccessControlTest, MissingMalformedAndUnknownKeysAre401WithAChallenge) {
 TEST_F(AccessControlTest, ARoleTooLowIs403) {
   AccessControl ac(WithKeys(), limiter_, registry_);
   bool ok = true;
-  http::Response res = Call(ac, {.method = "POST", .authorization = "Bearer op-key"},
-                            Role::kAdmin, &ok);
+  http::Response res =
+      Call(ac, {.method = "POST", .authorization = "Bearer op-key"}, Role::kAdmin, &ok);
   EXPECT_FALSE(ok);
   EXPECT_EQ(res.status, 403);
   EXPECT_NE(res.body.find("role operator may not call POST /x (needs admin)"), std::string::npos);
@@ -156,7 +157,8 @@ TEST_F(AccessControlTest, CorsAllowsListedOriginsOnly) {
 TEST_F(AccessControlTest, PreflightForListedAndUnlistedOrigins) {
   AccessControl ac(AccessConfig{}, limiter_, registry_);
   http::Response listed;
-  ac.Preflight({.method = "OPTIONS", .origin = "http://127.0.0.1:3000",
+  ac.Preflight({.method = "OPTIONS",
+                .origin = "http://127.0.0.1:3000",
                 .access_control_request_method = "POST"},
                "POST", listed);
   EXPECT_EQ(listed.status, 204);

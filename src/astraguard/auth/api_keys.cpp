@@ -30,7 +30,9 @@ int HexValue(char c) {
   return -1;
 }
 
-std::string ShortId(const Digest& d) { return fmt::format("{:02x}{:02x}{:02x}{:02x}", d[0], d[1], d[2], d[3]); }
+std::string ShortId(const Digest& d) {
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}", d[0], d[1], d[2], d[3]);
+}
 
 constexpr size_t kMaxKeyBytes = 256;
 constexpr size_t kMaxKeyFileBytes = 1 << 20;
@@ -65,8 +67,8 @@ Result<ApiKey> ParseKeyEntry(std::string_view entry, std::string_view where) {
   if (key.substr(0, kHashed.size()) == kHashed) {
     key.remove_prefix(kHashed.size());
     if (key.size() != 64) {
-      return Invalid(fmt::format("{}: sha256 digest must be 64 hex digits, got {}", where,
-                                 key.size()));
+      return Invalid(
+          fmt::format("{}: sha256 digest must be 64 hex digits, got {}", where, key.size()));
     }
     for (size_t i = 0; i < 32; ++i) {
       const int hi = HexValue(key[2 * i]);
@@ -81,8 +83,8 @@ Result<ApiKey> ParseKeyEntry(std::string_view entry, std::string_view where) {
     }
     for (char c : key) {
       if (c <= ' ' || c > '~' || c == ',') {
-        return Invalid(fmt::format(
-            "{}: key must be printable ASCII without spaces or commas", where));
+        return Invalid(
+            fmt::format("{}: key must be printable ASCII without spaces or commas", where));
       }
     }
     out.digest = Sha256(key);

@@ -1,7 +1,7 @@
 #include "astraguard/auth/api_keys.hpp"
 
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -17,8 +17,7 @@ std::string Hex(const Digest& d) {
 }
 
 TEST(Sha256Test, KnownVector) {
-  EXPECT_EQ(Hex(Sha256("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(ApiKeysTest, ParsesAListIntoDigestsAndRoles) {
@@ -56,8 +55,8 @@ TEST(ApiKeysTest, DuplicateKeysAreRefusedEvenUnderAnotherRole) {
 
 TEST(ApiKeysTest, FileTakesCommentsBlankLinesAndDigests) {
   const std::string digest = Hex(Sha256("ops-key"));
-  auto keys = ParseKeyFile("# operators\n\nviewer:view-key\n  operator:sha256:" + digest +
-                           "  \r\n# end\n");
+  auto keys =
+      ParseKeyFile("# operators\n\nviewer:view-key\n  operator:sha256:" + digest + "  \r\n# end\n");
   ASSERT_TRUE(keys.ok()) << keys.status().message();
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_EQ((*keys)[1].digest, Sha256("ops-key"));

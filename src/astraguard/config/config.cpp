@@ -254,12 +254,13 @@ std::vector<Setting> BuildSettings() {
   s.push_back({"ASTRAGUARD_API_KEYS", "",
                "API keys as role:key (or role:sha256:<hex>), comma-separated; roles viewer, "
                "operator, admin. Access control is on when any key is set, and required when "
-               "ENVIRONMENT is production. Held as SHA-256 digests only.",
-               true,
+               "ENVIRONMENT is production. Held as SHA-256 digests only; shown as role:key id.",
+               false,
                [](Config& c, std::string_view v) {
                  auto keys = auth::ParseKeyList(v);
                  if (!keys.ok()) return keys.status();
-                 return auth::MergeKeys(c.access.auth.keys, std::move(*keys), "ASTRAGUARD_API_KEYS");
+                 return auth::MergeKeys(c.access.auth.keys, std::move(*keys),
+                                        "ASTRAGUARD_API_KEYS");
                },
                [](const Config& c) { return KeyIds(c.access.auth.keys); }});
   s.push_back({"ASTRAGUARD_API_KEYS_FILE", "",
@@ -274,20 +275,20 @@ std::vector<Setting> BuildSettings() {
                  return auth::MergeKeys(c.access.auth.keys, std::move(*keys), std::string(v));
                },
                nullptr});
-  s.push_back({"ASTRAGUARD_RATE_LIMIT_RPS", "",
-               "Requests per second per API key (per client address without a key), for every "
-               "role without its own ASTRAGUARD_RATE_LIMIT_<ROLE>; 0: unlimited.",
-               false,
-               [](Config& c, std::string_view v) {
-                 double rps = 0;
-                 if (Status st = ParseRate(v, rps); !st.ok()) return st;
-                 for (auto& l : c.access.rate_limits) l.per_second = rps;
-                 return Status::Ok();
-               },
-               [](const Config& c) { return fmt::format("{:g}", c.access.rate_limits[0].per_second); }});
+  s.push_back(
+      {"ASTRAGUARD_RATE_LIMIT_RPS", "",
+       "Requests per second per API key (per client address without a key), for every "
+       "role without its own ASTRAGUARD_RATE_LIMIT_<ROLE>; 0: unlimited.",
+       false,
+       [](Config& c, std::string_view v) {
+         double rps = 0;
+         if (Status st = ParseRate(v, rps); !st.ok()) return st;
+         for (auto& l : c.access.rate_limits) l.per_second = rps;
+         return Status::Ok();
+       },
+       [](const Config& c) { return fmt::format("{:g}", c.access.rate_limits[0].per_second); }});
   s.push_back({"ASTRAGUARD_RATE_LIMIT_BURST", "",
-               "Token-bucket size with ASTRAGUARD_RATE_LIMIT_RPS (default: twice the rate).",
-               false,
+               "Token-bucket size with ASTRAGUARD_RATE_LIMIT_RPS (default: twice the rate).", false,
                [](Config& c, std::string_view v) {
                  double burst = 0;
                  if (Status st = ParseRate(v, burst); !st.ok()) return st;
@@ -354,7 +355,8 @@ Status Finish(Loaded& out) {
   }
   // Burst defaults to twice the rate; a role's own ASTRAGUARD_RATE_LIMIT_<ROLE> wins.
   for (auto& l : c.access.rate_limits) {
-    if (out.origins.at("ASTRAGUARD_RATE_LIMIT_BURST") == Origin::kDefault && l.burst == 0) {
+    if (out.origins.at("ASTRAGUARD_RATE_LIMIT_BURST") == Origin::kDefault && l.burst == 0 &&
+        !l.unlimited()) {
       l.burst = std::max(1.0, 2 * l.per_second);
     }
     if (!l.unlimited() && l.burst < 1) {

@@ -21,7 +21,8 @@ Kind KindOf(int status) {
   switch (status) {
     case 400: return {"malformed-request", "Malformed request"};
     case 401: return {"unauthorized", "Unauthorized"};
-    case 403: return {"forbidden", "Forbidden"};
+    case 403:
+      return {"forbidden", "Forbidden"};
     case 404: return {"not-found", "Not found"};
     case 405: return {"method-not-allowed", "Method not allowed"};
     case 408: return {"request-timeout", "Request timeout"};
@@ -29,7 +30,8 @@ Kind KindOf(int status) {
     case 413: return {"payload-too-large", "Payload too large"};
     case 415: return {"unsupported-media-type", "Unsupported media type"};
     case 422: return {"validation-error", "Validation error"};
-    case 429: return {"too-many-requests", "Too many requests"};
+    case 429:
+      return {"too-many-requests", "Too many requests"};
     case 431: return {"headers-too-large", "Request header fields too large"};
     case 501: return {"not-implemented", "Not implemented"};
     case 503: return {"unavailable", "Service unavailable"};

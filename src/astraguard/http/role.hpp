@@ -19,10 +19,14 @@ inline constexpr Role kKeyRoles[] = {Role::kViewer, Role::kOperator, Role::kAdmi
 // "public", "viewer", "operator", "admin".
 constexpr std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kPublic: return "public";
-    case Role::kViewer: return "viewer";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
+    case Role::kPublic:
+      return "public";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
   }
   return "public";
 }

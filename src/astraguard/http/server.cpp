@@ -281,8 +281,8 @@ struct Server::Impl {
   }
 
   // Serializes the response head directly (status line, Content-Type, Content-Length (none for
-  // a 204), extra headers, Connection) and writes head and body in one gather write: cheaper than building a
-  // Beast message, whose generic field container dominated the cost of a small response.
+  // a 204), extra headers, Connection) and writes head and body in one gather write: cheaper than
+  // building a Beast message, whose generic field container dominated the cost of a small response.
   // Header names and values come from our own code, never from the client.
   // `http10`: the request was HTTP/1.0, whose keep-alive must be confirmed explicitly.
   // `head_only`: a HEAD request; Content-Length is the body's but the body is not sent.
@@ -298,9 +298,9 @@ struct Server::Impl {
                      std::string_view(reason.data(), reason.size()));
     } else {
       fmt::format_to(std::back_inserter(head),
-                     "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-                     res.status, std::string_view(reason.data(), reason.size()),
-                     res.content_type, res.body.size());
+                     "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", res.status,
+                     std::string_view(reason.data(), reason.size()), res.content_type,
+                     res.body.size());
     }
     for (const auto& [name, value] : res.headers) {
       head += name;
@@ -442,8 +442,7 @@ struct Server::Impl {
       req.user_agent = Header(msg, bhttp::field::user_agent);
       req.x_api_key = Header(msg, "X-API-Key");
       req.origin = Header(msg, bhttp::field::origin);
-      req.access_control_request_method =
-          Header(msg, bhttp::field::access_control_request_method);
+      req.access_control_request_method = Header(msg, bhttp::field::access_control_request_method);
       req.client_address = client;
       req.local_port = local_port;
       req.metrics_listener = metrics_only;

@@ -33,7 +33,6 @@ TelemetryService::TelemetryService(const TelemetryServiceOptions& options, Detec
       logger_(logger),
       started_(clock.Now()) {}
 
-
 Result<json::object> TelemetryService::AssessOne(std::string_view body, json::storage_ptr sp) {
   auto rec = ingest::ParseTelemetry(body);
   if (!rec.ok()) return rec.status();

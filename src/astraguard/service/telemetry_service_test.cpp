@@ -45,8 +45,8 @@ class TelemetryServiceTest : public ::testing::Test {
         mission_(policy_, store_, clock_, mission_metrics_),
         tracer_(obs::SamplerConfig{}, MakeRecorder(), clock_),
         logger_(obs::LogConfig{}, MakeLogSink(), clock_),
-        service_({.version = "1.2.3", .environment = "test"}, detector_,
-                 mission_, store_, clock_, detection_metrics_, tracer_, logger_) {}
+        service_({.version = "1.2.3", .environment = "test"}, detector_, mission_, store_, clock_,
+                 detection_metrics_, tracer_, logger_) {}
 
   std::unique_ptr<obs::SpanProcessor> MakeRecorder() {
     auto r = std::make_unique<SpanRecorder>();

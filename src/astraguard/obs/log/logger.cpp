@@ -305,9 +305,11 @@ void Logger::Access(const AccessLogEntry& e) {
       !IsPlainJsonText(e.key_id)) {
     const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
     const LogField fields[] = {
-        {"method", e.method}, {"route", e.route},          {"status", e.status},
-        {"duration_ms", ms},  {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
-        {"client", e.client}, {"role", e.role},            {"key_id", e.key_id},
+        {"method", e.method},        {"route", e.route},
+        {"status", e.status},        {"duration_ms", ms},
+        {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
+        {"client", e.client},        {"role", e.role},
+        {"key_id", e.key_id},
     };
     const size_t n = e.role.empty() ? 7 : e.key_id.empty() ? 8 : 9;
     Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields, n), span);
