@@ -147,13 +147,16 @@ bool AccessControl::Admit(const http::Request& req, http::Role required, std::st
                           Caller& caller) {
   if (required == http::Role::kPublic) return true;
   std::string_view bucket;
-  std::string address_bucket;
+  const std::string address_bucket = std::string("a:").append(req.client_address);
   if (auth_enabled()) {
     std::string error;
     const ApiKey* key = Authenticate(req, error);
     const std::string header =
         req.authorization.empty() && !req.x_api_key.empty() ? "X-API-Key" : "Authorization";
     if (key == nullptr) {
+      // Failed attempts draw on the client address's anonymous bucket, so that guessing keys
+      // is rate-limited too.
+      if (!Acquire(address_bucket, caller, now, res)) return false;
       http::WriteProblem(401, error, {{header, error}}, res);
       res.headers.emplace_back("WWW-Authenticate", std::string(kChallenge));
       return false;
@@ -173,10 +176,13 @@ bool AccessControl::Admit(const http::Request& req, http::Role required, std::st
     bucket =
         std::string_view(reinterpret_cast<const char*>(key->digest.data()), key->digest.size());
   } else {
-    address_bucket.reserve(2 + req.client_address.size());
-    address_bucket.append("a:").append(req.client_address);
     bucket = address_bucket;
   }
+  return Acquire(bucket, caller, now, res);
+}
+
+bool AccessControl::Acquire(std::string_view bucket, const Caller& caller,
+                            std::chrono::steady_clock::time_point now, http::Response& res) {
   const size_t cls = static_cast<size_t>(caller.role);
   const RateDecision d = limiter_.Acquire(bucket, config_.rate_limits[cls], now);
   if (d.allowed) return true;

@@ -3,7 +3,8 @@
 // middleware (app/) applies it:
 //   1. authentication: the key from `Authorization: Bearer <key>` or `X-API-Key: <key>`, hashed
 //      with SHA-256 and compared with every configured digest in constant time; missing,
-//      malformed or unknown -> 401 with `WWW-Authenticate: Bearer realm="astraguard"`;
+//      malformed or unknown -> 401 with `WWW-Authenticate: Bearer realm="astraguard"` (each
+//      failed attempt takes a token from the client address's anonymous bucket: 429 when empty);
 //   2. authorization: the key's role must grant the route's role (viewer < operator < admin),
 //      else 403;
 //   3. rate limiting: a token bucket per key (per client address for anonymous callers), rate
@@ -85,6 +86,9 @@ class AccessControl final {
   // The configured key presented by the request, or the 401 detail in `error`.
   const ApiKey* Authenticate(const http::Request& req, std::string& error) const;
   bool OriginAllowed(std::string_view origin) const;
+  // Takes a token from `bucket` at the caller's class limit; on refusal writes the 429.
+  bool Acquire(std::string_view bucket, const Caller& caller,
+               std::chrono::steady_clock::time_point now, http::Response& res);
 
   const AccessConfig config_;
   RateLimiter& limiter_;

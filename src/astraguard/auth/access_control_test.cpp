@@ -143,6 +143,21 @@ TEST_F(AccessControlTest, RateLimitIsPerKeyWithTheRolesLimitAndCounted) {
   EXPECT_EQ(anonymous, 0);
 }
 
+TEST_F(AccessControlTest, FailedAttemptsAreLimitedByAddress) {
+  AccessConfig c = WithKeys();
+  c.rate_limits[0] = RateLimit{1, 2};  // anonymous
+  AccessControl ac(c, limiter_, registry_);
+  const http::Request guess = {.x_api_key = "guess", .client_address = "10.0.0.9"};
+  EXPECT_EQ(Call(ac, guess, Role::kViewer).status, 401);
+  EXPECT_EQ(Call(ac, guess, Role::kViewer).status, 401);
+  http::Response limited = Call(ac, guess, Role::kViewer);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(HeaderOf(limited, "Retry-After"), "1");
+  bool ok = false;  // a valid key has its own bucket
+  Call(ac, {.x_api_key = "view-key", .client_address = "10.0.0.9"}, Role::kViewer, &ok);
+  EXPECT_TRUE(ok);
+}
+
 TEST_F(AccessControlTest, CorsAllowsListedOriginsOnly) {
   AccessControl ac(AccessConfig{}, limiter_, registry_);  // the default origin list
   http::Response listed;
