@@ -146,39 +146,35 @@ bool AccessControl::Admit(const http::Request& req, http::Role required, std::st
                           std::chrono::steady_clock::time_point now, http::Response& res,
                           Caller& caller) {
   if (required == http::Role::kPublic) return true;
-  std::string_view bucket;
-  const std::string address_bucket = std::string("a:").append(req.client_address);
-  if (auth_enabled()) {
-    std::string error;
-    const ApiKey* key = Authenticate(req, error);
-    const std::string header =
-        req.authorization.empty() && !req.x_api_key.empty() ? "X-API-Key" : "Authorization";
-    if (key == nullptr) {
-      // Failed attempts draw on the client address's anonymous bucket, so that guessing keys
-      // is rate-limited too.
-      if (!Acquire(address_bucket, caller, now, res)) return false;
-      http::WriteProblem(401, error, {{header, error}}, res);
-      res.headers.emplace_back("WWW-Authenticate", std::string(kChallenge));
-      return false;
-    }
-    caller.role = key->role;
-    caller.key_id = key->id;
-    if (!http::Grants(key->role, required)) {
-      http::WriteProblem(
-          403,
-          fmt::format("role {} may not call {} {} (needs {})", http::RoleName(key->role),
-                      req.method, route, http::RoleName(required)),
-          {{header, fmt::format("the key's role {} is below {}", http::RoleName(key->role),
-                                http::RoleName(required))}},
-          res);
-      return false;
-    }
-    bucket =
-        std::string_view(reinterpret_cast<const char*>(key->digest.data()), key->digest.size());
-  } else {
-    bucket = address_bucket;
+  auto address_bucket = [&req] { return std::string("a:").append(req.client_address); };
+  if (!auth_enabled()) return Acquire(address_bucket(), caller, now, res);
+  std::string error;
+  const ApiKey* key = Authenticate(req, error);
+  const char* header =
+      req.authorization.empty() && !req.x_api_key.empty() ? "X-API-Key" : "Authorization";
+  if (key == nullptr) {
+    // Failed attempts draw on the client address's anonymous bucket, so that guessing keys is
+    // rate-limited too.
+    if (!Acquire(address_bucket(), caller, now, res)) return false;
+    http::WriteProblem(401, error, {{header, error}}, res);
+    res.headers.emplace_back("WWW-Authenticate", std::string(kChallenge));
+    return false;
   }
-  return Acquire(bucket, caller, now, res);
+  caller.role = key->role;
+  caller.key_id = key->id;
+  if (!http::Grants(key->role, required)) {
+    http::WriteProblem(
+        403,
+        fmt::format("role {} may not call {} {} (needs {})", http::RoleName(key->role),
+                    req.method, route, http::RoleName(required)),
+        {{header, fmt::format("the key's role {} is below {}", http::RoleName(key->role),
+                              http::RoleName(required))}},
+        res);
+    return false;
+  }
+  return Acquire(
+      std::string_view(reinterpret_cast<const char*>(key->digest.data()), key->digest.size()),
+      caller, now, res);
 }
 
 bool AccessControl::Acquire(std::string_view bucket, const Caller& caller,

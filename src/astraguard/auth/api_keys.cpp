@@ -1,7 +1,7 @@
 #include "astraguard/auth/api_keys.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include "astraguard/common/file.hpp"
@@ -41,8 +41,8 @@ constexpr size_t kMaxKeyFileBytes = 1 << 20;
 
 Digest Sha256(std::string_view data) {
   Digest out{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr);
+  // The one-shot SHA256() needs no digest context (EVP_Digest allocates one per call).
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
   return out;
 }
 
