@@ -1,10 +1,10 @@
 #include "astraguard/app/app.hpp"
 
-#include <fmt/format.h>
-#include <unistd.h>
-
 #include <boost/json/object.hpp>
+#include <fmt/format.h>
+
 #include <stdexcept>
+#include <unistd.h>
 
 #include "astraguard/app/api_docs.hpp"
 #include "astraguard/app/routes.hpp"
