@@ -52,7 +52,6 @@ std::pair<http::status, std::string> ParseAndAnswer(const std::string& body) {
     return {http::status::unprocessable_entity, R"({"status":422})"};
   }
   boost::json::object r;
-  r["id"] = "2b6a2fe0-000000000001";
   r["satellite_id"] = id != nullptr ? id->as_string() : boost::json::string("default");
   r["anomaly_score"] = 0;
   r["confidence"] = 0.9;

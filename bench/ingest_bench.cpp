@@ -47,9 +47,9 @@ void BM_LimitCheckFiveChannels(benchmark::State& state) {
 BENCHMARK(BM_LimitCheckFiveChannels);
 
 void BM_RenderResponse(benchmark::State& state) {
-  boost::json::value v = {{"id", "a7e88ab9-000000000001"}, {"is_anomaly", false},
-                          {"anomaly_score", 0.0},          {"anomaly_type", "normal"},
-                          {"confidence", 0.95},            {"contributing_channels", boost::json::array()}};
+  boost::json::value v = {{"anomaly_id", nullptr}, {"is_anomaly", false},
+                          {"anomaly_score", 0.0},  {"anomaly_type", "normal"},
+                          {"confidence", 0.95},    {"contributing_channels", boost::json::array()}};
   for (auto _ : state) {
     std::string s = astraguard::http::SerializeJson(v);
     benchmark::DoNotOptimize(s);

@@ -4,6 +4,9 @@
 -- stream). The same requests go to the ceiling server.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+-- The production-settings service requires an API key (bench/run.sh gives it this one); the
+-- other targets ignore the header, so every target reads the same request.
+wrk.headers["Authorization"] = "Bearer bench-operator-key"
 
 local path = os.getenv("BENCH_RECORDS") or "build/bench-records.ndjson"
 local bodies = {}

@@ -43,7 +43,8 @@ PIDS+=($!)
 "$BUILD"/bench/ceiling_server 0 1 >"$LOG/sink" 2>&1 &
 PIDS+=($!)
 SINK=$(wait_port "$LOG/sink")
-ENVIRONMENT=production ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO \
+ENVIRONMENT=production ASTRAGUARD_API_KEYS=operator:bench-operator-key \
+  ENABLE_JSON_LOGGING=true LOG_LEVEL=INFO \
   OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
   OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK" \
   "$BUILD"/astraguard serve --host 127.0.0.1 --port 0 --metrics-port 0 --io-threads "$THREADS" \

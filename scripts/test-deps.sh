@@ -3,6 +3,8 @@
 #   tests/otlp-receiver: @opentelemetry/otlp-transformer 0.200.0 (the OTLP decoder)
 #   tests/stack: @grafana/schema 13.2.3 + ts-json-schema-generator + typescript 5 (the Grafana
 #                dashboard JSON Schema), ajv 8 (validation), yaml 2 (rule files)
+#   tests/openapi: @redocly/cli 2.77.0 (OpenAPI lint)
+# `scripts/test-deps.sh [otlp-receiver|stack|openapi]` installs one of them; no argument, all.
 # Idempotent: does nothing for a folder whose node_modules already matches its lockfile. Needs
 # node + npm (scripts/install-deps.sh).
 set -euo pipefail
@@ -29,5 +31,13 @@ install() {
   echo "$want" > "$stamp"
 }
 
-install tests/otlp-receiver @opentelemetry/otlp-transformer/build/src/generated/root.js
-install tests/stack ts-json-schema-generator
+which="${1:-all}"
+if [ "$which" = all ] || [ "$which" = otlp-receiver ]; then
+  install tests/otlp-receiver @opentelemetry/otlp-transformer/build/src/generated/root.js
+fi
+if [ "$which" = all ] || [ "$which" = stack ]; then
+  install tests/stack ts-json-schema-generator
+fi
+if [ "$which" = all ] || [ "$which" = openapi ]; then
+  install tests/openapi @redocly/cli/package.json
+fi

@@ -163,12 +163,15 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
                      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
                       {"OTEL_BSP_SCHEDULE_DELAY", "20"},
                       {"ENVIRONMENT", "production"},
+                      {"ASTRAGUARD_API_KEYS", "operator:obs-test-operator-key"},
                       {"ENABLE_JSON_LOGGING", "true"}});
   ASSERT_TRUE(svc.started()) << svc.output();
   http::HttpClient c("127.0.0.1", svc.api_port());
+  const http::Headers key = {{"Authorization", "Bearer obs-test-operator-key"}};
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 300; ++i) {
-    auto r = c.Send("POST", "/api/v1/telemetry", i % 10 == 0 ? CriticalAt(i) : NominalAt(i));
+    auto r = c.Send("POST", "/api/v1/telemetry", i % 10 == 0 ? CriticalAt(i) : NominalAt(i),
+                    "application/json", key);
     ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->status, 200);
   }

@@ -64,7 +64,7 @@ TEST_F(ServiceTest, NominalTelemetryIsNotAnomalous) {
   EXPECT_EQ(v.at("anomaly_type"), "normal");
   EXPECT_EQ(v.at("severity_level"), "LOW");
   EXPECT_EQ(v.at("satellite_id"), "sat-1");
-  EXPECT_FALSE(v.at("id").as_string().empty());
+  EXPECT_FALSE(v.contains("id"));          // anomaly_id is the one id of a response
   EXPECT_EQ(v.at("detector"), "default");  // the default model built next to the binary
   for (const char* f : {"anomaly_score", "severity_score", "confidence", "recommended_action",
                         "timestamp", "mission_phase"}) {
@@ -87,8 +87,21 @@ TEST_F(ServiceTest, OutOfLimitTelemetryIsExplained) {
   ASSERT_FALSE(contributing.empty());
   EXPECT_EQ(contributing[0].at("channel"), "wheel_speed");
   EXPECT_EQ(contributing[0].at("reason"), "wheel_speed 6100 RPM above red-high 6000 RPM");
-  auto ids_differ = c.Send("POST", "/api/v1/telemetry", kGuideExample);
-  EXPECT_NE(json::parse(ids_differ->body).at("id"), v.at("id"));
+  // The response's anomaly_id is the one the lookup takes, and the stored anomaly has the
+  // response's field names.
+  auto stored = c.Send("GET", "/api/v1/anomalies/" + std::string(v.at("anomaly_id").as_string()));
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->status, 200) << stored->body;
+  auto a = json::parse(stored->body).as_object();
+  EXPECT_EQ(a.at("anomaly_id"), v.at("anomaly_id"));
+  for (const char* f :
+       {"satellite_id", "anomaly_score", "severity_score", "severity_level", "confidence",
+        "anomaly_type", "classification", "mission_phase", "recommended_action", "action_status",
+        "escalated", "recurrence_count", "reasoning", "timestamp"}) {
+    EXPECT_TRUE(a.contains(f)) << f;
+    EXPECT_TRUE(v.contains(f)) << f;
+  }
+  EXPECT_EQ(a.at("contributing_channels"), v.at("contributing_channels"));
 }
 
 TEST_F(ServiceTest, MetricsOnBothPortsAndOnlyMetricsAndHealthOnTheMetricsPort) {

@@ -3,10 +3,10 @@
 #include <boost/json/object.hpp>
 #include <fmt/format.h>
 
-#include <random>
 #include <stdexcept>
 #include <unistd.h>
 
+#include "astraguard/app/api_docs.hpp"
 #include "astraguard/app/routes.hpp"
 #include "astraguard/http/json_response.hpp"
 #include "astraguard/http/problem.hpp"
@@ -19,11 +19,6 @@ namespace {
 static_assert(config::kPhaseCount == mission::kPhaseCount &&
               config::kPhaseNames[static_cast<int>(mission::Phase::kSafeMode)] == "SAFE_MODE" &&
               config::kPhaseNames[static_cast<int>(mission::Phase::kLaunch)] == "LAUNCH");
-
-std::string RandomPrefix() {
-  std::random_device rd;
-  return fmt::format("{:08x}", rd());
-}
 
 service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
   const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
@@ -60,10 +55,11 @@ App::App(const config::Config& config)
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
-                                       .environment = config.environment,
-                                       .request_id_prefix = RandomPrefix()},
+                                       .environment = config.environment},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
+  access_ =
+      std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
   RegisterRoutes();
   unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched", {404});
   rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request", {400, 408, 413, 503});
@@ -99,6 +95,12 @@ Status App::Start() {
     logger_->Info("astraguard.app", "model_loaded",
                   {{"model_path", std::string_view(config_.model_path)}});
   }
+  for (const std::string& warning : config_.access.auth.warnings) {
+    logger_->Warning("astraguard.auth", "api_keys_file_readable", {{"warning", warning}});
+  }
+  logger_->Info("astraguard.auth", "access_control",
+                {{"api_keys", uint64_t{config_.access.auth.keys.size()}},
+                 {"auth", access_->auth_enabled() ? "required" : "off (no API keys)"}});
   const auto& t = config_.tracing;
   logger_->Info("astraguard.app", "observability_initialized",
                 {{"tracing", t.enabled},
@@ -177,8 +179,12 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
                                        .start = start})
                                 : obs::Span());
   obs::RouteMetrics* rm = unmatched_metrics_;
+  auth::Caller caller;
   if (m.status == 404) {
     http::WriteProblem(404, fmt::format("no route for {}", path), res);
+  } else if (m.status == 405 && req.method == "OPTIONS") {
+    rm = NotAllowedMetrics(m.pattern);
+    access_->Preflight(req, m.allow, res);
   } else if (m.status == 405) {
     rm = NotAllowedMetrics(m.pattern);
     http::WriteProblem(405, fmt::format("{} is not allowed on {}; allowed: {}", req.method,
@@ -187,8 +193,11 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
     res.headers.emplace_back("Allow", m.allow);
   } else {
     rm = static_cast<obs::RouteMetrics*>(m.route->tag);
-    m.route->handler(req, m.params, res);
+    if (access_->Admit(req, m.route->role, route, start, res, caller)) {
+      m.route->handler(req, m.params, res);
+    }
   }
+  if (req.method != "OPTIONS") access_->AddCorsHeaders(req, res);
   const auto end = std::chrono::steady_clock::now();  // also the span's end time
   const double seconds = std::chrono::duration<double>(end - start).count();
   rm->Observe(res.status, seconds, req.body.size(), res.body.size());
@@ -206,13 +215,16 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
                    .request_bytes = req.body.size(),
                    .response_bytes = res.body.size(),
                    .client = req.client_address,
+                   .role = caller.role == http::Role::kPublic ? "" : http::RoleName(caller.role),
+                   .key_id = caller.key_id,
                    .span = &span.span().context()});
   span->End(end);
 }
 
 void App::RegisterRoutes() {
-  auto add = [this](const char* method, const char* pattern, http::RouteHandler h) {
-    http::Route& r = router_.Add(method, pattern, std::move(h));
+  auto add = [this](const char* method, const char* pattern, http::Role role,
+                    http::RouteHandler h) {
+    http::Route& r = router_.Add(method, pattern, role, std::move(h));
     r.tag = &metrics_.ForRoute(method, pattern);
     bool known = false;
     for (const auto& entry : not_allowed_metrics_) known = known || entry.first == pattern;
@@ -225,11 +237,13 @@ void App::RegisterRoutes() {
     service::HealthReport h = service_->GetHealth(ready_.load(), server_->draining());
     http::WriteJson(h.body, res, h.unhealthy ? 503 : 200);
   };
-  add("GET", "/", health);
-  add("GET", "/health", health);
-  add("GET", "/health/live", [](const http::Request&, const http::PathParams&,
-                                http::Response& res) { http::WriteJson({{"status", "alive"}}, res); });
-  add("GET", "/health/ready",
+  add("GET", "/", http::Role::kViewer, health);
+  add("GET", "/health", http::Role::kViewer, health);
+  add("GET", "/health/live", http::Role::kPublic,
+      [](const http::Request&, const http::PathParams&, http::Response& res) {
+        http::WriteJson({{"status", "alive"}}, res);
+      });
+  add("GET", "/health/ready", http::Role::kPublic,
       [this](const http::Request&, const http::PathParams&, http::Response& res) {
         if (ready_.load() && !server_->draining()) {
           http::WriteJson({{"status", "ready"}}, res);
@@ -237,7 +251,7 @@ void App::RegisterRoutes() {
           http::WriteProblem(503, server_->draining() ? "draining" : "starting", res);
         }
       });
-  add("GET", "/metrics",
+  add("GET", "/metrics", http::Role::kPublic,
       [this](const http::Request& req, const http::PathParams&, http::Response& res) {
         if (!metrics_auth_.Allows(req.authorization)) {
           http::WriteProblem(401, "valid METRICS_USER credentials required", res);
@@ -246,6 +260,15 @@ void App::RegisterRoutes() {
         }
         res.content_type = "text/plain; version=0.0.4; charset=utf-8";
         res.body = metrics_.Serialize();
+      });
+  add("GET", "/openapi.json", http::Role::kPublic,
+      [](const http::Request&, const http::PathParams&, http::Response& res) {
+        res.body = OpenApiJson();
+      });
+  add("GET", "/docs", http::Role::kPublic,
+      [](const http::Request&, const http::PathParams&, http::Response& res) {
+        res.content_type = "text/html; charset=utf-8";
+        res.body = DocsHtml();
       });
   RegisterApiRoutes(add, *service_);
 }

@@ -3,8 +3,9 @@
 // metrics, logger, tracing, detector, mission service, anomaly store, the service core
 // (service::TelemetryService), router with every route, HTTP server — and owns its lifecycle:
 // Start, then Shutdown (drain in-flight requests within the drain timeout, then stop).
-// Dispatch is the request middleware: route matching, the server span, the access line and the
-// route's metrics around every handler (handles resolved at registration; no lookups per
+// Dispatch is the request middleware: route matching, CORS, access control (API key, role, rate
+// limit; auth/access_control.hpp), the server span, the access line and the route's metrics
+// around every handler (handles resolved at registration; no lookups per
 // request).
 //
 // Thread-safety: Start/Shutdown from the controlling thread; routes run on the io threads.
@@ -17,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "astraguard/auth/access_control.hpp"
+#include "astraguard/auth/rate_limiter.hpp"
 #include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/config/config.hpp"
@@ -46,6 +49,8 @@ class App final {
   uint16_t metrics_port() const { return server_->metrics_port(); }
   // The service's Logger (stdout): the CLI writes its lifecycle and demo lines through it.
   obs::Logger& logger() { return *logger_; }
+  // Every route with its declared role (tests generate their tables from it).
+  const http::Router& router() const { return router_; }
 
   // Graceful shutdown: not ready, stop accepting, finish in-flight requests within the drain
   // timeout, stop. Returns false when the drain timeout expired with requests in progress.
@@ -76,6 +81,9 @@ class App final {
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;
   std::unique_ptr<service::TelemetryService> service_;
+  // Access control: keys, roles, rate limits (in-process buckets) and CORS.
+  auth::LocalRateLimiter rate_limiter_;
+  std::unique_ptr<auth::AccessControl> access_;
   http::Router router_;
   obs::RouteMetrics* unmatched_metrics_ = nullptr;
   // One entry per route template, resolved at registration; searched only for 405s.

@@ -23,7 +23,7 @@ void Reply(Result<json::object> result, http::Response& res) {
 void RegisterApiRoutes(const AddRoute& add, service::TelemetryService& service) {
   service::TelemetryService* svc = &service;
 
-  add("POST", "/api/v1/telemetry",
+  add("POST", "/api/v1/telemetry", http::Role::kOperator,
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
         if (!http::RequireJson(req, res)) return;
         // The response tree is short-lived: allocate it from the stack, not the heap.
@@ -32,44 +32,44 @@ void RegisterApiRoutes(const AddRoute& add, service::TelemetryService& service) 
         Reply(svc->AssessOne(req.body, &mr), res);
       });
 
-  add("GET", "/api/v1/phase",
+  add("GET", "/api/v1/phase", http::Role::kViewer,
       [svc](const http::Request&, const http::PathParams&, http::Response& res) {
         http::WriteJson(svc->GetPhase(), res);
       });
 
-  add("POST", "/api/v1/phase",
+  add("POST", "/api/v1/phase", http::Role::kAdmin,
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
         if (!http::RequireJson(req, res)) return;
         Reply(svc->SetPhase(req.body), res);
       });
 
-  add("GET", "/api/v1/recovery/actions",
+  add("GET", "/api/v1/recovery/actions", http::Role::kViewer,
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
         Reply(svc->RecoveryActions(req.query()), res);
       });
 
-  add("GET", "/api/v1/history/anomalies",
+  add("GET", "/api/v1/history/anomalies", http::Role::kViewer,
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
         Reply(svc->History(req.query()), res);
       });
 
-  add("GET", "/api/v1/anomalies/{id}",
+  add("GET", "/api/v1/anomalies/{id}", http::Role::kViewer,
       [svc](const http::Request&, const http::PathParams& p, http::Response& res) {
         Reply(svc->GetAnomaly(p.Get("id")), res);
       });
 
-  add("POST", "/api/v1/anomalies/{id}/feedback",
+  add("POST", "/api/v1/anomalies/{id}/feedback", http::Role::kOperator,
       [svc](const http::Request& req, const http::PathParams& p, http::Response& res) {
         if (!http::RequireJson(req, res)) return;
         Reply(svc->SubmitFeedback(p.Get("id"), req.body), res);
       });
 
-  add("GET", "/api/v1/status",
+  add("GET", "/api/v1/status", http::Role::kViewer,
       [svc](const http::Request&, const http::PathParams&, http::Response& res) {
         http::WriteJson(svc->GetStatus(), res);
       });
 
-  add("POST", "/api/v1/telemetry/batch",
+  add("POST", "/api/v1/telemetry/batch", http::Role::kOperator,
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
         if (!http::RequireJson(req, res)) return;
         Reply(svc->AssessBatch(req.body), res);

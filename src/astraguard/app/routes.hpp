@@ -15,8 +15,11 @@
 
 namespace astraguard::app {
 
-// Registers one route (and resolves its metric handles).
-using AddRoute = std::function<void(const char* method, const char* pattern, http::RouteHandler)>;
+// Registers one route with the least role allowed to call it (and resolves its metric handles).
+// Roles: viewer reads, operator sends telemetry and feedback, admin changes the mission phase,
+// chaos and configuration.
+using AddRoute = std::function<void(const char* method, const char* pattern, http::Role role,
+                                    http::RouteHandler)>;
 
 void RegisterApiRoutes(const AddRoute& add, service::TelemetryService& service);
 

@@ -62,6 +62,11 @@ void LogSummary(obs::Logger& log, const sim::ScoreCounts& c, bool final) {
 }  // namespace
 
 int RunDemo(const config::Config& config) {
+  if (config.access.auth.enabled()) {
+    std::cerr << "astraguard: configuration error: the demo feeds its own service without an "
+                 "API key; unset ASTRAGUARD_API_KEYS and ASTRAGUARD_API_KEYS_FILE\n";
+    return 2;
+  }
   app::App app(config);
   if (Status s = app.Start(); !s.ok()) {
     std::cerr << "astraguard: " << s.message() << "\n";

@@ -1,6 +1,7 @@
 #include "astraguard/config/config.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,6 +49,24 @@ std::string LimitsSpec(const detect::LimitsConfig& limits) {
     if (!l.unit.empty()) out += ":" + l.unit;
   }
   return out;
+}
+
+// The short ids of the keys (never the keys): "admin:1a2b3c4d,viewer:...".
+std::string KeyIds(const std::vector<auth::ApiKey>& keys) {
+  std::string out;
+  for (const auto& k : keys) {
+    if (!out.empty()) out += ',';
+    out += fmt::format("{}:{}", http::RoleName(k.role), k.id);
+  }
+  return out;
+}
+
+// Requests per second or a bucket size: a number in 0..1e9.
+Status ParseRate(std::string_view v, double& out) {
+  auto limit = auth::ParseRateLimit(fmt::format("{}:1", v));
+  if (!limit.ok()) return Invalid("must be a number in 0..1e9");
+  out = limit->per_second;
+  return Status::Ok();
 }
 
 bool IsProduction(std::string_view environment) {
@@ -232,6 +251,86 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return c.metrics_auth.password; }, true});
+  s.push_back({"ASTRAGUARD_API_KEYS", "",
+               "API keys as role:key (or role:sha256:<hex>), comma-separated; roles viewer, "
+               "operator, admin. Access control is on when any key is set, and required when "
+               "ENVIRONMENT is production. Held as SHA-256 digests only; shown as role:key id.",
+               false,
+               [](Config& c, std::string_view v) {
+                 auto keys = auth::ParseKeyList(v);
+                 if (!keys.ok()) return keys.status();
+                 return auth::MergeKeys(c.access.auth.keys, std::move(*keys),
+                                        "ASTRAGUARD_API_KEYS");
+               },
+               [](const Config& c) { return KeyIds(c.access.auth.keys); }});
+  s.push_back({"ASTRAGUARD_API_KEYS_FILE", "",
+               "File of API keys, one role:key or role:sha256:<hex> per line (# comments); "
+               "should not be readable by other users (warning).",
+               false,
+               [](Config& c, std::string_view v) {
+                 std::string warning;
+                 auto keys = auth::LoadKeyFile(std::string(v), warning);
+                 if (!keys.ok()) return keys.status();
+                 if (!warning.empty()) c.access.auth.warnings.push_back(std::move(warning));
+                 return auth::MergeKeys(c.access.auth.keys, std::move(*keys), std::string(v));
+               },
+               nullptr});
+  s.push_back(
+      {"ASTRAGUARD_RATE_LIMIT_RPS", "",
+       "Requests per second per API key (per client address without a key), for every "
+       "role without its own ASTRAGUARD_RATE_LIMIT_<ROLE>; 0: unlimited.",
+       false,
+       [](Config& c, std::string_view v) {
+         double rps = 0;
+         if (Status st = ParseRate(v, rps); !st.ok()) return st;
+         for (auto& l : c.access.rate_limits) l.per_second = rps;
+         return Status::Ok();
+       },
+       [](const Config& c) { return fmt::format("{:g}", c.access.rate_limits[0].per_second); }});
+  s.push_back({"ASTRAGUARD_RATE_LIMIT_BURST", "",
+               "Token-bucket size with ASTRAGUARD_RATE_LIMIT_RPS (default: twice the rate).", false,
+               [](Config& c, std::string_view v) {
+                 double burst = 0;
+                 if (Status st = ParseRate(v, burst); !st.ok()) return st;
+                 for (auto& l : c.access.rate_limits) l.burst = burst;
+                 return Status::Ok();
+               },
+               [](const Config& c) { return fmt::format("{:g}", c.access.rate_limits[0].burst); }});
+  // One row per caller class (anonymous = no key); the names must be literals.
+  static constexpr const char* kRateSettings[] = {
+      "ASTRAGUARD_RATE_LIMIT_ANONYMOUS", "ASTRAGUARD_RATE_LIMIT_VIEWER",
+      "ASTRAGUARD_RATE_LIMIT_OPERATOR", "ASTRAGUARD_RATE_LIMIT_ADMIN"};
+  for (size_t cls = 0; cls < std::size(kRateSettings); ++cls) {
+    s.push_back({kRateSettings[cls], "",
+                 "rate:burst (requests per second, bucket size) for this caller role; "
+                 "overrides ASTRAGUARD_RATE_LIMIT_RPS/_BURST.",
+                 false,
+                 [cls](Config& c, std::string_view v) {
+                   auto limit = auth::ParseRateLimit(v);
+                   if (!limit.ok()) return limit.status();
+                   c.access.rate_limits[cls] = *limit;
+                   return Status::Ok();
+                 },
+                 [cls](const Config& c) {
+                   const auth::RateLimit& l = c.access.rate_limits[cls];
+                   return fmt::format("{:g}:{:g}", l.per_second, l.burst);
+                 }});
+  }
+  s.push_back({"ALLOWED_ORIGINS", "",
+               "CORS origins allowed to call the API with credentials, comma-separated "
+               "(scheme://host[:port]); '*' allows any origin without credentials; empty: none.",
+               false,
+               [](Config& c, std::string_view v) {
+                 auto cors = auth::ParseOrigins(v);
+                 if (!cors.ok()) return cors.status();
+                 c.access.cors = std::move(*cors);
+                 return Status::Ok();
+               },
+               [](const Config& c) {
+                 std::string out = fmt::format("{}", fmt::join(c.access.cors.origins, ","));
+                 if (c.access.cors.any_origin) out += out.empty() ? "*" : ",*";
+                 return out;
+               }});
   detail::AddTracingSettings(s);
   return s;
 }
@@ -248,6 +347,21 @@ Status Finish(Loaded& out) {
   if (c.metrics_auth.user.empty() != c.metrics_auth.password.empty()) {
     return Invalid(fmt::format("{}: METRICS_USER and METRICS_PASSWORD must be set together",
                                c.metrics_auth.user.empty() ? "METRICS_USER" : "METRICS_PASSWORD"));
+  }
+  if (production && !c.access.auth.enabled()) {
+    return Invalid(
+        "ENVIRONMENT=production requires API keys: set ASTRAGUARD_API_KEYS or "
+        "ASTRAGUARD_API_KEYS_FILE");
+  }
+  // Burst defaults to twice the rate; a role's own ASTRAGUARD_RATE_LIMIT_<ROLE> wins.
+  for (auto& l : c.access.rate_limits) {
+    if (out.origins.at("ASTRAGUARD_RATE_LIMIT_BURST") == Origin::kDefault && l.burst == 0 &&
+        !l.unlimited()) {
+      l.burst = std::max(1.0, 2 * l.per_second);
+    }
+    if (!l.unlimited() && l.burst < 1) {
+      return Invalid("ASTRAGUARD_RATE_LIMIT_BURST: must be at least 1 when a rate is set");
+    }
   }
   return detail::FinishTracing(c, production);
 }

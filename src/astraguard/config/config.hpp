@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "astraguard/auth/access_control.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/options.hpp"
@@ -63,6 +64,9 @@ struct Config {
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;
   MissionConfig mission;
+  // API keys, rate limits by role, CORS origins (ASTRAGUARD_API_KEYS[_FILE],
+  // ASTRAGUARD_RATE_LIMIT_*, ALLOWED_ORIGINS). Production without keys fails Load.
+  auth::AccessConfig access;
 };
 
 // Where a setting's value came from; names the variable or flag in error messages.

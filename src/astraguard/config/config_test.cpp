@@ -1,7 +1,10 @@
 #include "astraguard/config/config.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdio>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -63,11 +66,86 @@ TEST(ConfigTest, InvalidFlagValueNamesFlag) {
 }
 
 TEST(ConfigTest, ProductionDefaultsToJsonLogsUnlessOverridden) {
-  EXPECT_EQ(LoadEnv({{"ENVIRONMENT", "production"}})->config.log.format, obs::LogFormat::kJson);
-  EXPECT_EQ(LoadEnv({{"ENVIRONMENT", "production"}, {"ENABLE_JSON_LOGGING", "false"}})
+  EXPECT_EQ(LoadEnv({{"ENVIRONMENT", "production"}, {"ASTRAGUARD_API_KEYS", "admin:k"}})
+                ->config.log.format,
+            obs::LogFormat::kJson);
+  EXPECT_EQ(LoadEnv({{"ENVIRONMENT", "production"},
+                     {"ASTRAGUARD_API_KEYS", "admin:k"},
+                     {"ENABLE_JSON_LOGGING", "false"}})
                 ->config.log.format,
             obs::LogFormat::kConsole);
   EXPECT_EQ(LoadEnv({{"ENABLE_JSON_LOGGING", "true"}})->config.log.format, obs::LogFormat::kJson);
+}
+
+TEST(ConfigTest, ProductionWithoutApiKeysFails) {
+  auto r = LoadEnv({{"ENVIRONMENT", "production"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("requires API keys"), std::string::npos);
+  EXPECT_FALSE(LoadEnv({})->config.access.auth.enabled());  // development: off without keys
+}
+
+TEST(ConfigTest, ApiKeysFromTheListAndTheFileAreMergedAndRedacted) {
+  const std::string path = ::testing::TempDir() + "/config_test_keys.txt";
+  std::ofstream(path) << "# ops\noperator:file-secret-key\n";
+  ::chmod(path.c_str(), 0600);
+  auto r = LoadEnv(
+      {{"ASTRAGUARD_API_KEYS", "viewer:list-secret-key"}, {"ASTRAGUARD_API_KEYS_FILE", path}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->config.access.auth.keys.size(), 2u);
+  EXPECT_TRUE(r->config.access.auth.warnings.empty());
+  const std::string described = Describe(*r);
+  EXPECT_EQ(described.find("secret-key"), std::string::npos) << described;
+  EXPECT_NE(described.find("ASTRAGUARD_API_KEYS=viewer:" +
+                           auth::ParseKeyList("viewer:list-secret-key")->front().id),
+            std::string::npos)
+      << described;
+  auto dup = LoadEnv(
+      {{"ASTRAGUARD_API_KEYS", "admin:file-secret-key"}, {"ASTRAGUARD_API_KEYS_FILE", path}});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("duplicate key"), std::string::npos);
+  ::chmod(path.c_str(), 0644);
+  auto readable = LoadEnv({{"ASTRAGUARD_API_KEYS_FILE", path}});
+  ASSERT_TRUE(readable.ok());
+  EXPECT_EQ(readable->config.access.auth.warnings.size(), 1u);
+  std::remove(path.c_str());
+  auto missing = LoadEnv({{"ASTRAGUARD_API_KEYS_FILE", path}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("ASTRAGUARD_API_KEYS_FILE"), std::string::npos);
+  auto bad = LoadEnv({{"ASTRAGUARD_API_KEYS", "viewer:a,guest:b"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ASTRAGUARD_API_KEYS: item 2: unknown role 'guest'"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, RateLimitsDefaultFromRpsAndBurstPerRole) {
+  auto off = LoadEnv({});
+  ASSERT_TRUE(off.ok());
+  for (const auto& l : off->config.access.rate_limits) EXPECT_TRUE(l.unlimited());
+  auto r = LoadEnv({{"ASTRAGUARD_RATE_LIMIT_RPS", "20"}, {"ASTRAGUARD_RATE_LIMIT_ADMIN", "5:7"}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->config.access.rate_limits[0].per_second, 20);  // anonymous
+  EXPECT_EQ(r->config.access.rate_limits[0].burst, 40);       // twice the rate
+  EXPECT_EQ(r->config.access.rate_limits[3].per_second, 5);   // admin
+  EXPECT_EQ(r->config.access.rate_limits[3].burst, 7);
+  auto b = LoadEnv({{"ASTRAGUARD_RATE_LIMIT_RPS", "20"}, {"ASTRAGUARD_RATE_LIMIT_BURST", "3"}});
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->config.access.rate_limits[1].burst, 3);
+  EXPECT_FALSE(LoadEnv({{"ASTRAGUARD_RATE_LIMIT_RPS", "fast"}}).ok());
+  EXPECT_FALSE(LoadEnv({{"ASTRAGUARD_RATE_LIMIT_VIEWER", "5"}}).ok());
+}
+
+TEST(ConfigTest, AllowedOriginsDefaultToTheOriginalsList) {
+  auto r = LoadEnv({});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->config.access.cors.origins,
+            (std::vector<std::string>{"http://localhost:3000", "http://localhost:8080",
+                                      "http://127.0.0.1:3000"}));
+  auto custom = LoadEnv({{"ALLOWED_ORIGINS", "https://ops.example.org"}});
+  ASSERT_TRUE(custom.ok());
+  EXPECT_EQ(custom->config.access.cors.origins.size(), 1u);
+  auto bad = LoadEnv({{"ALLOWED_ORIGINS", "https://ops.example.org/app"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ALLOWED_ORIGINS"), std::string::npos);
 }
 
 TEST(ConfigTest, LimitsOverrideOnlyNamedChannels) {

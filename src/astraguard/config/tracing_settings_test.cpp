@@ -43,13 +43,17 @@ TEST(TracingSettingsTest, DefaultsMatchOpenTelemetryAndTheGuide) {
 }
 
 TEST(TracingSettingsTest, ProductionDefaultsToJsonLogs) {
-  auto c = ParseObsConfig({{"ENVIRONMENT", "production"}, {"APP_VERSION", "1.4.0"}});
+  auto c = ParseObsConfig({{"ENVIRONMENT", "production"},
+                           {"ASTRAGUARD_API_KEYS", "admin:k"},
+                           {"APP_VERSION", "1.4.0"}});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->log.format, LogFormat::kJson);
   EXPECT_EQ(c->log.version, "1.4.0");
   EXPECT_EQ(Attr(c->tracing.resource, "deployment.environment.name"), "production");
   EXPECT_EQ(Attr(c->tracing.resource, "service.version"), "1.4.0");
-  auto off = ParseObsConfig({{"ENVIRONMENT", "production"}, {"ENABLE_JSON_LOGGING", "false"}});
+  auto off = ParseObsConfig({{"ENVIRONMENT", "production"},
+                             {"ASTRAGUARD_API_KEYS", "admin:k"},
+                             {"ENABLE_JSON_LOGGING", "false"}});
   ASSERT_TRUE(off.ok());
   EXPECT_EQ(off->log.format, LogFormat::kConsole);
 }
@@ -110,7 +114,7 @@ TEST(TracingSettingsTest, AnAbsentCollectorIsAWarningOnlyInProduction) {
   auto dev = ParseObsConfig({});
   ASSERT_TRUE(dev.ok());
   EXPECT_FALSE(dev->tracing.warn_unreachable);
-  auto prod = ParseObsConfig({{"ENVIRONMENT", "production"}});
+  auto prod = ParseObsConfig({{"ENVIRONMENT", "production"}, {"ASTRAGUARD_API_KEYS", "admin:k"}});
   ASSERT_TRUE(prod.ok());
   EXPECT_TRUE(prod->tracing.warn_unreachable);
 }

@@ -14,15 +14,18 @@
 namespace astraguard::http {
 
 struct Request {
-  std::string_view method;        // "GET", "POST", ...
-  std::string_view target;        // path and query, as sent
-  std::string_view content_type;  // empty when absent
-  std::string_view body;
-  std::string_view traceparent;   // W3C trace context headers, empty when absent
-  std::string_view tracestate;
-  std::string_view authorization;
-  std::string_view user_agent;
-  std::string_view client_address;
+  std::string_view method{};        // "GET", "POST", ...
+  std::string_view target{};        // path and query, as sent
+  std::string_view content_type{};  // empty when absent
+  std::string_view body{};
+  std::string_view traceparent{};  // W3C trace context headers, empty when absent
+  std::string_view tracestate{};
+  std::string_view authorization{};
+  std::string_view x_api_key{};  // X-API-Key
+  std::string_view origin{};     // CORS: Origin, Access-Control-Request-Method
+  std::string_view access_control_request_method{};
+  std::string_view user_agent{};
+  std::string_view client_address{};
   uint16_t local_port = 0;
   bool metrics_listener = false;  // arrived on the /metrics-only listener
 

@@ -21,6 +21,8 @@ Kind KindOf(int status) {
   switch (status) {
     case 400: return {"malformed-request", "Malformed request"};
     case 401: return {"unauthorized", "Unauthorized"};
+    case 403:
+      return {"forbidden", "Forbidden"};
     case 404: return {"not-found", "Not found"};
     case 405: return {"method-not-allowed", "Method not allowed"};
     case 408: return {"request-timeout", "Request timeout"};
@@ -28,6 +30,8 @@ Kind KindOf(int status) {
     case 413: return {"payload-too-large", "Payload too large"};
     case 415: return {"unsupported-media-type", "Unsupported media type"};
     case 422: return {"validation-error", "Validation error"};
+    case 429:
+      return {"too-many-requests", "Too many requests"};
     case 431: return {"headers-too-large", "Request header fields too large"};
     case 501: return {"not-implemented", "Not implemented"};
     case 503: return {"unavailable", "Service unavailable"};
@@ -80,6 +84,11 @@ void WriteProblem(const Status& status, Response& out) {
 
 void WriteProblem(int http_status, std::string_view detail, Response& out) {
   Render(http_status, detail, {}, 0, out);
+}
+
+void WriteProblem(int http_status, std::string_view detail, const std::vector<FieldError>& fields,
+                  Response& out) {
+  Render(http_status, detail, fields, out);
 }
 
 bool IsJsonContentType(std::string_view content_type) {

@@ -17,6 +17,9 @@ void WriteProblem(const Status& status, Response& out);
 
 // A problem with an explicit HTTP status (404, 405, 408, 431, 503 ...), no field errors.
 void WriteProblem(int http_status, std::string_view detail, Response& out);
+// The same naming the offending fields (e.g. a header for 401/403).
+void WriteProblem(int http_status, std::string_view detail, const std::vector<FieldError>& fields,
+                  Response& out);
 
 // True when the media type (before any ';' parameters, trailing spaces ignored) is
 // application/json, case-insensitively.

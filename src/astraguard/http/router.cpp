@@ -9,9 +9,9 @@ std::string_view PathParams::Get(std::string_view name) const {
   return {};
 }
 
-Route& Router::Add(std::string method, std::string pattern, RouteHandler handler) {
+Route& Router::Add(std::string method, std::string pattern, Role role, RouteHandler handler) {
   routes_.reserve(64);  // Route references handed out at registration stay valid
-  routes_.push_back({std::move(method), std::move(pattern), std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), role, std::move(handler)});
   return routes_.back();
 }
 
@@ -61,6 +61,13 @@ Match Router::Find(std::string_view method, std::string_view path) const {
     if (r.method == "GET") m.allow += ", HEAD";
   }
   return m;
+}
+
+std::optional<Role> ParseKeyRole(std::string_view name) {
+  for (Role r : kKeyRoles) {
+    if (RoleName(r) == name) return r;
+  }
+  return std::nullopt;
 }
 
 }  // namespace astraguard::http

@@ -4,6 +4,9 @@
 // and the Allow list. HEAD matches the GET route of a path (RFC 9110); the server then sends
 // the head only. Routes are registered at start-up; matching allocates nothing.
 //
+// Every route declares the Role it requires (http/role.hpp): Add has no default for it, so a
+// route without a declared role does not compile.
+//
 // Thread-safety: Add before serving; Find may then be called concurrently.
 
 #include <functional>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "astraguard/http/message.hpp"
+#include "astraguard/http/role.hpp"
 
 namespace astraguard::http {
 
@@ -33,6 +37,7 @@ using RouteHandler = std::function<void(const Request&, const PathParams&, Respo
 struct Route {
   std::string method;
   std::string pattern;  // the route template, used as the `endpoint` metric label
+  Role role;            // the least role allowed to call it
   RouteHandler handler;
   void* tag = nullptr;  // caller data resolved at registration (e.g. metric handles)
 };
@@ -47,7 +52,7 @@ struct Match {
 
 class Router final {
  public:
-  Route& Add(std::string method, std::string pattern, RouteHandler handler);
+  Route& Add(std::string method, std::string pattern, Role role, RouteHandler handler);
   Match Find(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 

@@ -8,12 +8,12 @@ namespace {
 Router MakeRouter() {
   Router r;
   auto noop = [](const Request&, const PathParams&, Response&) {};
-  r.Add("GET", "/health", noop);
-  r.Add("POST", "/api/v1/telemetry", noop);
-  r.Add("GET", "/api/v1/anomalies/{id}", noop);
-  r.Add("POST", "/api/v1/anomalies/{id}/feedback", noop);
-  r.Add("GET", "/api/v1/phase", noop);
-  r.Add("POST", "/api/v1/phase", noop);
+  r.Add("GET", "/health", Role::kPublic, noop);
+  r.Add("POST", "/api/v1/telemetry", Role::kViewer, noop);
+  r.Add("GET", "/api/v1/anomalies/{id}", Role::kViewer, noop);
+  r.Add("POST", "/api/v1/anomalies/{id}/feedback", Role::kViewer, noop);
+  r.Add("GET", "/api/v1/phase", Role::kViewer, noop);
+  r.Add("POST", "/api/v1/phase", Role::kViewer, noop);
   return r;
 }
 
@@ -54,6 +54,23 @@ TEST(RouterTest, HeadMatchesTheGetRouteOnly) {
   EXPECT_EQ(post_only.status, 405);
   EXPECT_EQ(post_only.allow, "POST");
   EXPECT_EQ(r.Find("HEAD", "/nope").status, 404);
+}
+
+TEST(RouterTest, RoutesKeepTheirDeclaredRole) {
+  Router r = MakeRouter();
+  EXPECT_EQ(r.Find("GET", "/health").route->role, Role::kPublic);
+  EXPECT_EQ(r.Find("POST", "/api/v1/telemetry").route->role, Role::kViewer);
+}
+
+TEST(RoleTest, OrderAndNames) {
+  EXPECT_TRUE(Grants(Role::kAdmin, Role::kOperator));
+  EXPECT_TRUE(Grants(Role::kViewer, Role::kViewer));
+  EXPECT_TRUE(Grants(Role::kViewer, Role::kPublic));
+  EXPECT_FALSE(Grants(Role::kOperator, Role::kAdmin));
+  EXPECT_EQ(ParseKeyRole("operator"), Role::kOperator);
+  EXPECT_EQ(ParseKeyRole("public"), std::nullopt);
+  EXPECT_EQ(ParseKeyRole("Admin"), std::nullopt);
+  for (Role r : kKeyRoles) EXPECT_EQ(ParseKeyRole(RoleName(r)), r);
 }
 
 }  // namespace

@@ -280,9 +280,9 @@ struct Server::Impl {
     return std::string_view(it->value().data(), it->value().size());
   }
 
-  // Serializes the response head directly (status line, Content-Type, Content-Length, extra
-  // headers, Connection) and writes head and body in one gather write: cheaper than building a
-  // Beast message, whose generic field container dominated the cost of a small response.
+  // Serializes the response head directly (status line, Content-Type, Content-Length (none for
+  // a 204), extra headers, Connection) and writes head and body in one gather write: cheaper than
+  // building a Beast message, whose generic field container dominated the cost of a small response.
   // Header names and values come from our own code, never from the client.
   // `http10`: the request was HTTP/1.0, whose keep-alive must be confirmed explicitly.
   // `head_only`: a HEAD request; Content-Length is the body's but the body is not sent.
@@ -292,10 +292,16 @@ struct Server::Impl {
     std::string head;
     head.reserve(256);
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
-    fmt::format_to(std::back_inserter(head),
-                   "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", res.status,
-                   std::string_view(reason.data(), reason.size()), res.content_type,
-                   res.body.size());
+    if (res.status == 204) {  // RFC 9110 8.6: no Content-Length (and no content) in a 204
+      res.body.clear();
+      fmt::format_to(std::back_inserter(head), "HTTP/1.1 204 {}\r\n",
+                     std::string_view(reason.data(), reason.size()));
+    } else {
+      fmt::format_to(std::back_inserter(head),
+                     "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", res.status,
+                     std::string_view(reason.data(), reason.size()), res.content_type,
+                     res.body.size());
+    }
     for (const auto& [name, value] : res.headers) {
       head += name;
       head += ": ";
@@ -434,6 +440,9 @@ struct Server::Impl {
       req.tracestate = Header(msg, "tracestate");
       req.authorization = Header(msg, bhttp::field::authorization);
       req.user_agent = Header(msg, bhttp::field::user_agent);
+      req.x_api_key = Header(msg, "X-API-Key");
+      req.origin = Header(msg, bhttp::field::origin);
+      req.access_control_request_method = Header(msg, bhttp::field::access_control_request_method);
       req.client_address = client;
       req.local_port = local_port;
       req.metrics_listener = metrics_only;

@@ -351,7 +351,7 @@ boost::json::object AnomalyJson(const storage::AnomalyRecord& r) {
     contrib.emplace_back(json::object{
         {"channel", c.channel}, {"value", c.value}, {"score", c.score}, {"reason", c.reason}});
   }
-  o["contributing"] = std::move(contrib);
+  o["contributing_channels"] = std::move(contrib);
   if (r.feedback) {
     o["feedback"] = json::object{{"label", storage::FeedbackLabelName(r.feedback->label)},
                                  {"note", r.feedback->note},

@@ -33,10 +33,6 @@ TelemetryService::TelemetryService(const TelemetryServiceOptions& options, Detec
       logger_(logger),
       started_(clock.Now()) {}
 
-std::string TelemetryService::NextRequestId() {
-  return fmt::format("{}-{:012x}", options_.request_id_prefix, next_id_.fetch_add(1));
-}
-
 Result<json::object> TelemetryService::AssessOne(std::string_view body, json::storage_ptr sp) {
   auto rec = ingest::ParseTelemetry(body);
   if (!rec.ok()) return rec.status();
@@ -90,7 +86,6 @@ json::object TelemetryService::Assess(const ingest::TelemetryRecord& rec, json::
   }
   json::object body(sp);
   body.reserve(24);
-  body["id"] = NextRequestId();
   body["satellite_id"] = rec.satellite_id;
   body["anomaly_score"] = a.is_anomaly ? a.anomaly_score : d.anomaly_score;
   body["confidence"] = a.is_anomaly ? a.confidence : d.confidence;

@@ -34,11 +34,10 @@
 // as "anomaly_detected" with satellite, the mission's severity and fault type, and confidence.
 //
 // Thread-safe: all methods may be called concurrently (the detector, mission service and store
-// are thread-safe; request ids come from an atomic counter).
+// are thread-safe).
 // Lifetime: the detector, mission service, store, clock, metrics, tracer and logger must
 // outlive it.
 
-#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <chrono>
@@ -63,8 +62,6 @@ inline constexpr size_t kMaxBatchRecords = 1000;
 struct TelemetryServiceOptions {
   std::string version;      // reported by GET /health
   std::string environment;  // reported by GET /health
-  // Response ids are "<prefix>-<12 hex digits of a per-instance sequence starting at 1>".
-  std::string request_id_prefix;
 };
 
 // GET /health: `body` is the response; `unhealthy` asks for a 503 instead of a 200.
@@ -103,8 +100,6 @@ class TelemetryService final {
   HealthReport GetHealth(bool serving, bool draining) const;
 
  private:
-  std::string NextRequestId();
-
   const TelemetryServiceOptions options_;
   Detector& detector_;
   mission::Service& mission_;
@@ -114,7 +109,6 @@ class TelemetryService final {
   obs::Tracer& tracer_;
   obs::Logger& logger_;
   const std::chrono::steady_clock::time_point started_;
-  std::atomic<uint64_t> next_id_{1};
 };
 
 }  // namespace astraguard::service

@@ -305,14 +305,18 @@ void Logger::Access(const AccessLogEntry& e) {
   if (!Enabled(level)) return;
   const SpanContext* span = e.span != nullptr ? e.span : CurrentSpanContext();
   if (config_.format != LogFormat::kJson || !IsPlainJsonText(e.method) ||
-      !IsPlainJsonText(e.route) || !IsPlainJsonText(e.client)) {
+      !IsPlainJsonText(e.route) || !IsPlainJsonText(e.client) || !IsPlainJsonText(e.role) ||
+      !IsPlainJsonText(e.key_id)) {
     const double ms = std::round(e.duration_ms * 1000.0) / 1000.0;
     const LogField fields[] = {
-        {"method", e.method}, {"route", e.route},          {"status", e.status},
-        {"duration_ms", ms},  {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
-        {"client", e.client},
+        {"method", e.method},        {"route", e.route},
+        {"status", e.status},        {"duration_ms", ms},
+        {"bytes", e.response_bytes}, {"request_bytes", e.request_bytes},
+        {"client", e.client},        {"role", e.role},
+        {"key_id", e.key_id},
     };
-    Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields), span);
+    const size_t n = e.role.empty() ? 7 : e.key_id.empty() ? 8 : 9;
+    Log(level, "astraguard.http", "http_request", std::span<const LogField>(fields, n), span);
     return;
   }
   // One line per request, the same output as Log() (fields in the same order), written
@@ -320,8 +324,8 @@ void Logger::Access(const AccessLogEntry& e) {
   std::string& line = t_line;
   // Fixed text (~210 bytes) + timestamp 27 + level <= 8 + ids 48 + four numbers <= 75.
   constexpr std::size_t kFixedMax = 512;
-  const std::size_t need =
-      kFixedMax + identity_json_.size() + e.method.size() + e.route.size() + e.client.size();
+  const std::size_t need = kFixedMax + identity_json_.size() + e.method.size() + e.route.size() +
+                           e.client.size() + e.role.size() + e.key_id.size();
   if (line.size() < need) line.resize(need);  // zero-fills only when it grows
   char* p = line.data();
   p = Put(p, "{\"timestamp\":\"");
@@ -351,6 +355,14 @@ void Logger::Access(const AccessLogEntry& e) {
   p = PutUint(p, e.request_bytes);
   p = Put(p, ",\"client\":\"");
   p = Put(p, e.client);
+  if (!e.role.empty()) {
+    p = Put(p, "\",\"role\":\"");
+    p = Put(p, e.role);
+  }
+  if (!e.key_id.empty()) {
+    p = Put(p, "\",\"key_id\":\"");
+    p = Put(p, e.key_id);
+  }
   p = Put(p, "\"}\n");
   Enqueue(std::string_view(line.data(), static_cast<std::size_t>(p - line.data())));
 }

@@ -109,6 +109,9 @@ struct AccessLogEntry {
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
   std::string_view client;  // peer address
+  // The caller's role and API key id (a digest prefix, never the key); omitted when empty.
+  std::string_view role{};
+  std::string_view key_id{};
   // The request's span; when null the thread's current span (if any) is used.
   const SpanContext* span = nullptr;
 };
@@ -157,7 +160,8 @@ class Logger final {
     Notice(logger, event, std::span<const LogField>(f.begin(), f.size()));
   }
 
-  // Access line: method, route, status, duration_ms, bytes (response), request_bytes, client.
+  // Access line: method, route, status, duration_ms, bytes (response), request_bytes, client,
+  // then role and key_id when set.
   // Level info, or error for 5xx.
   void Access(const AccessLogEntry& entry);
 
