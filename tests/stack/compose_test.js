@@ -25,7 +25,10 @@ const failures = [];
 const fail = (m) => { failures.push(m); console.log('FAIL ' + m); };
 const check = (ok, m) => { if (!ok) fail(m); };
 const COMPOSE = path.join(ROOT, 'docker-compose.prod.yml');
-const secrets = { REDIS_PASSWORD: 'test-redis-secret', GRAFANA_ADMIN_PASSWORD: 'test-grafana-secret' };
+const secrets = {
+  REDIS_PASSWORD: 'test-redis-secret', GRAFANA_ADMIN_PASSWORD: 'test-grafana-secret',
+  ASTRAGUARD_API_KEYS: 'admin:test-admin-key-0123456789,viewer:test-viewer-key-0123456789',
+};
 const compose = (env, ...args) => spawnSync('docker-compose', ['-f', COMPOSE, ...args], {
   cwd: ROOT, encoding: 'utf8', env: Object.assign({ PATH: process.env.PATH }, env) });
 

@@ -22,8 +22,6 @@ const PENDING = [
   'astra_chaos_recovery_time_seconds',
   'astra_health_check_failures_total',
   'astra_error_resolution_time_seconds',
-  // issue 16 (access control, rate limiting)
-  'astra_rate_limited_total',
 ];
 
 const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan', 'Inf', 'NaN']);

@@ -88,7 +88,7 @@ void WriteProblem(int http_status, std::string_view detail, Response& out) {
 
 void WriteProblem(int http_status, std::string_view detail, const std::vector<FieldError>& fields,
                   Response& out) {
-  Render(http_status, detail, fields, out);
+  Render(http_status, detail, fields, 0, out);
 }
 
 bool IsJsonContentType(std::string_view content_type) {
