@@ -147,14 +147,8 @@ Result<storage::AnomalyRecord> Service::GetAnomaly(std::string_view id) const {
 
 Result<FeedbackResult> Service::SubmitFeedback(std::string_view id, storage::FeedbackLabel label,
                                                std::string note) {
-  std::lock_guard lock(feedback_mu_);
   auto up = store_.SetFeedback(id, {label, std::move(note), ToUnixMs(clock_.WallNow())});
   if (!up.ok()) return up.status();
-  auto adjust = [&](storage::FeedbackLabel l, int delta) {
-    (l == storage::FeedbackLabel::kConfirmed ? confirmed_ : false_positive_) += delta;
-  };
-  if (up->previous) adjust(*up->previous, -1);
-  adjust(label, +1);
   if (label == storage::FeedbackLabel::kFalsePositive) {
     metrics_.false_positives(up->record.contributing.empty()).Increment();
     metrics_.feedback_false_positive().Increment();
@@ -163,8 +157,8 @@ Result<FeedbackResult> Service::SubmitFeedback(std::string_view id, storage::Fee
   }
   FeedbackResult fr;
   fr.record = std::move(up->record);
-  fr.confirmed = confirmed_.load();
-  fr.false_positive = false_positive_.load();
+  fr.confirmed = up->counts.confirmed;
+  fr.false_positive = up->counts.false_positive;
   const int64_t labelled = fr.confirmed + fr.false_positive;
   fr.accuracy = labelled > 0 ? static_cast<double>(fr.confirmed) / labelled : 0.0;
   metrics_.accuracy().Set(fr.accuracy);
@@ -182,8 +176,8 @@ StatusView Service::GetStatus() const {
   v.sensor_signatures_total = sensor_signatures_total_.load();
   v.tracked_satellites = static_cast<int64_t>(tracked_satellites_.load());
   v.untracked_anomalies = recovery_.untracked_total();
-  v.confirmed = confirmed_.load();
-  v.false_positive = false_positive_.load();
+  v.confirmed = v.store.feedback.confirmed;
+  v.false_positive = v.store.feedback.false_positive;
   const int64_t labelled = v.confirmed + v.false_positive;
   v.accuracy = labelled > 0 ? static_cast<double>(v.confirmed) / labelled : 0.0;
   v.actions_total = recovery_.decisions_total();
