@@ -54,14 +54,30 @@ App::App(const config::Config& config)
         fmt::format("ASTRAGUARD_MISSION_POLICY: {}", policy.status().message()));
     policy_ = *mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>");
   }
-  anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
+  const std::string instance = RandomPrefix();  // request ids and anomaly ids
+  memory_metrics_ =
+      std::make_unique<storage::MemoryEngineMetrics>(metrics_.registry(), "anomaly_history");
+  if (config.redis_url.empty()) {
+    anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(
+        config.mission.history_capacity, memory_metrics_.get());
+  } else {
+    redis_breaker_ = std::make_unique<resilience::CircuitBreaker>(
+        "redis", config.redis.breaker, clock_, metrics_.registry());
+    redis_ = std::make_unique<kv::RedisClient>(config.redis.client, redis_breaker_.get());
+    storage::RedisStoreOptions store_options;
+    store_options.capacity = config.mission.history_capacity;
+    store_options.replay_capacity = config.redis.replay_capacity;
+    store_options.instance = instance;
+    anomaly_store_ = std::make_unique<storage::RedisAnomalyStore>(
+        *redis_, store_options, clock_, metrics_.registry(), *logger_, memory_metrics_.get());
+  }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
                                        .environment = config.environment,
-                                       .request_id_prefix = RandomPrefix()},
+                                       .request_id_prefix = instance},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
   RegisterRoutes();
@@ -98,6 +114,13 @@ Status App::Start() {
   } else {
     logger_->Info("astraguard.app", "model_loaded",
                   {{"model_path", std::string_view(config_.model_path)}});
+  }
+  if (redis_) {
+    const kv::RedisEndpoint& ep = config_.redis.client.endpoint;
+    const std::string where = fmt::format("{}:{}/{}", ep.host, ep.port, ep.db);
+    logger_->Info("astraguard.app", "state_backend",
+                  {{"backend", "redis"}, {"redis", std::string_view(where)},
+                   {"healthy", anomaly_store_->Stats().healthy}});
   }
   const auto& t = config_.tracing;
   logger_->Info("astraguard.app", "observability_initialized",

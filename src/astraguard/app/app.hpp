@@ -22,6 +22,7 @@
 #include "astraguard/config/config.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/http/server.hpp"
+#include "astraguard/kv/redis_client.hpp"
 #include "astraguard/mission/detection_metrics.hpp"
 #include "astraguard/mission/metrics.hpp"
 #include "astraguard/mission/policy.hpp"
@@ -29,9 +30,11 @@
 #include "astraguard/obs/log/logger.hpp"
 #include "astraguard/obs/metrics/metrics.hpp"
 #include "astraguard/obs/otlp/tracing_pipeline.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
 #include "astraguard/service/detector.hpp"
 #include "astraguard/service/telemetry_service.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
+#include "astraguard/storage/redis_anomaly_store.hpp"
 
 namespace astraguard::app {
 
@@ -69,6 +72,10 @@ class App final {
   // history, mission service; then the service core every API route calls (clock_ above).
   Status policy_status_;
   mission::PolicySet policy_;
+  // With REDIS_URL: the "redis" breaker and the client the Redis stores share.
+  std::unique_ptr<storage::MemoryEngineMetrics> memory_metrics_;
+  std::unique_ptr<resilience::CircuitBreaker> redis_breaker_;
+  std::unique_ptr<kv::RedisClient> redis_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;

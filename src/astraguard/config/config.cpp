@@ -189,16 +189,48 @@ std::vector<Setting> BuildSettings() {
                },
                [](const Config& c) { return c.version; }});
   s.push_back({"REDIS_URL", "",
-               "Redis for shared state; reserved (accepted and ignored: all state is per process).",
+               "Redis for the shared state (anomaly history, feedback counts), "
+               "redis://[[user]:password@]host[:port][/db]; rediss:// is refused (no TLS). "
+               "Empty: embedded in-memory state, per process.",
                false,
                [](Config& c, std::string_view v) {
-                 if (!v.empty() && v.rfind("redis://", 0) != 0) {
-                   return Invalid("must start with redis://");
+                 if (!v.empty()) {
+                   auto ep = kv::ParseRedisUrl(v);
+                   if (!ep.ok()) return Invalid(ep.status().message());
+                   c.redis.client.endpoint = std::move(*ep);
                  }
                  c.redis_url = std::string(v);
                  return Status::Ok();
                },
                [](const Config& c) { return RedactUserinfo(c.redis_url); }});
+  s.push_back({"ASTRAGUARD_REDIS_TIMEOUT_MS", "",
+               "Budget of each Redis call in ms (connect, write, read); a request never waits "
+               "on Redis longer.",
+               false,
+               [](Config& c, std::string_view v) {
+                 uint64_t ms = 0;
+                 if (Status st = ParseUnsigned(v, 1, 10'000, ms); !st.ok()) return st;
+                 c.redis.client.timeout = std::chrono::milliseconds(ms);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return Millis(c.redis.client.timeout); }});
+  s.push_back({"ASTRAGUARD_REDIS_REPLAY_BUFFER", "",
+               "Writes buffered while Redis is unreachable, replayed in order when it returns "
+               "(beyond: counted and logged, kept in memory only).",
+               false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<size_t>(v, 1, 10'000'000, c.redis.replay_capacity);
+               },
+               [](const Config& c) { return std::to_string(c.redis.replay_capacity); }});
+  s.push_back({"ASTRAGUARD_REDIS_BREAKER_OPEN_MS", "",
+               "How long the Redis circuit breaker stays open before a trial call (ms).", false,
+               [](Config& c, std::string_view v) {
+                 uint64_t ms = 0;
+                 if (Status st = ParseUnsigned(v, 100, 3'600'000, ms); !st.ok()) return st;
+                 c.redis.breaker.open_timeout = std::chrono::milliseconds(ms);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return Millis(c.redis.breaker.open_timeout); }});
   s.push_back({"ASTRAGUARD_MISSION_POLICY", "--mission-policy",
                "Mission-phase policy YAML (empty: built-in, same as etc/mission_policies.yaml).",
                false,
@@ -211,7 +243,8 @@ std::vector<Setting> BuildSettings() {
                                                       : c.mission.policy_file;
                }});
   s.push_back({"ASTRAGUARD_HISTORY_CAPACITY", "--history-capacity",
-               "Anomalies kept by the embedded in-memory history (oldest evicted).", false,
+               "Anomalies kept in the history (in memory, or in Redis with REDIS_URL; oldest evicted).",
+               false,
                [](Config& c, std::string_view v) {
                  return ParseUnsigned<size_t>(v, 1, 10'000'000, c.mission.history_capacity);
                },

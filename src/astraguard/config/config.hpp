@@ -26,6 +26,8 @@
 #include "astraguard/common/status.hpp"
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/options.hpp"
+#include "astraguard/kv/redis_client.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
 #include "astraguard/obs/log/logger.hpp"
 #include "astraguard/obs/metrics/metrics.hpp"
 #include "astraguard/obs/otlp/tracing_pipeline.hpp"
@@ -37,6 +39,13 @@ using EnvMap = std::map<std::string, std::string>;
 struct MissionConfig {
   std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
   size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
+};
+
+// The shared state in Redis (REDIS_URL and ASTRAGUARD_REDIS_*).
+struct RedisConfig {
+  kv::RedisOptions client;            // endpoint from REDIS_URL; timeout: the per-call budget
+  size_t replay_capacity = 10'000;    // writes buffered while Redis is unreachable
+  resilience::BreakerOptions breaker;  // the "redis" circuit breaker
 };
 
 // Mission phases in the order of mission::Phase (app checks the correspondence).
@@ -59,6 +68,7 @@ struct Config {
   // The limits in force in each phase: `limits` with the phase's overrides applied.
   std::array<detect::LimitsConfig, kPhaseCount> LimitsByPhase() const;
   std::string redis_url;  // empty: embedded in-memory state
+  RedisConfig redis;      // used when redis_url is set
   // Learned model file (ASTRAGUARD_MODEL). Empty: the default model built next to the binary
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;

@@ -86,6 +86,28 @@ TEST(ConfigTest, TracingVariablesAreParsedIntoTheTracingOptions) {
   EXPECT_EQ(r->origins.at("JAEGER_HOST"), Origin::kEnvironment);
 }
 
+TEST(ConfigTest, RedisUrlFillsTheClientAndMalformedOnesNameTheVariable) {
+  auto r = LoadEnv({{"REDIS_URL", "redis://:pw@cache:6380/2"},
+                    {"ASTRAGUARD_REDIS_TIMEOUT_MS", "20"},
+                    {"ASTRAGUARD_REDIS_BREAKER_OPEN_MS", "1500"}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto& redis = r->config.redis;
+  EXPECT_EQ(redis.client.endpoint.host, "cache");
+  EXPECT_EQ(redis.client.endpoint.port, 6380);
+  EXPECT_EQ(redis.client.endpoint.password, "pw");
+  EXPECT_EQ(redis.client.endpoint.db, 2);
+  EXPECT_EQ(redis.client.timeout, std::chrono::milliseconds(20));
+  EXPECT_EQ(redis.breaker.open_timeout, std::chrono::milliseconds(1500));
+  for (const char* bad : {"rediss://cache:6380", "redis://cache:99999", "redis://cache/x"}) {
+    auto e = LoadEnv({{"REDIS_URL", bad}});
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_NE(e.status().message().find("REDIS_URL"), std::string::npos) << e.status().message();
+  }
+  EXPECT_NE(LoadEnv({{"REDIS_URL", "rediss://c"}}).status().message().find("TLS"),
+            std::string::npos);
+  EXPECT_FALSE(LoadEnv({{"ASTRAGUARD_REDIS_TIMEOUT_MS", "0"}}).ok());
+}
+
 TEST(ConfigTest, DescribeRedactsSecrets) {
   auto r = LoadEnv({{"REDIS_URL", "redis://user:hunter2@cache:6379/0"},
                     {"OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret"}});

@@ -2,7 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 #include <sys/time.h>
 
 namespace astraguard::kv {
@@ -161,7 +163,9 @@ Result<RedisEndpoint> ParseRedisUrl(std::string_view url) {
   return ep;
 }
 
-RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {}
+RedisClient::RedisClient(RedisOptions options, resilience::CircuitBreaker* breaker,
+                         const resilience::FaultSwitches* faults)
+    : options_(std::move(options)), breaker_(breaker), faults_(faults) {}
 
 RedisClient::~RedisClient() {
   for (redisContext* c : idle_) redisFree(c);
@@ -229,6 +233,40 @@ Result<Reply> RedisClient::Run(const Command& cmd) {
 }
 
 Result<std::vector<Reply>> RedisClient::Pipeline(const std::vector<Command>& cmds) {
+  if (breaker_ && !breaker_->Allow()) {
+    return Status::Error(Code::kUnavailable,
+                         std::string("redis circuit breaker open (last error: ")
+                             .append(breaker_->last_error())
+                             .append(")"));
+  }
+  auto r = Call(cmds);
+  if (breaker_) {
+    if (!r.ok() && r.status().code() == Code::kUnavailable) {
+      breaker_->RecordFailure(r.status().message());
+    } else {
+      breaker_->RecordSuccess();
+    }
+  }
+  return r;
+}
+
+Result<std::vector<Reply>> RedisClient::Call(const std::vector<Command>& cmds) {
+  if (faults_) {
+    if (faults_->redis_outage.load(std::memory_order_relaxed)) {
+      return Status::Error(Code::kUnavailable, "redis unreachable (chaos: redis_outage)");
+    }
+    const auto latency =
+        std::chrono::milliseconds(faults_->redis_latency_ms.load(std::memory_order_relaxed));
+    if (latency.count() > 0) {
+      std::this_thread::sleep_for(std::min(latency, options_.timeout));
+      if (latency >= options_.timeout) {
+        return Status::Error(Code::kUnavailable,
+                             std::string("redis timeout after ")
+                                 .append(std::to_string(options_.timeout.count()))
+                                 .append(" ms (chaos: redis_latency)"));
+      }
+    }
+  }
   auto c = Acquire();
   if (!c.ok()) return c.status();
   for (const auto& cmd : cmds) AppendArgv(*c, cmd);

@@ -15,7 +15,13 @@
 // Errors are values: transport failures and timeouts are kUnavailable (message: what failed);
 // a Redis error reply (e.g. NOSCRIPT, WRONGTYPE) is kInternal with Redis's message.
 //
-// Thread-safe: all methods may be called concurrently.
+// Resilience (both optional, null = none): every call goes through `breaker` (an open breaker
+// fails the call at once as kUnavailable; kUnavailable outcomes count as its failures, anything
+// else as successes), and reads `faults`: redis_outage fails the call as unreachable,
+// redis_latency_ms is added before it (a latency at or above the budget is a timeout).
+//
+// Thread-safe: all methods may be called concurrently. The breaker and the switches must
+// outlive the client.
 
 #include <chrono>
 #include <cstdint>
@@ -25,6 +31,8 @@
 #include <vector>
 
 #include "astraguard/common/status.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
+#include "astraguard/resilience/fault_switches.hpp"
 
 struct redisContext;
 
@@ -62,7 +70,8 @@ using Command = std::vector<std::string>;
 
 class RedisClient final {
  public:
-  explicit RedisClient(RedisOptions options);
+  explicit RedisClient(RedisOptions options, resilience::CircuitBreaker* breaker = nullptr,
+                       const resilience::FaultSwitches* faults = nullptr);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
@@ -74,11 +83,14 @@ class RedisClient final {
   const RedisOptions& options() const { return options_; }
 
  private:
+  Result<std::vector<Reply>> Call(const std::vector<Command>& cmds);
   // A connected context, or kUnavailable.
   Result<redisContext*> Acquire();
   void Release(redisContext* c, bool healthy);
 
   const RedisOptions options_;
+  resilience::CircuitBreaker* const breaker_;
+  const resilience::FaultSwitches* const faults_;
   std::mutex mu_;
   std::vector<redisContext*> idle_;  // guarded by mu_
   std::chrono::steady_clock::time_point last_connect_failure_{};  // guarded by mu_

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <prometheus/registry.h>
+
 #include <thread>
 
 #include "astraguard/kv/testing/redis_server.hpp"
@@ -133,6 +135,36 @@ TEST_F(RedisClientTest, ConcurrentCallersShareThePool) {
   }
   for (auto& t : ts) t.join();
   EXPECT_EQ(c.Run({"GET", "ctr"})->str, "1600");
+}
+
+TEST_F(RedisClientTest, BreakerOpensOnOutageAndFaultSwitchesApply) {
+  FakeClock clock;
+  prometheus::Registry registry;
+  resilience::CircuitBreaker breaker("redis", {.failure_threshold = 2, .success_threshold = 1,
+                                               .open_timeout = std::chrono::seconds(10)},
+                                     clock, registry);
+  resilience::FaultSwitches faults;
+  RedisClient c(Options(), &breaker, &faults);
+  ASSERT_TRUE(c.Run({"PING"}).ok());
+  faults.redis_latency_ms = 5;
+  EXPECT_TRUE(c.Run({"PING"}).ok());
+  faults.redis_latency_ms = 60;  // above the 50 ms budget: a timeout
+  auto slow = c.Run({"PING"});
+  EXPECT_NE(slow.status().message().find("redis_latency"), std::string::npos);
+  faults.redis_latency_ms = 0;
+  faults.redis_outage = true;
+  auto down = c.Run({"PING"});
+  EXPECT_NE(down.status().message().find("redis_outage"), std::string::npos);
+  EXPECT_EQ(breaker.state(), resilience::BreakerState::kOpen);
+  faults.redis_outage = false;
+  auto open = c.Run({"PING"});  // fails fast while open, Redis is not asked
+  EXPECT_NE(open.status().message().find("breaker open"), std::string::npos);
+  clock.Advance(std::chrono::seconds(11));
+  EXPECT_TRUE(c.Run({"PING"}).ok());  // half-open trial succeeds and closes it
+  EXPECT_EQ(breaker.state(), resilience::BreakerState::kClosed);
+  // An error reply is Redis answering: not a breaker failure.
+  EXPECT_FALSE(c.Run({"NOSUCHCOMMAND"}).ok());
+  EXPECT_EQ(breaker.state(), resilience::BreakerState::kClosed);
 }
 
 }  // namespace

@@ -229,6 +229,15 @@ HealthReport TelemetryService::GetHealth(bool serving, bool draining) const {
   components["anomaly_store"] = {{"status", store.healthy ? "healthy" : "degraded"},
                                  {"backend", store.backend},
                                  {"size", store.size}};
+  if (store.backend == "redis") {
+    // Degraded: Redis unreachable, answering from memory; its last error and since when.
+    json::object redis{{"status", store.healthy ? "healthy" : "degraded"}};
+    if (!store.healthy) {
+      redis["last_error"] = store.last_error;
+      redis["since_unix_ms"] = store.degraded_since_ms;
+    }
+    components["redis"] = std::move(redis);
+  }
   // Unhealthy when not serving; degraded when any component runs in a fallback mode.
   std::string status = "healthy";
   for (const auto& c : components) {
