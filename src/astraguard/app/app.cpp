@@ -70,10 +70,14 @@ App::App(const config::Config& config)
     store_options.instance = instance;
     anomaly_store_ = std::make_unique<storage::RedisAnomalyStore>(
         *redis_, store_options, clock_, metrics_.registry(), *logger_, memory_metrics_.get());
+    phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
   }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
-  mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
+  mission::ServiceOptions mission_options;
+  mission_options.shared_phase = phase_store_.get();
+  mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_,
+                                                mission_options);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
                                        .environment = config.environment,

@@ -77,6 +77,7 @@ class App final {
   std::unique_ptr<resilience::CircuitBreaker> redis_breaker_;
   std::unique_ptr<kv::RedisClient> redis_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
+  std::unique_ptr<storage::PhaseStore> phase_store_;
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;

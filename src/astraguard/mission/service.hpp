@@ -44,6 +44,8 @@ struct ServiceOptions {
   // Per-satellite state (sensor signatures, recurrence, cooldowns) is kept for at most this many
   // satellites; later ones are still assessed, without that memory.
   size_t max_tracked_satellites = 100'000;
+  // The phase shared with other instances (Redis); null: this instance's own.
+  storage::PhaseStore* shared_phase = nullptr;
 };
 
 // One telemetry record as the mission layer needs it.

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "astraguard/kv/testing/redis_server.hpp"
+#include "astraguard/storage/phase_store.hpp"
 #include "astraguard/storage/record_json.hpp"
 
 namespace astraguard::storage {
@@ -267,6 +268,27 @@ TEST_F(RedisStoreTest, ReplayBufferOverflowIsCountedAndLogged) {
   ASSERT_TRUE(server_.Start());
   ASSERT_TRUE(Eventually([&] { return !a->degraded(); }));
   EXPECT_EQ(a->Stats().size, 3);
+}
+
+TEST_F(RedisStoreTest, PhaseStoreInitializesOnceAndComparesBeforeAppending) {
+  RedisPhaseStore a(client_), b(other_client_);
+  ASSERT_TRUE(a.Initialize({"NOMINAL_OPS", "NOMINAL_OPS", 1, false, false, "initial"}).ok());
+  ASSERT_TRUE(b.Initialize({"LAUNCH", "LAUNCH", 2, false, false, "initial"}).ok());
+  auto h = b.History(10);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ(h->front().to, "NOMINAL_OPS");
+  EXPECT_TRUE(*a.Append({"NOMINAL_OPS", "SAFE_MODE", 3, false, false, "x"}, false, 10));
+  EXPECT_FALSE(*b.Append({"NOMINAL_OPS", "PAYLOAD_OPS", 4, false, false, "stale"}, false, 10));
+  EXPECT_TRUE(*b.Append({"NOMINAL_OPS", "PAYLOAD_OPS", 5, true, true, "replayed"}, true, 2));
+  h = a.History(10);
+  ASSERT_EQ(h->size(), 2u);  // trimmed to the limit
+  EXPECT_EQ(h->back().to, "PAYLOAD_OPS");
+  EXPECT_TRUE(h->back().forced);
+  EXPECT_TRUE(h->back().automatic);
+  EXPECT_EQ(h->back().at_ms, 5);
+  server_.Stop();
+  EXPECT_EQ(a.History(10).status().code(), Code::kUnavailable);
 }
 
 }  // namespace
