@@ -118,8 +118,9 @@ Assessment Service::Process(const RecordInput& record, const detect::Detection& 
 }
 
 PhaseView Service::GetPhase() const {
-  const Phase p = phases_.current();
-  return {p, &policy_.For(p), phases_.History()};
+  auto history = phases_.History();  // synced with the shared phase, if any
+  const Phase p = history.empty() ? phases_.current() : history.back().to;
+  return {p, &policy_.For(p), std::move(history)};
 }
 
 Result<PhaseChangeResult> Service::SetPhase(Phase target, bool force, std::string reason) {
