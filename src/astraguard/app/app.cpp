@@ -68,6 +68,7 @@ App::App(const config::Config& config)
     store_options.capacity = config.mission.history_capacity;
     store_options.replay_capacity = config.redis.replay_capacity;
     store_options.instance = instance;
+    store_options.spool_path = config.redis.spool_path;
     anomaly_store_ = std::make_unique<storage::RedisAnomalyStore>(
         *redis_, store_options, clock_, metrics_.registry(), *logger_, memory_metrics_.get());
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);

@@ -222,6 +222,16 @@ std::vector<Setting> BuildSettings() {
                  return ParseUnsigned<size_t>(v, 1, 10'000'000, c.redis.replay_capacity);
                },
                [](const Config& c) { return std::to_string(c.redis.replay_capacity); }});
+  s.push_back({"ASTRAGUARD_REDIS_SPOOL", "",
+               "File that writes buffered while Redis is unreachable are also appended to, so "
+               "that a killed process replays them at its next start (one file per instance; "
+               "empty: memory only).",
+               false,
+               [](Config& c, std::string_view v) {
+                 c.redis.spool_path = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.redis.spool_path; }});
   s.push_back({"ASTRAGUARD_REDIS_BREAKER_OPEN_MS", "",
                "How long the Redis circuit breaker stays open before a trial call (ms).", false,
                [](Config& c, std::string_view v) {

@@ -45,6 +45,7 @@ struct MissionConfig {
 struct RedisConfig {
   kv::RedisOptions client;            // endpoint from REDIS_URL; timeout: the per-call budget
   size_t replay_capacity = 10'000;    // writes buffered while Redis is unreachable
+  std::string spool_path;             // file the buffered writes are also appended to; empty: none
   resilience::BreakerOptions breaker;  // the "redis" circuit breaker
 };
 

@@ -1,6 +1,13 @@
 #include "astraguard/storage/redis_anomaly_store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 
 #include "astraguard/storage/record_json.hpp"
 
@@ -73,6 +80,14 @@ Status AttachFeedback(AnomalyRecord& r, const kv::Reply& fb) {
   return Status::Ok();
 }
 
+// One spool line: {"id", "rec"} for an append, {"id", "fb"} for a feedback.
+std::string SpoolLine(const AnomalyRecord* rec, std::string_view id, const Feedback* fb) {
+  boost::json::object o{{"id", id}};
+  if (rec) o["rec"] = EncodeRecord(*rec);
+  if (fb) o["fb"] = EncodeFeedback(*fb);
+  return boost::json::serialize(o) + "\n";
+}
+
 }  // namespace
 
 RedisAnomalyStore::RedisAnomalyStore(kv::RedisClient& redis, const RedisStoreOptions& options,
@@ -108,7 +123,67 @@ RedisAnomalyStore::RedisAnomalyStore(kv::RedisClient& redis, const RedisStoreOpt
                          .Help("Writes not buffered for Redis because the replay buffer was full.")
                          .Register(registry)
                          .Add({})),
-      prober_([this] { ProbeLoop(); }) {}
+      prober_() {
+  if (!options_.spool_path.empty()) LoadSpool();
+  prober_ = std::thread([this] { ProbeLoop(); });
+}
+
+void RedisAnomalyStore::LoadSpool() {
+  std::ifstream in(options_.spool_path);
+  std::string line;
+  size_t loaded = 0, corrupt = 0;
+  while (std::getline(in, line)) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    const auto* o = ec ? nullptr : v.if_object();
+    const auto* id = o ? o->if_contains("id") : nullptr;
+    if (!id || !id->is_string()) {
+      ++corrupt;  // e.g. a line cut short by the crash
+      continue;
+    }
+    PendingWrite w;
+    w.id = std::string(id->get_string());
+    if (const auto* rec = o->if_contains("rec"); rec && rec->is_string()) {
+      auto r = DecodeRecord(rec->get_string(), w.id);
+      if (!r.ok()) {
+        ++corrupt;
+        continue;
+      }
+      (void)local_.Append(*r);
+      w.append = std::move(*r);
+    } else if (const auto* fb = o->if_contains("fb"); fb && fb->is_string()) {
+      auto f = DecodeFeedback(fb->get_string());
+      if (!f.ok()) {
+        ++corrupt;
+        continue;
+      }
+      (void)local_.SetFeedback(w.id, *f);
+      w.feedback = std::move(*f);
+    } else {
+      ++corrupt;
+      continue;
+    }
+    pending_.push_back(std::move(w));
+    ++loaded;
+  }
+  spool_fd_ = ::open(options_.spool_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (spool_fd_ < 0) {
+    logger_.Error("astraguard.storage", "redis_spool_unavailable",
+                  {{"path", std::string_view(options_.spool_path)},
+                   {"error", std::string_view(std::strerror(errno))}});
+  }
+  if (loaded == 0) return;
+  // Writes acknowledged by a previous process that never reached Redis: replay them first.
+  degraded_since_ms_ = UnixMs(clock_.WallNow());
+  last_error_ = "replaying the spool of a previous process";
+  degraded_.store(true, std::memory_order_release);
+  degraded_gauge_.Set(1);
+  pending_gauge_.Set(static_cast<double>(pending_.size()));
+  logger_.Warning("astraguard.storage", "redis_spool_loaded",
+                  {{"path", std::string_view(options_.spool_path)},
+                   {"writes", uint64_t{loaded}},
+                   {"unreadable_lines", uint64_t{corrupt}}});
+}
 
 RedisAnomalyStore::~RedisAnomalyStore() {
   {
@@ -117,6 +192,7 @@ RedisAnomalyStore::~RedisAnomalyStore() {
   }
   stop_cv_.notify_all();
   prober_.join();
+  if (spool_fd_ >= 0) ::close(spool_fd_);
 }
 
 std::string RedisAnomalyStore::NewId() {
@@ -193,6 +269,15 @@ void RedisAnomalyStore::EnqueueLocked(PendingWrite w) {
     }
     return;
   }
+  if (spool_fd_ >= 0) {
+    const std::string line = SpoolLine(w.append ? &*w.append : nullptr, w.id,
+                                       w.append ? nullptr : &w.feedback);
+    if (::write(spool_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+      logger_.Error("astraguard.storage", "redis_spool_write_failed",
+                    {{"path", std::string_view(options_.spool_path)},
+                     {"error", std::string_view(std::strerror(errno))}});
+    }
+  }
   pending_.push_back(std::move(w));
   pending_gauge_.Set(static_cast<double>(pending_.size()));
 }
@@ -208,7 +293,7 @@ Result<std::string> RedisAnomalyStore::Append(AnomalyRecord record) {
   }
   std::string id = record.id;
   std::lock_guard lock(mu_);
-  EnqueueLocked({std::move(record), {}, {}});
+  EnqueueLocked({std::move(record), id, {}});
   return id;
 }
 
@@ -352,6 +437,10 @@ void RedisAnomalyStore::TryRecover() {
     {
       std::lock_guard lock(mu_);
       if (pending_.empty()) {
+        if (spool_fd_ >= 0 && ::ftruncate(spool_fd_, 0) != 0) {
+          logger_.Error("astraguard.storage", "redis_spool_truncate_failed",
+                        {{"error", std::string_view(std::strerror(errno))}});
+        }
         const int64_t outage_ms = UnixMs(clock_.WallNow()) - degraded_since_ms_;
         degraded_.store(false, std::memory_order_release);
         degraded_gauge_.Set(0);

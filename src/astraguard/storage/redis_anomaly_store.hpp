@@ -23,6 +23,13 @@
 // dropped from the replay (still in the local copy), counted and logged. Stats() and /health
 // report the last error and since when.
 //
+// Spool (optional `spool_path`): every buffered write is also appended, as one JSON line, to a
+// file (write(2), no fsync: it survives a crash or kill -9 of the process, not of the host); the
+// file is emptied once the buffer is replayed. At construction a non-empty spool (left by a
+// killed process) is loaded into the buffer and the local copy, and replayed like an outage's
+// writes (replaying is idempotent, so a write replayed twice does no harm). One file per
+// instance: two processes must not share it.
+//
 // Metrics (resolved once): astra_redis_degraded (gauge, 1 while answering from memory),
 // astra_redis_degraded_total (entries into degraded mode), astra_redis_replay_pending (gauge),
 // astra_redis_replayed_total, astra_redis_replay_dropped_total.
@@ -55,6 +62,7 @@ struct RedisStoreOptions {
   size_t replay_capacity = 10'000;  // writes buffered while Redis is unreachable
   std::chrono::milliseconds probe_interval{100};
   std::string instance;  // part of every id; 8 lowercase hex digits
+  std::string spool_path;  // empty: the replay buffer lives in memory only
 };
 
 class RedisAnomalyStore final : public AnomalyStore {
@@ -77,7 +85,7 @@ class RedisAnomalyStore final : public AnomalyStore {
  private:
   struct PendingWrite {
     std::optional<AnomalyRecord> append;  // else a feedback write
-    std::string id;
+    std::string id;                       // of the anomaly appended or labelled
     Feedback feedback;
   };
 
@@ -89,6 +97,7 @@ class RedisAnomalyStore final : public AnomalyStore {
   void MarkDegraded(const Status& error) const;
   // Queues a write for replay (or counts it as dropped). Requires mu_.
   void EnqueueLocked(PendingWrite w);
+  void LoadSpool();
   void ProbeLoop();
   void TryRecover();
 
@@ -114,6 +123,7 @@ class RedisAnomalyStore final : public AnomalyStore {
   mutable int64_t degraded_since_ms_ = 0;     // guarded by mu_
   mutable int64_t dropped_this_outage_ = 0;   // guarded by mu_
   int64_t replayed_this_outage_ = 0;          // guarded by mu_
+  int spool_fd_ = -1;                         // writes guarded by mu_
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -255,6 +256,31 @@ TEST_F(RedisStoreTest, OutageAnswersFromMemoryAndReplaysInOrderWithTheSameIds) {
   EXPECT_NE(sink_->Contents().find("redis_degraded"), std::string::npos);
   logger_.Flush();
   EXPECT_NE(sink_->Contents().find("redis_recovered"), std::string::npos);
+}
+
+TEST_F(RedisStoreTest, SpoolLetsAKilledProcessReplayWhatItAcknowledged) {
+  RedisStoreOptions o;
+  o.probe_interval = 20ms;
+  o.instance = "aaaaaaaa";
+  o.spool_path = server_.dir() + "/spool.ndjson";
+  std::vector<std::string> ids;
+  server_.Stop();
+  {
+    RedisAnomalyStore a(client_, o, clock_, registry_, logger_);
+    for (int i = 0; i < 10; ++i) ids.push_back(*a.Append(Rec("S", i, 0, "power_fault")));
+    ASSERT_TRUE(a.SetFeedback(ids[4], {FeedbackLabel::kConfirmed, "spooled", 1}).ok());
+  }  // the process "dies" with Redis down: its buffer is gone, the spool is not
+  prometheus::Registry registry2;
+  RedisAnomalyStore again(client_, o, clock_, registry2, logger_);
+  EXPECT_TRUE(again.degraded());
+  EXPECT_EQ(again.pending(), 11u);
+  EXPECT_TRUE(again.Get(ids[9]).ok());  // answered from the reloaded local copy
+  ASSERT_TRUE(server_.Start());
+  ASSERT_TRUE(Eventually([&] { return !again.degraded(); })) << again.Stats().last_error;
+  auto b = MakeStore(other_client_, "bbbbbbbb");
+  for (const auto& id : ids) EXPECT_TRUE(b->Get(id).ok()) << id;
+  EXPECT_EQ(b->Get(ids[4])->feedback->note, "spooled");
+  EXPECT_EQ(std::filesystem::file_size(o.spool_path), 0u);  // emptied once replayed
 }
 
 TEST_F(RedisStoreTest, ReplayBufferOverflowIsCountedAndLogged) {
