@@ -34,7 +34,9 @@ std::string Brownout(std::string_view sat) {
 }
 
 std::map<std::string, std::string> RedisEnv(const RedisServer& r) {
-  return {{"REDIS_URL", r.url()}, {"ASTRAGUARD_REDIS_BREAKER_OPEN_MS", "1000"}};
+  return {{"REDIS_URL", r.url()},
+          {"ASTRAGUARD_BREAKER_OPEN_TIMEOUT_MS", "1000"},
+          {"ASTRAGUARD_HEALTH_INTERVAL_MS", "200"}};
 }
 
 http::ClientResponse Send(uint16_t port, std::string_view method, std::string_view target,

@@ -5,11 +5,13 @@
 
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 #include "astraguard/app/routes.hpp"
 #include "astraguard/http/json_response.hpp"
 #include "astraguard/http/problem.hpp"
+#include "astraguard/ingest/timestamp.hpp"
 #include "astraguard/obs/trace/trace_context.hpp"
 #include "astraguard/obs/trace/tracer.hpp"
 
@@ -25,9 +27,23 @@ std::string RandomPrefix() {
   return fmt::format("{:08x}", rd());
 }
 
-service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
+service::DetectorOptions DetectorOptionsFrom(const config::Config& config,
+                                             const resilience::FaultSwitches* faults) {
   const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
-  return {.model_path = config.model_path, .limits_by_phase = {by_phase.begin(), by_phase.end()}};
+  return {.model_path = config.model_path,
+          .limits_by_phase = {by_phase.begin(), by_phase.end()},
+          .faults = faults};
+}
+
+// {status, since, last_error} of one component or breaker in GET /health.
+void AddHealthFields(boost::json::object& o, std::int64_t since_unix_ms,
+                     const std::string& last_error) {
+  o["since"] = ingest::FormatRfc3339Millis(since_unix_ms);
+  if (last_error.empty()) {
+    o["last_error"] = nullptr;
+  } else {
+    o["last_error"] = last_error;
+  }
 }
 
 }  // namespace
@@ -35,12 +51,20 @@ service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
 App::App(const config::Config& config)
     : config_(config),
       metrics_({config.version, config.environment}),
-      detector_(DetectorOptionsFrom(config), metrics_.registry()) {
+      detector_(DetectorOptionsFrom(config, &faults_), metrics_.registry()) {
   logger_ = std::make_unique<obs::Logger>(config_.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
-  auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_, logger_.get());
+  health_ = std::make_unique<resilience::HealthRegistry>(config_.resilience.health, clock_,
+                                                         metrics_.registry());
+  auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_,
+                                              {.registry = metrics_.registry(),
+                                               .breaker = config_.resilience.breaker,
+                                               .retry = config_.resilience.retry,
+                                               .faults = &faults_},
+                                              logger_.get());
   if (!tracing.ok()) throw std::runtime_error("tracing: " + tracing.status().message());
   tracing_ = std::move(*tracing);
+  RegisterHealthProbes();
   metrics_auth_ = obs::MetricsAuth(config_.metrics_auth.user, config_.metrics_auth.password);
   RegisterObsCallbacks();
   auto policy = config.mission.policy_file.empty()
@@ -62,15 +86,22 @@ App::App(const config::Config& config)
         config.mission.history_capacity, memory_metrics_.get());
   } else {
     redis_breaker_ = std::make_unique<resilience::CircuitBreaker>(
-        "redis", config.redis.breaker, clock_, metrics_.registry());
-    redis_ = std::make_unique<kv::RedisClient>(config.redis.client, redis_breaker_.get());
+        "redis", config.resilience.breaker, clock_, metrics_.registry());
+    breakers_.push_back(redis_breaker_.get());
+    redis_ = std::make_unique<kv::RedisClient>(config.redis.client, redis_breaker_.get(), &faults_);
     storage::RedisStoreOptions store_options;
     store_options.capacity = config.mission.history_capacity;
     store_options.replay_capacity = config.redis.replay_capacity;
     store_options.instance = instance;
     store_options.spool_path = config.redis.spool_path;
-    anomaly_store_ = std::make_unique<storage::RedisAnomalyStore>(
+    auto store = std::make_unique<storage::RedisAnomalyStore>(
         *redis_, store_options, clock_, metrics_.registry(), *logger_, memory_metrics_.get());
+    health_->Register("redis", [s = store.get()] {
+      return s->degraded() ? resilience::ProbeResult{resilience::HealthState::kDegraded,
+                                                     s->last_error()}
+                           : resilience::ProbeResult{};
+    });
+    anomaly_store_ = std::move(store);
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
   }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
@@ -85,6 +116,8 @@ App::App(const config::Config& config)
                                        .request_id_prefix = instance},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
+  chaos_ = std::make_unique<chaos::Chaos>(config_.resilience.chaos, faults_, *health_, clock_,
+                                          metrics_.registry());
   RegisterRoutes();
   unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched", {404});
   rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request", {400, 408, 413, 503});
@@ -93,11 +126,50 @@ App::App(const config::Config& config)
       metrics_, *rejected_metrics_);
 }
 
-App::~App() { server_->Stop(); }
+App::~App() {
+  server_->Stop();
+  health_->Stop();
+  chaos_->Stop();
+}
+
+void App::RegisterHealthProbes() {
+  using resilience::HealthState;
+  using resilience::ProbeResult;
+  health_->Register("detector", [this] {
+    return detector_.degraded() ? ProbeResult{HealthState::kDegraded, detector_.model_error()}
+                                : ProbeResult{};
+  });
+  if (const resilience::CircuitBreaker* b = tracing_->breaker()) {
+    breakers_.push_back(b);
+    health_->Register("otlp_exporter", [b] {
+      const auto state = b->state();
+      if (state == resilience::BreakerState::kClosed) return ProbeResult{};
+      return ProbeResult{HealthState::kDegraded,
+                         fmt::format("circuit breaker {} {}: {}", b->name(),
+                                     resilience::BreakerStateName(state), b->last_error())};
+    });
+  }
+}
+
+bool App::Disturb(std::string_view route, http::Response& res) const {
+  const auto latency_ms = faults_.request_latency_ms.load(std::memory_order_relaxed);
+  const double error_rate = faults_.error_rate.load(std::memory_order_relaxed);
+  if (latency_ms == 0 && error_rate == 0) return false;
+  if (!route.starts_with("/api/v1/") || route.starts_with("/api/v1/chaos")) return false;
+  if (latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
+  thread_local std::minstd_rand rng(std::random_device{}());
+  if (error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < error_rate) {
+    http::WriteProblem(503, "injected by the chaos experiment error_rate", res);
+    return true;
+  }
+  return false;
+}
 
 Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
+  health_->Start();
+  chaos_->Start();
   ready_.store(true);
   const http::FdLimitFit& fds = server_->fd_limit();
   const obs::LogField fd_fields[] = {{"max_connections", uint64_t{fds.max_connections}},
@@ -215,7 +287,7 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
     res.headers.emplace_back("Allow", m.allow);
   } else {
     rm = static_cast<obs::RouteMetrics*>(m.route->tag);
-    m.route->handler(req, m.params, res);
+    if (!Disturb(route, res)) m.route->handler(req, m.params, res);
   }
   const auto end = std::chrono::steady_clock::now();  // also the span's end time
   const double seconds = std::chrono::duration<double>(end - start).count();
@@ -251,6 +323,25 @@ void App::RegisterRoutes() {
 
   auto health = [this](const http::Request&, const http::PathParams&, http::Response& res) {
     service::HealthReport h = service_->GetHealth(ready_.load(), server_->draining());
+    // The health checker's components beside the service's own (a component both report, the
+    // detector, keeps the service's live fields and gains since/last_error); any of them not
+    // healthy makes a healthy service degraded.
+    auto& components = h.body["components"].as_object();
+    bool all_ok = true;
+    for (const auto& c : health_->Snapshot()) {
+      boost::json::value& slot = components[c.name];
+      if (!slot.is_object()) slot = {{"status", resilience::HealthStateName(c.state)}};
+      AddHealthFields(slot.as_object(), c.since_unix_ms, c.last_error);
+      all_ok = all_ok && c.state == resilience::HealthState::kOk;
+    }
+    if (!all_ok && h.body["status"] == "healthy") h.body["status"] = "degraded";
+    boost::json::object breakers;
+    for (const auto* b : breakers_) {
+      boost::json::object o{{"state", resilience::BreakerStateName(b->state())}};
+      AddHealthFields(o, b->since_unix_ms(), b->last_error());
+      breakers[b->name()] = std::move(o);
+    }
+    h.body["circuit_breakers"] = std::move(breakers);
     http::WriteJson(h.body, res, h.unhealthy ? 503 : 200);
   };
   add("GET", "/", health);
@@ -276,6 +367,7 @@ void App::RegisterRoutes() {
         res.body = metrics_.Serialize();
       });
   RegisterApiRoutes(add, *service_);
+  RegisterChaosRoutes(add, *chaos_);
 }
 
 obs::RouteMetrics* App::NotAllowedMetrics(std::string_view pattern) const {

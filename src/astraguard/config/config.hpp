@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "astraguard/chaos/chaos.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/options.hpp"
@@ -31,6 +32,9 @@
 #include "astraguard/obs/log/logger.hpp"
 #include "astraguard/obs/metrics/metrics.hpp"
 #include "astraguard/obs/otlp/tracing_pipeline.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
+#include "astraguard/resilience/health.hpp"
+#include "astraguard/resilience/retry.hpp"
 
 namespace astraguard::config {
 
@@ -46,7 +50,15 @@ struct RedisConfig {
   kv::RedisOptions client;            // endpoint from REDIS_URL; timeout: the per-call budget
   size_t replay_capacity = 10'000;    // writes buffered while Redis is unreachable
   std::string spool_path;             // file the buffered writes are also appended to; empty: none
-  resilience::BreakerOptions breaker;  // the "redis" circuit breaker
+};
+
+// Circuit breakers, retries, the health checker and chaos experiments.
+struct ResilienceConfig {
+  resilience::BreakerOptions breaker;       // ASTRAGUARD_BREAKER_* (every breaker)
+  resilience::RetryOptions retry;           // ASTRAGUARD_RETRY_* (every retried call)
+  resilience::HealthCheckerOptions health;  // ASTRAGUARD_HEALTH_INTERVAL_MS
+  bool enable_chaos = false;                // ASTRAGUARD_ENABLE_CHAOS (matters in production)
+  chaos::ChaosOptions chaos;                // set by Load from ENVIRONMENT, the above, REDIS_URL
 };
 
 // Mission phases in the order of mission::Phase (app checks the correspondence).
@@ -74,6 +86,7 @@ struct Config {
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;
   MissionConfig mission;
+  ResilienceConfig resilience;
 };
 
 // Where a setting's value came from; names the variable or flag in error messages.

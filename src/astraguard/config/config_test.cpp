@@ -88,8 +88,7 @@ TEST(ConfigTest, TracingVariablesAreParsedIntoTheTracingOptions) {
 
 TEST(ConfigTest, RedisUrlFillsTheClientAndMalformedOnesNameTheVariable) {
   auto r = LoadEnv({{"REDIS_URL", "redis://:pw@cache:6380/2"},
-                    {"ASTRAGUARD_REDIS_TIMEOUT_MS", "20"},
-                    {"ASTRAGUARD_REDIS_BREAKER_OPEN_MS", "1500"}});
+                    {"ASTRAGUARD_REDIS_TIMEOUT_MS", "20"}});
   ASSERT_TRUE(r.ok()) << r.status().message();
   const auto& redis = r->config.redis;
   EXPECT_EQ(redis.client.endpoint.host, "cache");
@@ -97,7 +96,6 @@ TEST(ConfigTest, RedisUrlFillsTheClientAndMalformedOnesNameTheVariable) {
   EXPECT_EQ(redis.client.endpoint.password, "pw");
   EXPECT_EQ(redis.client.endpoint.db, 2);
   EXPECT_EQ(redis.client.timeout, std::chrono::milliseconds(20));
-  EXPECT_EQ(redis.breaker.open_timeout, std::chrono::milliseconds(1500));
   for (const char* bad : {"rediss://cache:6380", "redis://cache:99999", "redis://cache/x"}) {
     auto e = LoadEnv({{"REDIS_URL", bad}});
     ASSERT_FALSE(e.ok()) << bad;

@@ -21,6 +21,7 @@ Kind KindOf(int status) {
   switch (status) {
     case 400: return {"malformed-request", "Malformed request"};
     case 401: return {"unauthorized", "Unauthorized"};
+    case 403: return {"forbidden", "Forbidden"};
     case 404: return {"not-found", "Not found"};
     case 405: return {"method-not-allowed", "Method not allowed"};
     case 408: return {"request-timeout", "Request timeout"};
@@ -64,6 +65,7 @@ int HttpStatus(Code code) {
     case Code::kValidation: return 422;
     case Code::kNotFound: return 404;
     case Code::kConflict: return 409;
+    case Code::kPermissionDenied: return 403;
     case Code::kTooLarge: return 413;
     case Code::kUnsupportedMediaType: return 415;
     case Code::kUnavailable: return 503;

@@ -184,7 +184,11 @@ StatusView Service::GetStatus() const {
   v.actions_total = recovery_.decisions_total();
   v.policy_source = policy_.source;
   v.auto_safe_mode = policy_.global.auto_safe_mode;
-  if (!v.store.healthy) v.problems.push_back("anomaly store (" + v.store.backend + ") unhealthy");
+  if (!v.store.healthy) {
+    std::string problem = "anomaly store (" + v.store.backend + ") unhealthy";
+    if (!v.store.last_error.empty()) problem.append(": ").append(v.store.last_error);
+    v.problems.push_back(std::move(problem));
+  }
   const auto last_fail = last_store_failure_ns_.load(std::memory_order_relaxed);
   if (last_fail != 0 && clock_.Now().time_since_epoch() - std::chrono::nanoseconds(last_fail) <
                             std::chrono::seconds(60)) {

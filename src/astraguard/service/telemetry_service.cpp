@@ -230,13 +230,9 @@ HealthReport TelemetryService::GetHealth(bool serving, bool draining) const {
                                  {"backend", store.backend},
                                  {"size", store.size}};
   if (store.backend == "redis") {
-    // Degraded: Redis unreachable, answering from memory; its last error and since when.
-    json::object redis{{"status", store.healthy ? "healthy" : "degraded"}};
-    if (!store.healthy) {
-      redis["last_error"] = store.last_error;
-      redis["since_unix_ms"] = store.degraded_since_ms;
-    }
-    components["redis"] = std::move(redis);
+    // Degraded: Redis unreachable, answering from memory (app/ adds the health checker's
+    // last_error and since).
+    components["redis"] = {{"status", store.healthy ? "healthy" : "degraded"}};
   }
   // Unhealthy when not serving; degraded when any component runs in a fallback mode.
   std::string status = "healthy";

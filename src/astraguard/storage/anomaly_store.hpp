@@ -103,9 +103,7 @@ struct StoreStats {
   int64_t appended_total = 0;  // by this instance
   int64_t evicted_total = 0;
   FeedbackCounts feedback;
-  // Redis only: why it is degraded (answering from memory) and since when (Unix ms; 0 = not).
-  std::string last_error;
-  int64_t degraded_since_ms = 0;
+  std::string last_error;  // Redis only, when not healthy: why (answering from memory)
 };
 
 class AnomalyStore {

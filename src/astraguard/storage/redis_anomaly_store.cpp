@@ -402,13 +402,17 @@ StoreStats RedisAnomalyStore::Stats() const {
     std::lock_guard lock(mu_);
     s.healthy = false;
     s.last_error = last_error_;
-    s.degraded_since_ms = degraded_since_ms_;
   }
   s.backend = "redis";
   s.capacity = static_cast<int64_t>(options_.capacity);
   s.appended_total = appended_.load(std::memory_order_relaxed);
   s.evicted_total = evicted_.load(std::memory_order_relaxed);
   return s;
+}
+
+std::string RedisAnomalyStore::last_error() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
 }
 
 size_t RedisAnomalyStore::pending() const {

@@ -80,6 +80,7 @@ class RedisAnomalyStore final : public AnomalyStore {
   StoreStats Stats() const override;
 
   bool degraded() const { return degraded_.load(std::memory_order_acquire); }
+  std::string last_error() const;  // of the last failed Redis call ("" before any)
   size_t pending() const;
 
  private:
