@@ -34,9 +34,11 @@ std::string Brownout(std::string_view sat) {
 }
 
 std::map<std::string, std::string> RedisEnv(const RedisServer& r) {
+  // No trace backend in these tests: tracing off, so that only Redis can make /health degraded.
   return {{"REDIS_URL", r.url()},
           {"ASTRAGUARD_BREAKER_OPEN_TIMEOUT_MS", "1000"},
-          {"ASTRAGUARD_HEALTH_INTERVAL_MS", "200"}};
+          {"ASTRAGUARD_HEALTH_INTERVAL_MS", "200"},
+          {"OTEL_SDK_DISABLED", "true"}};
 }
 
 http::ClientResponse Send(uint16_t port, std::string_view method, std::string_view target,
@@ -265,6 +267,55 @@ TEST(RedisStateTest, KillNineUnderLoadWithAofLosesNoAcknowledgedAnomaly) {
   std::printf("kill -9: %zu anomaly ids received (%zu while Redis was down), %zu missing after "
               "restart\n", ids.size(), ids.size() - before_outage, missing);
   EXPECT_NE(again.output().find("redis_spool_loaded"), std::string::npos);
+}
+
+TEST(RedisStateTest, ChaosRedisFaultsDegradeAndRecoverThroughTheApi) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  ServiceProcess a({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(a.started()) << a.output();
+  const uint16_t port = a.api_port();
+
+  // redis_latency above the 50 ms budget: calls time out, the instance answers from memory.
+  ASSERT_EQ(Send(port, "POST", "/api/v1/chaos/redis_latency",
+                 R"({"duration_seconds": 30, "params": {"latency_ms": 80}})")
+                .status,
+            200);
+  auto slow = Send(port, "POST", "/api/v1/telemetry", Brownout("L"));
+  ASSERT_EQ(slow.status, 200) << slow.body;
+  const std::string slow_id(Json(slow).at("anomaly_id").as_string());
+  EXPECT_EQ(Send(port, "DELETE", "/api/v1/chaos/redis_latency").status, 200);
+
+  ASSERT_EQ(Send(port, "POST", "/api/v1/chaos/redis_outage", R"({"duration_seconds": 30})").status,
+            200);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    auto r = Send(port, "POST", "/api/v1/telemetry", Brownout("C"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ids.emplace_back(Json(r).at("anomaly_id").as_string());
+  }
+  std::this_thread::sleep_for(1s);  // the probe re-tries, the breaker opens
+  auto health = Json(Send(port, "GET", "/health"));
+  EXPECT_EQ(health.at("status"), "degraded");
+  EXPECT_NE(health.at("components").at("redis").at("last_error").as_string().find("chaos"),
+            std::string::npos)
+      << health;
+  EXPECT_EQ(health.at("circuit_breakers").at("redis").at("state"), "open");
+  EXPECT_EQ(Send(port, "GET", std::string("/api/v1/anomalies/").append(ids[3])).status, 200);
+  EXPECT_EQ(Send(port, "DELETE", "/api/v1/chaos/redis_outage").status, 200);
+  ASSERT_TRUE(HealthyWithin(port, 10s)) << a.output();
+
+  // Everything acknowledged under both faults is in Redis: another instance reads it.
+  ServiceProcess b({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(b.started()) << b.output();
+  ids.push_back(slow_id);
+  for (const auto& id : ids) {
+    EXPECT_EQ(Send(b.api_port(), "GET", std::string("/api/v1/anomalies/").append(id)).status, 200)
+        << id;
+  }
+  EXPECT_GE(Metric(port, R"(astra_chaos_injections_total{status="started",type="redis_outage"})"),
+            1);
+  EXPECT_GE(Metric(port, R"(astra_health_check_failures_total{service="redis"})"), 1);
 }
 
 }  // namespace
