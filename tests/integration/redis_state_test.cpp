@@ -171,6 +171,13 @@ TEST(RedisStateTest, TwoInstancesShareHistoryLookupFeedbackAndPhase) {
   EXPECT_EQ(Json(Send(a.api_port(), "GET", "/api/v1/phase")).at("phase"), "NOMINAL_OPS");
   auto health = Json(Send(a.api_port(), "GET", "/health"));
   EXPECT_EQ(health.at("components").at("redis").at("status"), "healthy");
+
+  // Recovery cooldowns are shared: b does not repeat the action a just recommended.
+  auto first = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("CD")));
+  ASSERT_EQ(first.at("action_status"), "recommended") << first;
+  auto repeat = Json(Send(b.api_port(), "POST", "/api/v1/telemetry", Brownout("CD")));
+  EXPECT_EQ(repeat.at("recommended_action"), first.at("recommended_action"));
+  EXPECT_EQ(repeat.at("action_status"), "suppressed") << repeat;
 }
 
 TEST(RedisStateTest, MalformedRedisUrlExits2NamingIt) {

@@ -103,11 +103,13 @@ App::App(const config::Config& config)
     });
     anomaly_store_ = std::move(store);
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
+    cooldown_store_ = std::make_unique<storage::RedisCooldownStore>(*redis_);
   }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission::ServiceOptions mission_options;
   mission_options.shared_phase = phase_store_.get();
+  mission_options.shared_cooldowns = cooldown_store_.get();
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_,
                                                 mission_options);
   service_ = std::make_unique<service::TelemetryService>(

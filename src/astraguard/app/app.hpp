@@ -45,6 +45,7 @@
 #include "astraguard/service/detector.hpp"
 #include "astraguard/service/telemetry_service.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
+#include "astraguard/storage/cooldown_store.hpp"
 #include "astraguard/storage/redis_anomaly_store.hpp"
 
 namespace astraguard::app {
@@ -97,6 +98,7 @@ class App final {
   std::unique_ptr<kv::RedisClient> redis_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
   std::unique_ptr<storage::PhaseStore> phase_store_;
+  std::unique_ptr<storage::CooldownStore> cooldown_store_;
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;

@@ -15,7 +15,7 @@ Service::Service(const PolicySet& policy, storage::AnomalyStore& store, const Cl
       started_(clock.Now()),
       phases_(clock, options.initial_phase, options.phase_history_limit, options.shared_phase),
       recovery_(policy, phases_, clock, metrics, options.action_log_limit,
-                options.max_tracked_satellites) {
+                options.max_tracked_satellites, options.shared_cooldowns) {
   metrics_.SetPhase(options.initial_phase);
 }
 

@@ -46,6 +46,8 @@ struct ServiceOptions {
   size_t max_tracked_satellites = 100'000;
   // The phase shared with other instances (Redis); null: this instance's own.
   storage::PhaseStore* shared_phase = nullptr;
+  // Recovery-action cooldowns shared with other instances (Redis); null: this instance's own.
+  storage::CooldownStore* shared_cooldowns = nullptr;
 };
 
 // One telemetry record as the mission layer needs it.

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "astraguard/kv/testing/redis_server.hpp"
+#include "astraguard/storage/cooldown_store.hpp"
 #include "astraguard/storage/phase_store.hpp"
 #include "astraguard/storage/record_json.hpp"
 
@@ -293,6 +294,22 @@ TEST_F(RedisStoreTest, ReplayBufferOverflowIsCountedAndLogged) {
   ASSERT_TRUE(server_.Start());
   ASSERT_TRUE(Eventually([&] { return !a->degraded(); }));
   EXPECT_EQ(a->Stats().size, 3);
+}
+
+TEST_F(RedisStoreTest, CooldownClaimIsExclusiveUntilItExpires) {
+  RedisCooldownStore a(client_), b(other_client_);
+  auto first = a.Claim("SAT-1", "REDUCE_POWER_LOAD", 1000, 300);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_FALSE(first->has_value());
+  auto second = b.Claim("SAT-1", "REDUCE_POWER_LOAD", 1100, 300);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, std::optional<int64_t>(1000));
+  EXPECT_FALSE(b.Claim("SAT-2", "REDUCE_POWER_LOAD", 1100, 300)->has_value());
+  EXPECT_FALSE(b.Claim("SAT-1", "ALERT_OPERATORS", 1100, 300)->has_value());
+  std::this_thread::sleep_for(400ms);  // Redis expires the claim
+  EXPECT_FALSE(b.Claim("SAT-1", "REDUCE_POWER_LOAD", 1500, 300)->has_value());
+  server_.Stop();
+  EXPECT_EQ(a.Claim("SAT-1", "X", 1, 1).status().code(), Code::kUnavailable);
 }
 
 TEST_F(RedisStoreTest, PhaseStoreInitializesOnceAndComparesBeforeAppending) {
