@@ -1,7 +1,7 @@
 #pragma once
 // Config: the whole service configuration as a tree of plain structs, each component's own
 // options struct (http::ServerOptions, obs::LogConfig, obs::TracingConfig,
-// obs::MetricsAuthConfig, detect::LimitsConfig), loaded once at the edge from environment
+// obs::MetricsAuthConfig, detect::LimitsConfig, resilience and chaos options), loaded once at the edge from environment
 // variables and command-line flags (flags win), validated, then passed down by const reference.
 // Components never read the environment themselves.
 //
