@@ -180,6 +180,24 @@ TEST(RedisStateTest, TwoInstancesShareHistoryLookupFeedbackAndPhase) {
   EXPECT_EQ(repeat.at("action_status"), "suppressed") << repeat;
 }
 
+TEST(RedisStateTest, RedisDownAtStartIsDegradedNotFatalAndReplayedWhenItComes) {
+  RedisServer redis;
+  redis.Stop();  // its port is known, nothing listens on it yet
+  ServiceProcess a({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(a.started()) << a.output();
+  EXPECT_EQ(Json(Send(a.api_port(), "GET", "/health")).at("components").at("redis").at("status"),
+            "degraded");
+  EXPECT_EQ(Send(a.api_port(), "GET", "/health/ready").status, 200);
+  auto r = Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("D"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string id(Json(r).at("anomaly_id").as_string());
+  ASSERT_TRUE(redis.Start());
+  ASSERT_TRUE(HealthyWithin(a.api_port(), 10s)) << a.output();
+  ServiceProcess b({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(b.started()) << b.output();
+  EXPECT_EQ(Send(b.api_port(), "GET", std::string("/api/v1/anomalies/").append(id)).status, 200);
+}
+
 TEST(RedisStateTest, MalformedRedisUrlExits2NamingIt) {
   for (const char* url : {"rediss://cache:6380", "redis://cache:99999", "redis://cache/db1"}) {
     auto [rc, out] = testing::RunToCompletion({"serve"}, {{"REDIS_URL", url}});

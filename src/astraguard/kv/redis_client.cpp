@@ -98,6 +98,14 @@ void AppendArgv(redisContext* c, const Command& cmd) {
   redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data());
 }
 
+// The connection failed because the server closed or reset it (not a timeout).
+bool IsClosedByPeer(const redisContext* c) {
+  if (c->err == REDIS_ERR_EOF) return true;
+  if (c->err != REDIS_ERR_IO) return false;
+  const std::string_view msg(c->errstr);
+  return msg.find("reset") != std::string_view::npos || msg.find("Broken pipe") != std::string_view::npos;
+}
+
 // Reads one reply; kUnavailable on a transport error or timeout.
 Result<Reply> ReadReply(redisContext* c) {
   void* raw = nullptr;
@@ -171,12 +179,13 @@ RedisClient::~RedisClient() {
   for (redisContext* c : idle_) redisFree(c);
 }
 
-Result<redisContext*> RedisClient::Acquire() {
+Result<redisContext*> RedisClient::Acquire(bool* reused) {
   {
     std::lock_guard lock(mu_);
     if (!idle_.empty()) {
       redisContext* c = idle_.back();
       idle_.pop_back();
+      *reused = true;
       return c;
     }
     if (std::chrono::steady_clock::now() - last_connect_failure_ < options_.reconnect_interval) {
@@ -267,29 +276,49 @@ Result<std::vector<Reply>> RedisClient::Call(const std::vector<Command>& cmds) {
       }
     }
   }
-  auto c = Acquire();
-  if (!c.ok()) return c.status();
-  for (const auto& cmd : cmds) AppendArgv(*c, cmd);
-  std::vector<Reply> out;
-  out.reserve(cmds.size());
-  Status first_error;
-  bool transport_ok = true;
-  for (size_t i = 0; i < cmds.size(); ++i) {
-    auto r = ReadReply(*c);
-    if (!r.ok()) {
-      if (r.status().code() == Code::kUnavailable) {
-        transport_ok = false;
-        first_error = r.status();
-        break;
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto c = Acquire(&reused);
+    if (!c.ok()) return c.status();
+    for (const auto& cmd : cmds) AppendArgv(*c, cmd);
+    std::vector<Reply> out;
+    out.reserve(cmds.size());
+    Status first_error;
+    bool transport_ok = true;
+    for (size_t i = 0; i < cmds.size(); ++i) {
+      auto r = ReadReply(*c);
+      if (!r.ok()) {
+        if (r.status().code() == Code::kUnavailable) {
+          transport_ok = false;
+          first_error = r.status();
+          break;
+        }
+        if (first_error.ok()) first_error = r.status();  // keep reading: the stream stays in sync
+        continue;
       }
-      if (first_error.ok()) first_error = r.status();  // keep reading: the stream stays in sync
+      out.push_back(std::move(*r));
+    }
+    // An idle pooled connection the server closed (Redis restarted, or dropped idle clients):
+    // the server never got these commands. Drop the other idle ones, which share its fate, and
+    // try once more on a fresh connection. Timeouts are never retried.
+    const bool stale = !transport_ok && reused && attempt == 0 && IsClosedByPeer(*c);
+    Release(*c, transport_ok);
+    if (stale) {
+      DropIdle();
       continue;
     }
-    out.push_back(std::move(*r));
+    if (!first_error.ok()) return first_error;
+    return out;
   }
-  Release(*c, transport_ok);
-  if (!first_error.ok()) return first_error;
-  return out;
+}
+
+void RedisClient::DropIdle() {
+  std::vector<redisContext*> idle;
+  {
+    std::lock_guard lock(mu_);
+    idle.swap(idle_);
+  }
+  for (redisContext* c : idle) redisFree(c);
 }
 
 }  // namespace astraguard::kv

@@ -8,7 +8,9 @@
 // opens a short-lived extra one rather than wait), sends its command(s) and reads the replies
 // with `timeout` as the budget of each socket operation (connect, write, read): a caller never
 // waits on Redis longer than that per round trip. A connection that saw any error (refused,
-// timeout, protocol) is closed; the next call reconnects (AUTH and SELECT again). After a failed
+// timeout, protocol) is closed; the next call reconnects (AUTH and SELECT again). A call that
+// finds its pooled connection closed by the server (Redis restarted) closes every idle one and
+// is sent once more on a fresh connection (never after a timeout). After a failed
 // connect, calls within `reconnect_interval` fail at once with the last error instead of trying
 // again (no connect storm while Redis is down).
 //
@@ -84,8 +86,9 @@ class RedisClient final {
 
  private:
   Result<std::vector<Reply>> Call(const std::vector<Command>& cmds);
-  // A connected context, or kUnavailable.
-  Result<redisContext*> Acquire();
+  // A connected context (`*reused`: taken from the idle pool), or kUnavailable.
+  Result<redisContext*> Acquire(bool* reused);
+  void DropIdle();
   void Release(redisContext* c, bool healthy);
 
   const RedisOptions options_;

@@ -111,6 +111,19 @@ TEST_F(RedisClientTest, DownIsUnavailableWithinBudgetAndReconnects) {
   EXPECT_TRUE(c.Run({"PING"}).ok());
 }
 
+TEST_F(RedisClientTest, PooledConnectionsOfARestartedRedisAreReplacedWithoutAFailure) {
+  RedisClient c(Options());
+  std::vector<std::thread> ts;  // several pooled connections
+  for (int t = 0; t < 4; ++t) ts.emplace_back([&] { ASSERT_TRUE(c.Run({"PING"}).ok()); });
+  for (auto& t : ts) t.join();
+  server_.Stop();
+  ASSERT_TRUE(server_.Start());
+  for (int i = 0; i < 4; ++i) {
+    auto r = c.Run({"PING"});
+    EXPECT_TRUE(r.ok()) << i << ": " << r.status().message();
+  }
+}
+
 TEST_F(RedisClientTest, SlowReplyTimesOutAtTheBudget) {
   RedisOptions o = Options();
   o.timeout = std::chrono::milliseconds(50);

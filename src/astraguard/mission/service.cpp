@@ -120,6 +120,7 @@ Assessment Service::Process(const RecordInput& record, const detect::Detection& 
 PhaseView Service::GetPhase() const {
   auto history = phases_.History();  // synced with the shared phase, if any
   const Phase p = history.empty() ? phases_.current() : history.back().to;
+  metrics_.SetPhase(p);  // another instance may have changed a shared phase
   return {p, &policy_.For(p), std::move(history)};
 }
 

@@ -125,6 +125,8 @@ RedisAnomalyStore::RedisAnomalyStore(kv::RedisClient& redis, const RedisStoreOpt
                          .Add({})),
       prober_() {
   if (!options_.spool_path.empty()) LoadSpool();
+  // Redis down at start-up is an outage like any other: say so at once.
+  if (auto ping = redis_.Run({"PING"}); !degraded() && !ping.ok()) MarkDegraded(ping.status());
   prober_ = std::thread([this] { ProbeLoop(); });
 }
 
@@ -423,7 +425,9 @@ size_t RedisAnomalyStore::pending() const {
 void RedisAnomalyStore::ProbeLoop() {
   std::unique_lock lock(stop_mu_);
   while (!stop_cv_.wait_for(lock, options_.probe_interval, [this] { return stop_; })) {
-    if (!degraded()) continue;
+    // Also when not degraded: a write that failed just as Redis came back may have been queued
+    // after the last replay.
+    if (!degraded() && pending() == 0) continue;
     lock.unlock();
     TryRecover();
     lock.lock();
@@ -445,6 +449,7 @@ void RedisAnomalyStore::TryRecover() {
           logger_.Error("astraguard.storage", "redis_spool_truncate_failed",
                         {{"error", std::string_view(std::strerror(errno))}});
         }
+        if (!degraded_.load(std::memory_order_relaxed)) return;
         const int64_t outage_ms = UnixMs(clock_.WallNow()) - degraded_since_ms_;
         degraded_.store(false, std::memory_order_release);
         degraded_gauge_.Set(0);
