@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -69,6 +70,13 @@ bool IsIdText(std::string_view s) {
 
 int64_t UnixMs(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// A hash field holding a count (nil or unreadable: 0).
+int64_t CountOf(const kv::Reply& r) {
+  int64_t v = 0;
+  std::from_chars(r.str.data(), r.str.data() + r.str.size(), v);
+  return v;
 }
 
 // Adds the feedback stored beside a record (nil reply: none).
@@ -390,8 +398,8 @@ StoreStats RedisAnomalyStore::Stats() const {
       s.size = (*res)[0].integer;
       const auto& c = (*res)[1].elements;
       if (c.size() == 2) {
-        s.feedback.confirmed = c[0].nil() ? 0 : std::stoll(c[0].str);
-        s.feedback.false_positive = c[1].nil() ? 0 : std::stoll(c[1].str);
+        s.feedback.confirmed = CountOf(c[0]);
+        s.feedback.false_positive = CountOf(c[1]);
       }
     } else {
       MarkDegraded(res.status());
