@@ -78,8 +78,9 @@ Status ValidateQuery(const AnomalyQuery& q) {
   return Status::Ok();
 }
 
-InMemoryAnomalyStore::InMemoryAnomalyStore(size_t capacity, MemoryEngineMetrics* metrics)
-    : capacity_(capacity < 1 ? 1 : capacity), metrics_(metrics) {}
+InMemoryAnomalyStore::InMemoryAnomalyStore(size_t capacity, MemoryEngineMetrics* metrics,
+                                           bool id_cursors)
+    : capacity_(capacity < 1 ? 1 : capacity), metrics_(metrics), id_cursors_(id_cursors) {}
 
 int64_t InMemoryAnomalyStore::IndexOf(uint64_t seq) const {
   if (seq < first_seq_ || seq >= next_seq_) return -1;
@@ -121,7 +122,8 @@ Result<AnomalyRecord> InMemoryAnomalyStore::Get(std::string_view id) const {
 Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
   if (Status s = ValidateQuery(q); !s.ok()) return s;
   std::optional<uint64_t> before;  // only sequences < before
-  if (q.cursor) {
+  const bool id_cursor = id_cursors_ && q.cursor && q.cursor->starts_with('k');
+  if (q.cursor && !id_cursor) {
     before = ParseSeq(*q.cursor, "c");
     if (!before) {
       return Status::Error(Code::kInvalidArgument, "malformed cursor", {{"cursor", "malformed"}});
@@ -130,6 +132,16 @@ Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
   AnomalyPage page;
   std::shared_lock lock(mu_);
   if (items_.empty()) return page;
+  if (id_cursor) {  // "k<id>": the items whose ids sort before it (ids sort by time)
+    const std::string_view after = std::string_view(*q.cursor).substr(1);
+    before = first_seq_;
+    for (uint64_t s = next_seq_; s > first_seq_; --s) {
+      if (items_[static_cast<size_t>(s - 1 - first_seq_)].id < after) {
+        before = s;
+        break;
+      }
+    }
+  }
   uint64_t seq = next_seq_ - 1;
   if (before) {
     if (*before <= first_seq_) return page;
@@ -139,7 +151,8 @@ Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
     const AnomalyRecord& r = items_[static_cast<size_t>(seq - first_seq_)];
     if (MatchesQuery(r, q)) {
       if (static_cast<int>(page.items.size()) == q.limit) {
-        page.next_cursor = std::string("c").append(std::to_string(seq + 1));
+        page.next_cursor = id_cursors_ ? std::string("k").append(page.items.back().id)
+                                       : std::string("c").append(std::to_string(seq + 1));
         break;
       }
       page.items.push_back(r);

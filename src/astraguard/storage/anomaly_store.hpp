@@ -120,12 +120,15 @@ class AnomalyStore {
 
 // Bounded in-memory store: keeps the newest `capacity` anomalies (older ones are evicted).
 // Ids are "an-<decimal sequence>", unless the record comes with an id (the Redis store's local
-// copy keeps Redis's ids); cursors are "c<sequence>". Queries scan newest to oldest, so their
-// cost is bounded by the capacity. `metrics` (may be null; must outlive the store) counts Get
-// hits and misses and the approximate bytes held. Thread-safe (shared mutex: concurrent readers).
+// copy keeps Redis's ids); cursors are "c<sequence>", or with `id_cursors` (for the Redis store's
+// copy, whose ids sort by time) "k<last id returned>" as RedisAnomalyStore's, so that paging goes
+// on across a switch between Redis and the copy. Queries scan newest to oldest, so their cost is
+// bounded by the capacity. `metrics` (may be null; must outlive the store) counts Get hits and
+// misses and the approximate bytes held. Thread-safe (shared mutex: concurrent readers).
 class InMemoryAnomalyStore final : public AnomalyStore {
  public:
-  explicit InMemoryAnomalyStore(size_t capacity = 100'000, MemoryEngineMetrics* metrics = nullptr);
+  explicit InMemoryAnomalyStore(size_t capacity = 100'000, MemoryEngineMetrics* metrics = nullptr,
+                                bool id_cursors = false);
 
   Result<std::string> Append(AnomalyRecord record) override;
   Result<AnomalyRecord> Get(std::string_view id) const override;
@@ -139,6 +142,7 @@ class InMemoryAnomalyStore final : public AnomalyStore {
 
   const size_t capacity_;
   MemoryEngineMetrics* const metrics_;
+  const bool id_cursors_;
   mutable std::shared_mutex mu_;
   std::deque<AnomalyRecord> items_;  // oldest first; items_[i] has sequence first_seq_ + i
   std::unordered_map<std::string, uint64_t> seq_by_id_;

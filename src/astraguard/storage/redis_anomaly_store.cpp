@@ -105,7 +105,7 @@ RedisAnomalyStore::RedisAnomalyStore(kv::RedisClient& redis, const RedisStoreOpt
       options_(options),
       clock_(clock),
       logger_(logger),
-      local_(options.capacity, local_metrics),
+      local_(options.capacity, local_metrics, /*id_cursors=*/true),
       degraded_gauge_(prometheus::BuildGauge()
                           .Name("astra_redis_degraded")
                           .Help("1 while Redis is unreachable and the service answers from memory.")

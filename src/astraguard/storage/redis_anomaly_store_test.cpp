@@ -239,6 +239,15 @@ TEST_F(RedisStoreTest, OutageAnswersFromMemoryAndReplaysInOrderWithTheSameIds) {
   EXPECT_NE(s.last_error.find("redis"), std::string::npos) << s.last_error;
   EXPECT_EQ(Value(registry_, "astra_redis_degraded"), 1);
   EXPECT_EQ(Value(registry_, "astra_redis_replay_pending"), 51);
+  // A cursor made while degraded pages on in Redis once it is back, and the reverse.
+  AnomalyQuery first_page;
+  first_page.limit = 10;
+  auto degraded_page = a->Query(first_page);
+  ASSERT_TRUE(degraded_page.ok());
+  ASSERT_TRUE(degraded_page->next_cursor.has_value());
+  EXPECT_EQ(*degraded_page->next_cursor, "k" + during[40]);
+  first_page.cursor = "k" + during[45];  // as Redis made it before the outage
+  EXPECT_EQ(a->Query(first_page)->items.front().id, during[44]);
 
   ASSERT_TRUE(server_.Start());  // empty: no persistence in this test
   ASSERT_TRUE(Eventually([&] { return !a->degraded(); }));
@@ -249,6 +258,13 @@ TEST_F(RedisStoreTest, OutageAnswersFromMemoryAndReplaysInOrderWithTheSameIds) {
     ASSERT_TRUE(r.ok()) << id;
   }
   EXPECT_EQ(b->Get(during[3])->feedback->note, "during");
+  AnomalyQuery next_page;
+  next_page.limit = 10;
+  next_page.cursor = degraded_page->next_cursor;
+  auto from_redis = a->Query(next_page);
+  ASSERT_TRUE(from_redis.ok());
+  ASSERT_EQ(from_redis->items.size(), 10u);
+  EXPECT_EQ(from_redis->items.front().id, during[39]);
   auto all = b->Query({});
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->items.size(), 50u);  // `before` was lost with the unpersisted Redis
