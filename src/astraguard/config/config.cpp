@@ -204,8 +204,8 @@ std::vector<Setting> BuildSettings() {
                },
                [](const Config& c) { return RedactUserinfo(c.redis_url); }});
   s.push_back({"ASTRAGUARD_REDIS_TIMEOUT_MS", "",
-               "Budget of each Redis call in ms (connect, write, read); a request never waits "
-               "on Redis longer.",
+               "Budget of each Redis round trip in ms (connect, write, read); after a failed "
+               "call the service answers from memory until Redis is back.",
                false,
                [](Config& c, std::string_view v) {
                  uint64_t ms = 0;
