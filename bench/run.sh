@@ -94,6 +94,9 @@ for c in 1 16 64; do
 done
 
 echo
+bash bench/redis_ratio.sh "$BUILD"
+
+echo
 echo "== observability overhead: bench/obs_overhead.sh, ${OVERHEAD_RUNS:=5} runs =="
 # Bounds: the guide's production settings (JSON access log + 10% of traces sampled) cost at most
 # 5% of capacity, every request traced at most 10%, each as the median of the runs' medians.

@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  libhiredis-dev
 )
 build_only=false
 if [ "${1:-}" = "--build-only" ]; then

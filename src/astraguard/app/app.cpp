@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 #include "astraguard/app/api_docs.hpp"
 #include "astraguard/app/routes.hpp"
 #include "astraguard/http/json_response.hpp"
 #include "astraguard/http/problem.hpp"
+#include "astraguard/ingest/timestamp.hpp"
 #include "astraguard/obs/trace/trace_context.hpp"
 #include "astraguard/obs/trace/tracer.hpp"
 
@@ -20,9 +22,28 @@ static_assert(config::kPhaseCount == mission::kPhaseCount &&
               config::kPhaseNames[static_cast<int>(mission::Phase::kSafeMode)] == "SAFE_MODE" &&
               config::kPhaseNames[static_cast<int>(mission::Phase::kLaunch)] == "LAUNCH");
 
-service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
+std::string RandomPrefix() {
+  std::random_device rd;
+  return fmt::format("{:08x}", rd());
+}
+
+service::DetectorOptions DetectorOptionsFrom(const config::Config& config,
+                                             const resilience::FaultSwitches* faults) {
   const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
-  return {.model_path = config.model_path, .limits_by_phase = {by_phase.begin(), by_phase.end()}};
+  return {.model_path = config.model_path,
+          .limits_by_phase = {by_phase.begin(), by_phase.end()},
+          .faults = faults};
+}
+
+// {status, since, last_error} of one component or breaker in GET /health.
+void AddHealthFields(boost::json::object& o, std::int64_t since_unix_ms,
+                     const std::string& last_error) {
+  o["since"] = ingest::FormatRfc3339Millis(since_unix_ms);
+  if (last_error.empty()) {
+    o["last_error"] = nullptr;
+  } else {
+    o["last_error"] = last_error;
+  }
 }
 
 }  // namespace
@@ -30,12 +51,20 @@ service::DetectorOptions DetectorOptionsFrom(const config::Config& config) {
 App::App(const config::Config& config)
     : config_(config),
       metrics_({config.version, config.environment}),
-      detector_(DetectorOptionsFrom(config), metrics_.registry()) {
+      detector_(DetectorOptionsFrom(config, &faults_), metrics_.registry()) {
   logger_ = std::make_unique<obs::Logger>(config_.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
-  auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_, logger_.get());
+  health_ = std::make_unique<resilience::HealthRegistry>(config_.resilience.health, clock_,
+                                                         metrics_.registry());
+  auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_,
+                                              {.registry = metrics_.registry(),
+                                               .breaker = config_.resilience.breaker,
+                                               .retry = config_.resilience.retry,
+                                               .faults = &faults_},
+                                              logger_.get());
   if (!tracing.ok()) throw std::runtime_error("tracing: " + tracing.status().message());
   tracing_ = std::move(*tracing);
+  RegisterHealthProbes();
   metrics_auth_ = obs::MetricsAuth(config_.metrics_auth.user, config_.metrics_auth.password);
   RegisterObsCallbacks();
   auto policy = config.mission.policy_file.empty()
@@ -49,10 +78,40 @@ App::App(const config::Config& config)
         fmt::format("ASTRAGUARD_MISSION_POLICY: {}", policy.status().message()));
     policy_ = *mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>");
   }
-  anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
+  const std::string instance = RandomPrefix();  // anomaly ids in Redis
+  memory_metrics_ =
+      std::make_unique<storage::MemoryEngineMetrics>(metrics_.registry(), "anomaly_history");
+  if (config.redis_url.empty()) {
+    anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(
+        config.mission.history_capacity, memory_metrics_.get());
+  } else {
+    redis_breaker_ = std::make_unique<resilience::CircuitBreaker>(
+        "redis", config.resilience.breaker, clock_, metrics_.registry());
+    breakers_.push_back(redis_breaker_.get());
+    redis_ = std::make_unique<kv::RedisClient>(config.redis.client, redis_breaker_.get(), &faults_);
+    storage::RedisStoreOptions store_options;
+    store_options.capacity = config.mission.history_capacity;
+    store_options.replay_capacity = config.redis.replay_capacity;
+    store_options.instance = instance;
+    store_options.spool_path = config.redis.spool_path;
+    auto store = std::make_unique<storage::RedisAnomalyStore>(
+        *redis_, store_options, clock_, metrics_.registry(), *logger_, memory_metrics_.get());
+    health_->Register("redis", [s = store.get()] {
+      return s->degraded() ? resilience::ProbeResult{resilience::HealthState::kDegraded,
+                                                     s->last_error()}
+                           : resilience::ProbeResult{};
+    });
+    anomaly_store_ = std::move(store);
+    phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
+    cooldown_store_ = std::make_unique<storage::RedisCooldownStore>(*redis_);
+  }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
-  mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
+  mission::ServiceOptions mission_options;
+  mission_options.shared_phase = phase_store_.get();
+  mission_options.shared_cooldowns = cooldown_store_.get();
+  mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_,
+                                                mission_options);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
                                        .environment = config.environment},
@@ -60,6 +119,8 @@ App::App(const config::Config& config)
       *logger_);
   access_ =
       std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
+  chaos_ = std::make_unique<chaos::Chaos>(config_.resilience.chaos, faults_, *health_, clock_,
+                                          metrics_.registry());
   RegisterRoutes();
   unmatched_metrics_ = &metrics_.ForRoute("other", "unmatched", {404});
   rejected_metrics_ = &metrics_.ForRoute("other", "invalid_request", {400, 408, 413, 503});
@@ -68,11 +129,50 @@ App::App(const config::Config& config)
       metrics_, *rejected_metrics_);
 }
 
-App::~App() { server_->Stop(); }
+App::~App() {
+  server_->Stop();
+  health_->Stop();
+  chaos_->Stop();
+}
+
+void App::RegisterHealthProbes() {
+  using resilience::HealthState;
+  using resilience::ProbeResult;
+  health_->Register("detector", [this] {
+    return detector_.degraded() ? ProbeResult{HealthState::kDegraded, detector_.model_error()}
+                                : ProbeResult{};
+  });
+  if (const resilience::CircuitBreaker* b = tracing_->breaker()) {
+    breakers_.push_back(b);
+    health_->Register("otlp_exporter", [b] {
+      const auto state = b->state();
+      if (state == resilience::BreakerState::kClosed) return ProbeResult{};
+      return ProbeResult{HealthState::kDegraded,
+                         fmt::format("circuit breaker {} {}: {}", b->name(),
+                                     resilience::BreakerStateName(state), b->last_error())};
+    });
+  }
+}
+
+bool App::Disturb(std::string_view route, http::Response& res) const {
+  const auto latency_ms = faults_.request_latency_ms.load(std::memory_order_relaxed);
+  const double error_rate = faults_.error_rate.load(std::memory_order_relaxed);
+  if (latency_ms == 0 && error_rate == 0) return false;
+  if (!route.starts_with("/api/v1/") || route.starts_with("/api/v1/chaos")) return false;
+  if (latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
+  thread_local std::minstd_rand rng(std::random_device{}());
+  if (error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < error_rate) {
+    http::WriteProblem(503, "injected by the chaos experiment error_rate", res);
+    return true;
+  }
+  return false;
+}
 
 Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
+  health_->Start();
+  chaos_->Start();
   ready_.store(true);
   const http::FdLimitFit& fds = server_->fd_limit();
   const obs::LogField fd_fields[] = {{"max_connections", uint64_t{fds.max_connections}},
@@ -101,6 +201,13 @@ Status App::Start() {
   logger_->Info("astraguard.auth", "access_control",
                 {{"api_keys", uint64_t{config_.access.auth.keys.size()}},
                  {"auth", access_->auth_enabled() ? "required" : "off (no API keys)"}});
+  if (redis_) {
+    const kv::RedisEndpoint& ep = config_.redis.client.endpoint;
+    const std::string where = fmt::format("{}:{}/{}", ep.host, ep.port, ep.db);
+    logger_->Info("astraguard.app", "state_backend",
+                  {{"backend", "redis"}, {"redis", std::string_view(where)},
+                   {"healthy", anomaly_store_->Stats().healthy}});
+  }
   const auto& t = config_.tracing;
   logger_->Info("astraguard.app", "observability_initialized",
                 {{"tracing", t.enabled},
@@ -193,7 +300,7 @@ void App::Dispatch(const http::Request& req, http::Response& res) {
     res.headers.emplace_back("Allow", m.allow);
   } else {
     rm = static_cast<obs::RouteMetrics*>(m.route->tag);
-    if (access_->Admit(req, m.route->role, route, start, res, caller)) {
+    if (access_->Admit(req, m.route->role, route, start, res, caller) && !Disturb(route, res)) {
       m.route->handler(req, m.params, res);
     }
   }
@@ -235,6 +342,25 @@ void App::RegisterRoutes() {
 
   auto health = [this](const http::Request&, const http::PathParams&, http::Response& res) {
     service::HealthReport h = service_->GetHealth(ready_.load(), server_->draining());
+    // The health checker's components beside the service's own (a component both report, the
+    // detector, keeps the service's live fields and gains since/last_error); any of them not
+    // healthy makes a healthy service degraded.
+    auto& components = h.body["components"].as_object();
+    bool all_ok = true;
+    for (const auto& c : health_->Snapshot()) {
+      boost::json::value& slot = components[c.name];
+      if (!slot.is_object()) slot = {{"status", resilience::HealthStateName(c.state)}};
+      AddHealthFields(slot.as_object(), c.since_unix_ms, c.last_error);
+      all_ok = all_ok && c.state == resilience::HealthState::kOk;
+    }
+    if (!all_ok && h.body["status"] == "healthy") h.body["status"] = "degraded";
+    boost::json::object breakers;
+    for (const auto* b : breakers_) {
+      boost::json::object o{{"state", resilience::BreakerStateName(b->state())}};
+      AddHealthFields(o, b->since_unix_ms(), b->last_error());
+      breakers[b->name()] = std::move(o);
+    }
+    h.body["circuit_breakers"] = std::move(breakers);
     http::WriteJson(h.body, res, h.unhealthy ? 503 : 200);
   };
   add("GET", "/", http::Role::kViewer, health);
@@ -271,6 +397,7 @@ void App::RegisterRoutes() {
         res.body = DocsHtml();
       });
   RegisterApiRoutes(add, *service_);
+  RegisterChaosRoutes(add, *chaos_);
 }
 
 obs::RouteMetrics* App::NotAllowedMetrics(std::string_view pattern) const {

@@ -76,4 +76,21 @@ void RegisterApiRoutes(const AddRoute& add, service::TelemetryService& service) 
       });
 }
 
+void RegisterChaosRoutes(const AddRoute& add, chaos::Chaos& chaos) {
+  chaos::Chaos* c = &chaos;
+  add("GET", "/api/v1/chaos", http::Role::kAdmin,
+      [c](const http::Request&, const http::PathParams&, http::Response& res) {
+        http::WriteJson(c->List(), res);
+      });
+  add("POST", "/api/v1/chaos/{fault}", http::Role::kAdmin,
+      [c](const http::Request& req, const http::PathParams& p, http::Response& res) {
+        if (!http::RequireJson(req, res)) return;
+        Reply(c->Inject(p.Get("fault"), req.body), res);
+      });
+  add("DELETE", "/api/v1/chaos/{fault}", http::Role::kAdmin,
+      [c](const http::Request&, const http::PathParams& p, http::Response& res) {
+        Reply(c->Clear(p.Get("fault")), res);
+      });
+}
+
 }  // namespace astraguard::app

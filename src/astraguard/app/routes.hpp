@@ -10,6 +10,7 @@
 
 #include <functional>
 
+#include "astraguard/chaos/chaos.hpp"
 #include "astraguard/http/router.hpp"
 #include "astraguard/service/telemetry_service.hpp"
 
@@ -22,5 +23,9 @@ using AddRoute = std::function<void(const char* method, const char* pattern, htt
                                     http::RouteHandler)>;
 
 void RegisterApiRoutes(const AddRoute& add, service::TelemetryService& service);
+
+// GET /api/v1/chaos, POST and DELETE /api/v1/chaos/{fault}: adapters to chaos::Chaos (see
+// chaos/chaos.hpp for bodies and errors). `chaos` must outlive the router.
+void RegisterChaosRoutes(const AddRoute& add, chaos::Chaos& chaos);
 
 }  // namespace astraguard::app

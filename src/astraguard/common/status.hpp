@@ -21,6 +21,7 @@ enum class Code {
   kValidation,       // well-formed input with invalid values
   kNotFound,
   kConflict,
+  kPermissionDenied,  // refused by configuration or policy (HTTP 403)
   kTooLarge,
   kUnsupportedMediaType,
   kUnavailable,  // a dependency is down; expected outcome, not a bug

@@ -208,16 +208,49 @@ std::vector<Setting> BuildSettings() {
                },
                [](const Config& c) { return c.version; }});
   s.push_back({"REDIS_URL", "",
-               "Redis for shared state; reserved (accepted and ignored: all state is per process).",
+               "Redis for the shared state (anomaly history, feedback counts), "
+               "redis://[[user]:password@]host[:port][/db]; rediss:// is refused (no TLS). "
+               "Empty: embedded in-memory state, per process.",
                false,
                [](Config& c, std::string_view v) {
-                 if (!v.empty() && v.rfind("redis://", 0) != 0) {
-                   return Invalid("must start with redis://");
+                 if (!v.empty()) {
+                   auto ep = kv::ParseRedisUrl(v);
+                   if (!ep.ok()) return Invalid(ep.status().message());
+                   c.redis.client.endpoint = std::move(*ep);
                  }
                  c.redis_url = std::string(v);
                  return Status::Ok();
                },
                [](const Config& c) { return RedactUserinfo(c.redis_url); }});
+  s.push_back({"ASTRAGUARD_REDIS_TIMEOUT_MS", "",
+               "Budget of each Redis round trip in ms (connect, write, read); after a failed "
+               "call the service answers from memory until Redis is back.",
+               false,
+               [](Config& c, std::string_view v) {
+                 uint64_t ms = 0;
+                 if (Status st = ParseUnsigned(v, 1, 10'000, ms); !st.ok()) return st;
+                 c.redis.client.timeout = std::chrono::milliseconds(ms);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return Millis(c.redis.client.timeout); }});
+  s.push_back({"ASTRAGUARD_REDIS_REPLAY_BUFFER", "",
+               "Writes buffered while Redis is unreachable, replayed in order when it returns "
+               "(beyond: counted and logged, kept in memory only).",
+               false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<size_t>(v, 1, 10'000'000, c.redis.replay_capacity);
+               },
+               [](const Config& c) { return std::to_string(c.redis.replay_capacity); }});
+  s.push_back({"ASTRAGUARD_REDIS_SPOOL", "",
+               "File that writes buffered while Redis is unreachable are also appended to, so "
+               "that a killed process replays them at its next start (one file per instance; "
+               "empty: memory only).",
+               false,
+               [](Config& c, std::string_view v) {
+                 c.redis.spool_path = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.redis.spool_path; }});
   s.push_back({"ASTRAGUARD_MISSION_POLICY", "--mission-policy",
                "Mission-phase policy YAML (empty: built-in, same as etc/mission_policies.yaml).",
                false,
@@ -230,7 +263,8 @@ std::vector<Setting> BuildSettings() {
                                                       : c.mission.policy_file;
                }});
   s.push_back({"ASTRAGUARD_HISTORY_CAPACITY", "--history-capacity",
-               "Anomalies kept by the embedded in-memory history (oldest evicted).", false,
+               "Anomalies kept in the history (in memory, or in Redis with REDIS_URL; oldest evicted).",
+               false,
                [](Config& c, std::string_view v) {
                  return ParseUnsigned<size_t>(v, 1, 10'000'000, c.mission.history_capacity);
                },
@@ -331,6 +365,61 @@ std::vector<Setting> BuildSettings() {
                  if (c.access.cors.any_origin) out += out.empty() ? "*" : ",*";
                  return out;
                }});
+  s.push_back({"ASTRAGUARD_BREAKER_FAILURE_THRESHOLD", "",
+               "Consecutive failures that open a circuit breaker.", false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<int>(v, 1, 1000, c.resilience.breaker.failure_threshold);
+               },
+               [](const Config& c) {
+                 return std::to_string(c.resilience.breaker.failure_threshold);
+               }});
+  s.push_back({"ASTRAGUARD_BREAKER_SUCCESS_THRESHOLD", "",
+               "Successful trial calls that close a half-open circuit breaker.", false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<int>(v, 1, 1000, c.resilience.breaker.success_threshold);
+               },
+               [](const Config& c) {
+                 return std::to_string(c.resilience.breaker.success_threshold);
+               }});
+  s.push_back({"ASTRAGUARD_BREAKER_OPEN_TIMEOUT_MS", "",
+               "Time a circuit breaker stays open before a trial call (ms).", false,
+               [](Config& c, std::string_view v) {
+                 return ParseTimeout(v, c.resilience.breaker.open_timeout);
+               },
+               [](const Config& c) { return Millis(c.resilience.breaker.open_timeout); }});
+  s.push_back({"ASTRAGUARD_RETRY_MAX_ATTEMPTS", "",
+               "Attempts of a retried call, the first included.", false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<int>(v, 1, 10, c.resilience.retry.max_attempts);
+               },
+               [](const Config& c) { return std::to_string(c.resilience.retry.max_attempts); }});
+  s.push_back({"ASTRAGUARD_RETRY_BASE_MS", "",
+               "Backoff ceiling before the first retry (ms; doubles each retry, full jitter).",
+               false,
+               [](Config& c, std::string_view v) {
+                 return detail::ParseMillis(v, 1, 600'000, c.resilience.retry.base);
+               },
+               [](const Config& c) { return Millis(c.resilience.retry.base); }});
+  s.push_back({"ASTRAGUARD_RETRY_MAX_BACKOFF_MS", "",
+               "Longest wait between two attempts (ms).", false,
+               [](Config& c, std::string_view v) {
+                 return detail::ParseMillis(v, 1, 600'000, c.resilience.retry.cap);
+               },
+               [](const Config& c) { return Millis(c.resilience.retry.cap); }});
+  s.push_back({"ASTRAGUARD_HEALTH_INTERVAL_MS", "",
+               "Interval of the health checker's probes of every dependency (ms).", false,
+               [](Config& c, std::string_view v) {
+                 return detail::ParseMillis(v, 10, 3'600'000, c.resilience.health.interval);
+               },
+               [](const Config& c) { return Millis(c.resilience.health.interval); }});
+  s.push_back({"ASTRAGUARD_ENABLE_CHAOS", "",
+               "Allow chaos experiments (/api/v1/chaos) when ENVIRONMENT=production "
+               "(always allowed elsewhere).",
+               false,
+               [](Config& c, std::string_view v) {
+                 return ParseBool(v, c.resilience.enable_chaos);
+               },
+               [](const Config& c) { return c.resilience.enable_chaos ? "true" : "false"; }});
   detail::AddTracingSettings(s);
   return s;
 }
@@ -344,6 +433,8 @@ Status Finish(Loaded& out) {
   if (out.origins.at("ENABLE_JSON_LOGGING") == Origin::kDefault) {
     c.log.format = production ? obs::LogFormat::kJson : obs::LogFormat::kConsole;
   }
+  c.resilience.chaos.enabled = !production || c.resilience.enable_chaos;
+  c.resilience.chaos.redis_configured = !c.redis_url.empty();
   if (c.metrics_auth.user.empty() != c.metrics_auth.password.empty()) {
     return Invalid(fmt::format("{}: METRICS_USER and METRICS_PASSWORD must be set together",
                                c.metrics_auth.user.empty() ? "METRICS_USER" : "METRICS_PASSWORD"));

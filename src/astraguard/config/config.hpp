@@ -1,7 +1,7 @@
 #pragma once
 // Config: the whole service configuration as a tree of plain structs, each component's own
 // options struct (http::ServerOptions, obs::LogConfig, obs::TracingConfig,
-// obs::MetricsAuthConfig, detect::LimitsConfig), loaded once at the edge from environment
+// obs::MetricsAuthConfig, detect::LimitsConfig, resilience and chaos options), loaded once at the edge from environment
 // variables and command-line flags (flags win), validated, then passed down by const reference.
 // Components never read the environment themselves.
 //
@@ -24,12 +24,18 @@
 #include <vector>
 
 #include "astraguard/auth/access_control.hpp"
+#include "astraguard/chaos/chaos.hpp"
 #include "astraguard/common/status.hpp"
 #include "astraguard/detect/limits.hpp"
 #include "astraguard/http/options.hpp"
+#include "astraguard/kv/redis_client.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
 #include "astraguard/obs/log/logger.hpp"
 #include "astraguard/obs/metrics/metrics.hpp"
 #include "astraguard/obs/otlp/tracing_pipeline.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
+#include "astraguard/resilience/health.hpp"
+#include "astraguard/resilience/retry.hpp"
 
 namespace astraguard::config {
 
@@ -38,6 +44,22 @@ using EnvMap = std::map<std::string, std::string>;
 struct MissionConfig {
   std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
   size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
+};
+
+// The shared state in Redis (REDIS_URL and ASTRAGUARD_REDIS_*).
+struct RedisConfig {
+  kv::RedisOptions client;            // endpoint from REDIS_URL; timeout: the per-call budget
+  size_t replay_capacity = 10'000;    // writes buffered while Redis is unreachable
+  std::string spool_path;             // file the buffered writes are also appended to; empty: none
+};
+
+// Circuit breakers, retries, the health checker and chaos experiments.
+struct ResilienceConfig {
+  resilience::BreakerOptions breaker;       // ASTRAGUARD_BREAKER_* (every breaker)
+  resilience::RetryOptions retry;           // ASTRAGUARD_RETRY_* (every retried call)
+  resilience::HealthCheckerOptions health;  // ASTRAGUARD_HEALTH_INTERVAL_MS
+  bool enable_chaos = false;                // ASTRAGUARD_ENABLE_CHAOS (matters in production)
+  chaos::ChaosOptions chaos;                // set by Load from ENVIRONMENT, the above, REDIS_URL
 };
 
 // Mission phases in the order of mission::Phase (app checks the correspondence).
@@ -60,6 +82,7 @@ struct Config {
   // The limits in force in each phase: `limits` with the phase's overrides applied.
   std::array<detect::LimitsConfig, kPhaseCount> LimitsByPhase() const;
   std::string redis_url;  // empty: embedded in-memory state
+  RedisConfig redis;      // used when redis_url is set
   // Learned model file (ASTRAGUARD_MODEL). Empty: the default model built next to the binary
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;
@@ -67,6 +90,7 @@ struct Config {
   // API keys, rate limits by role, CORS origins (ASTRAGUARD_API_KEYS[_FILE],
   // ASTRAGUARD_RATE_LIMIT_*, ALLOWED_ORIGINS). Production without keys fails Load.
   auth::AccessConfig access;
+  ResilienceConfig resilience;
 };
 
 // Where a setting's value came from; names the variable or flag in error messages.

@@ -164,6 +164,26 @@ TEST(ConfigTest, TracingVariablesAreParsedIntoTheTracingOptions) {
   EXPECT_EQ(r->origins.at("JAEGER_HOST"), Origin::kEnvironment);
 }
 
+TEST(ConfigTest, RedisUrlFillsTheClientAndMalformedOnesNameTheVariable) {
+  auto r = LoadEnv({{"REDIS_URL", "redis://:pw@cache:6380/2"},
+                    {"ASTRAGUARD_REDIS_TIMEOUT_MS", "20"}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto& redis = r->config.redis;
+  EXPECT_EQ(redis.client.endpoint.host, "cache");
+  EXPECT_EQ(redis.client.endpoint.port, 6380);
+  EXPECT_EQ(redis.client.endpoint.password, "pw");
+  EXPECT_EQ(redis.client.endpoint.db, 2);
+  EXPECT_EQ(redis.client.timeout, std::chrono::milliseconds(20));
+  for (const char* bad : {"rediss://cache:6380", "redis://cache:99999", "redis://cache/x"}) {
+    auto e = LoadEnv({{"REDIS_URL", bad}});
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_NE(e.status().message().find("REDIS_URL"), std::string::npos) << e.status().message();
+  }
+  EXPECT_NE(LoadEnv({{"REDIS_URL", "rediss://c"}}).status().message().find("TLS"),
+            std::string::npos);
+  EXPECT_FALSE(LoadEnv({{"ASTRAGUARD_REDIS_TIMEOUT_MS", "0"}}).ok());
+}
+
 TEST(ConfigTest, DescribeRedactsSecrets) {
   auto r = LoadEnv({{"REDIS_URL", "redis://user:hunter2@cache:6379/0"},
                     {"OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret"}});
@@ -327,6 +347,51 @@ TEST(ConfigTest, HelpListsEveryVariableWithItsDefaultAndMeaning) {
   EXPECT_NE(help.find("APP_VERSION  (default: 1.2.3)"), std::string::npos) << help;
   EXPECT_NE(help.find("LOG_LEVEL, --log-level  (default: INFO)"), std::string::npos) << help;
   EXPECT_NE(help.find("METRICS_USER  (default: unset)"), std::string::npos) << help;
+}
+
+TEST(ConfigTest, ResilienceSettingsHaveTheGuideDefaultsAndParse) {
+  auto d = LoadEnv({});
+  ASSERT_TRUE(d.ok());
+  const ResilienceConfig& r = d->config.resilience;
+  EXPECT_EQ(r.breaker.failure_threshold, 5);
+  EXPECT_EQ(r.breaker.success_threshold, 2);
+  EXPECT_EQ(r.breaker.open_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(r.retry.max_attempts, 3);
+  EXPECT_EQ(r.retry.base, std::chrono::milliseconds(500));
+  EXPECT_EQ(r.retry.cap, std::chrono::seconds(8));
+  EXPECT_EQ(r.health.interval, std::chrono::seconds(5));
+  auto set = LoadEnv({{"ASTRAGUARD_BREAKER_FAILURE_THRESHOLD", "3"},
+                      {"ASTRAGUARD_BREAKER_SUCCESS_THRESHOLD", "1"},
+                      {"ASTRAGUARD_BREAKER_OPEN_TIMEOUT_MS", "250"},
+                      {"ASTRAGUARD_RETRY_MAX_ATTEMPTS", "5"},
+                      {"ASTRAGUARD_RETRY_BASE_MS", "100"},
+                      {"ASTRAGUARD_RETRY_MAX_BACKOFF_MS", "2000"},
+                      {"ASTRAGUARD_HEALTH_INTERVAL_MS", "50"}});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  const ResilienceConfig& s = set->config.resilience;
+  EXPECT_EQ(s.breaker.failure_threshold, 3);
+  EXPECT_EQ(s.breaker.success_threshold, 1);
+  EXPECT_EQ(s.breaker.open_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(s.retry.max_attempts, 5);
+  EXPECT_EQ(s.retry.base, std::chrono::milliseconds(100));
+  EXPECT_EQ(s.retry.cap, std::chrono::milliseconds(2000));
+  EXPECT_EQ(s.health.interval, std::chrono::milliseconds(50));
+  for (const char* name : {"ASTRAGUARD_BREAKER_FAILURE_THRESHOLD", "ASTRAGUARD_RETRY_MAX_ATTEMPTS",
+                           "ASTRAGUARD_HEALTH_INTERVAL_MS", "ASTRAGUARD_ENABLE_CHAOS"}) {
+    auto bad = LoadEnv({{name, "0x"}});
+    ASSERT_FALSE(bad.ok()) << name;
+    EXPECT_EQ(bad.status().message().rfind(name, 0), 0u) << bad.status().message();
+  }
+}
+
+TEST(ConfigTest, ChaosIsAllowedOutsideProductionOrWhenEnabled) {
+  EXPECT_TRUE(LoadEnv({})->config.resilience.chaos.enabled);
+  EXPECT_FALSE(LoadEnv({{"ENVIRONMENT", "production"}})->config.resilience.chaos.enabled);
+  EXPECT_TRUE(LoadEnv({{"ENVIRONMENT", "production"}, {"ASTRAGUARD_ENABLE_CHAOS", "true"}})
+                  ->config.resilience.chaos.enabled);
+  EXPECT_FALSE(LoadEnv({})->config.resilience.chaos.redis_configured);
+  EXPECT_TRUE(
+      LoadEnv({{"REDIS_URL", "redis://127.0.0.1:6379/0"}})->config.resilience.chaos.redis_configured);
 }
 
 }  // namespace

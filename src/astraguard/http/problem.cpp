@@ -69,6 +69,7 @@ int HttpStatus(Code code) {
     case Code::kValidation: return 422;
     case Code::kNotFound: return 404;
     case Code::kConflict: return 409;
+    case Code::kPermissionDenied: return 403;
     case Code::kTooLarge: return 413;
     case Code::kUnsupportedMediaType: return 415;
     case Code::kUnavailable: return 503;

@@ -5,6 +5,62 @@
 namespace astraguard::mission {
 namespace {
 
+// A PhaseStore in memory that can be switched off, to drive the sync logic without Redis (the
+// Redis implementation is tested against a real server in storage/ and end to end).
+class FakePhaseStore final : public storage::PhaseStore {
+ public:
+  bool up = true;
+  std::vector<storage::PhaseEntry> entries;
+  Status Initialize(const storage::PhaseEntry& e) override {
+    if (!up) return Down();
+    if (entries.empty()) entries.push_back(e);
+    return Status::Ok();
+  }
+  Result<std::vector<storage::PhaseEntry>> History(size_t) const override {
+    if (!up) return Down();
+    return entries;
+  }
+  Result<bool> Append(const storage::PhaseEntry& e, bool unconditional, size_t) override {
+    if (!up) return Down();
+    if (!unconditional && !entries.empty() && entries.back().to != e.from) return false;
+    entries.push_back(e);
+    return true;
+  }
+
+ private:
+  static Status Down() { return Status::Error(Code::kUnavailable, "down"); }
+};
+
+TEST(PhaseMachineTest, SharedStoreGivesEveryInstanceTheSamePhase) {
+  FakeClock clock;
+  FakePhaseStore store;
+  PhaseMachine a(clock, Phase::kNominalOps, 256, &store);
+  PhaseMachine b(clock, Phase::kLaunch, 256, &store);  // adopts the stored phase
+  EXPECT_EQ(b.current(), Phase::kNominalOps);
+  ASSERT_TRUE(a.Transition(Phase::kSafeMode, false, false, "battery").ok());
+  EXPECT_EQ(b.History().back().to, Phase::kSafeMode);
+  clock.Advance(std::chrono::seconds(2));  // past the refresh interval
+  EXPECT_EQ(b.current(), Phase::kSafeMode);
+  // b decides from the shared phase: SAFE_MODE -> NOMINAL_OPS is allowed.
+  ASSERT_TRUE(b.Transition(Phase::kNominalOps, false, false, "recovered").ok());
+  EXPECT_EQ(store.entries.size(), 3u);
+}
+
+TEST(PhaseMachineTest, ChangesWhileTheStoreIsDownAreAppendedWhenItReturns) {
+  FakeClock clock;
+  FakePhaseStore store;
+  PhaseMachine a(clock, Phase::kNominalOps, 256, &store);
+  store.up = false;
+  ASSERT_TRUE(a.Transition(Phase::kPayloadOps, false, false, "during outage").ok());
+  EXPECT_EQ(a.current(), Phase::kPayloadOps);
+  EXPECT_EQ(store.entries.size(), 1u);
+  store.up = true;
+  auto h = a.History();
+  ASSERT_EQ(store.entries.size(), 2u);
+  EXPECT_EQ(store.entries.back().reason, "during outage");
+  EXPECT_EQ(h.back().to, Phase::kPayloadOps);
+}
+
 TEST(PhaseMachineTest, StartsInNominalOpsWithInitialHistory) {
   FakeClock clock;
   PhaseMachine m(clock);

@@ -1,5 +1,7 @@
 #include "astraguard/mission/recovery.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 
@@ -7,13 +9,15 @@ namespace astraguard::mission {
 
 RecoveryOrchestrator::RecoveryOrchestrator(const PolicySet& policy, PhaseMachine& phases,
                                            const Clock& clock, MissionMetrics& metrics,
-                                           size_t log_limit, size_t max_satellites)
+                                           size_t log_limit, size_t max_satellites,
+                                           storage::CooldownStore* cooldowns)
     : policy_(policy),
       phases_(phases),
       clock_(clock),
       metrics_(metrics),
       log_limit_(log_limit < 1 ? 1 : log_limit),
-      max_satellites_(max_satellites) {}
+      max_satellites_(max_satellites),
+      cooldowns_(cooldowns) {}
 
 RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, FaultType type,
                                              double anomaly_score, double confidence) {
@@ -73,6 +77,18 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
       out.cooldown_remaining_s = cooldown_s - since_s;
     } else {
       last = now;
+    }
+  }
+
+  if (const double cooldown_s = policy_.global.CooldownFor(out.decision.action);
+      cooldowns_ && cooldown_s > 0) {
+    const int64_t now_ms = ToUnixMs(clock_.WallNow());
+    auto claim = cooldowns_->Claim(satellite_id, ActionName(out.decision.action), now_ms,
+                                   static_cast<int64_t>(std::ceil(cooldown_s * 1000)));
+    if (claim.ok()) {  // the shared verdict wins over this instance's own memory
+      out.status = *claim ? ActionStatus::kSuppressed : ActionStatus::kRecommended;
+      out.cooldown_remaining_s =
+          *claim ? std::max(0.0, cooldown_s - static_cast<double>(now_ms - **claim) / 1000) : 0.0;
     }
   }
 

@@ -10,6 +10,10 @@
 // an explicit, recorded, automatic PhaseMachine transition that an operator reverses with
 // POST /api/v1/phase. Nothing else ever changes the phase, so there is no silent lock-in.
 //
+// Shared cooldowns (optional `cooldowns` store, e.g. Redis): when an action has a cooldown, the
+// store decides whether it is emitted or suppressed, across every instance; when the store does
+// not answer, this instance's own memory decides (as without a store).
+//
 // Time comes from the Clock seam (`Now()` for windows and cooldowns, `WallNow()` for records).
 // Thread-safe: all methods may be called concurrently. Per-satellite state is sharded by hash,
 // one mutex per shard; the action log has its own mutex. Dependencies must outlive this object.
@@ -29,6 +33,7 @@
 #include "astraguard/mission/metrics.hpp"
 #include "astraguard/mission/phase.hpp"
 #include "astraguard/mission/policy.hpp"
+#include "astraguard/storage/cooldown_store.hpp"
 
 namespace astraguard::mission {
 
@@ -62,7 +67,8 @@ class RecoveryOrchestrator {
  public:
   RecoveryOrchestrator(const PolicySet& policy, PhaseMachine& phases, const Clock& clock,
                        MissionMetrics& metrics, size_t log_limit = 1000,
-                       size_t max_satellites = 100'000);
+                       size_t max_satellites = 100'000,
+                       storage::CooldownStore* cooldowns = nullptr);
 
   RecoveryOutcome Handle(std::string_view satellite_id, FaultType type, double anomaly_score,
                          double confidence);
@@ -97,6 +103,7 @@ class RecoveryOrchestrator {
   MissionMetrics& metrics_;
   const size_t log_limit_;
   const size_t max_satellites_;
+  storage::CooldownStore* const cooldowns_;
   std::atomic<size_t> tracked_{0};
   std::atomic<int64_t> untracked_total_{0};
   std::array<Shard, kShards> shards_;

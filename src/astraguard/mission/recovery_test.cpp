@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace astraguard::mission {
 namespace {
 
@@ -52,6 +54,39 @@ TEST_F(RecoveryTest, CooldownSuppressesRepeatsPerSatelliteAndAction) {
             ActionStatus::kRecommended);
   EXPECT_EQ(Count(Action::kReducePowerLoad, ActionStatus::kSuppressed), 1);
   EXPECT_EQ(Count(Action::kReducePowerLoad, ActionStatus::kRecommended), 3);
+}
+
+// Shared cooldowns in memory, switchable off (the Redis implementation is tested against a real
+// server in storage/ and end to end).
+class FakeCooldowns final : public storage::CooldownStore {
+ public:
+  bool up = true;
+  std::map<std::string, std::pair<int64_t, int64_t>> claims;  // key -> (claimed at, expires)
+  Result<std::optional<int64_t>> Claim(std::string_view sat, std::string_view action,
+                                       int64_t now_ms, int64_t cooldown_ms) override {
+    if (!up) return Status::Error(Code::kUnavailable, "down");
+    auto key = std::string(sat).append(":").append(action);
+    auto it = claims.find(key);
+    if (it != claims.end() && it->second.second > now_ms) return std::optional(it->second.first);
+    claims[key] = {now_ms, now_ms + cooldown_ms};
+    return std::optional<int64_t>();
+  }
+};
+
+TEST_F(RecoveryTest, SharedCooldownsSuppressAcrossInstancesAndFallBackWhenDown) {
+  FakeCooldowns shared;
+  PhaseMachine other_phases{clock_};
+  RecoveryOrchestrator a(policy_, phases_, clock_, metrics_, 1000, 100'000, &shared);
+  RecoveryOrchestrator b(policy_, other_phases, clock_, metrics_, 1000, 100'000, &shared);
+  EXPECT_EQ(a.Handle("SAT-001", FaultType::kPower, 0.5, 0.9).status, ActionStatus::kRecommended);
+  clock_.Advance(std::chrono::seconds(100));
+  auto o = b.Handle("SAT-001", FaultType::kPower, 0.5, 0.9);  // b never emitted it itself
+  EXPECT_EQ(o.status, ActionStatus::kSuppressed);
+  EXPECT_NEAR(o.cooldown_remaining_s, 200, 1e-6);
+  clock_.Advance(std::chrono::seconds(201));
+  EXPECT_EQ(b.Handle("SAT-001", FaultType::kPower, 0.5, 0.9).status, ActionStatus::kRecommended);
+  shared.up = false;  // b's own memory decides: it emitted the action 0 s ago
+  EXPECT_EQ(b.Handle("SAT-001", FaultType::kPower, 0.5, 0.9).status, ActionStatus::kSuppressed);
 }
 
 TEST_F(RecoveryTest, PersistentFaultIsOneEpisode) {

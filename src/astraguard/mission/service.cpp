@@ -13,9 +13,9 @@ Service::Service(const PolicySet& policy, storage::AnomalyStore& store, const Cl
       metrics_(metrics),
       options_(options),
       started_(clock.Now()),
-      phases_(clock, options.initial_phase, options.phase_history_limit),
+      phases_(clock, options.initial_phase, options.phase_history_limit, options.shared_phase),
       recovery_(policy, phases_, clock, metrics, options.action_log_limit,
-                options.max_tracked_satellites) {
+                options.max_tracked_satellites, options.shared_cooldowns) {
   metrics_.SetPhase(options.initial_phase);
 }
 
@@ -118,8 +118,10 @@ Assessment Service::Process(const RecordInput& record, const detect::Detection& 
 }
 
 PhaseView Service::GetPhase() const {
-  const Phase p = phases_.current();
-  return {p, &policy_.For(p), phases_.History()};
+  auto history = phases_.History();  // synced with the shared phase, if any
+  const Phase p = history.empty() ? phases_.current() : history.back().to;
+  metrics_.SetPhase(p);  // another instance may have changed a shared phase
+  return {p, &policy_.For(p), std::move(history)};
 }
 
 Result<PhaseChangeResult> Service::SetPhase(Phase target, bool force, std::string reason) {
@@ -147,14 +149,8 @@ Result<storage::AnomalyRecord> Service::GetAnomaly(std::string_view id) const {
 
 Result<FeedbackResult> Service::SubmitFeedback(std::string_view id, storage::FeedbackLabel label,
                                                std::string note) {
-  std::lock_guard lock(feedback_mu_);
   auto up = store_.SetFeedback(id, {label, std::move(note), ToUnixMs(clock_.WallNow())});
   if (!up.ok()) return up.status();
-  auto adjust = [&](storage::FeedbackLabel l, int delta) {
-    (l == storage::FeedbackLabel::kConfirmed ? confirmed_ : false_positive_) += delta;
-  };
-  if (up->previous) adjust(*up->previous, -1);
-  adjust(label, +1);
   if (label == storage::FeedbackLabel::kFalsePositive) {
     metrics_.false_positives(up->record.contributing.empty()).Increment();
     metrics_.feedback_false_positive().Increment();
@@ -163,8 +159,8 @@ Result<FeedbackResult> Service::SubmitFeedback(std::string_view id, storage::Fee
   }
   FeedbackResult fr;
   fr.record = std::move(up->record);
-  fr.confirmed = confirmed_.load();
-  fr.false_positive = false_positive_.load();
+  fr.confirmed = up->counts.confirmed;
+  fr.false_positive = up->counts.false_positive;
   const int64_t labelled = fr.confirmed + fr.false_positive;
   fr.accuracy = labelled > 0 ? static_cast<double>(fr.confirmed) / labelled : 0.0;
   metrics_.accuracy().Set(fr.accuracy);
@@ -182,14 +178,18 @@ StatusView Service::GetStatus() const {
   v.sensor_signatures_total = sensor_signatures_total_.load();
   v.tracked_satellites = static_cast<int64_t>(tracked_satellites_.load());
   v.untracked_anomalies = recovery_.untracked_total();
-  v.confirmed = confirmed_.load();
-  v.false_positive = false_positive_.load();
+  v.confirmed = v.store.feedback.confirmed;
+  v.false_positive = v.store.feedback.false_positive;
   const int64_t labelled = v.confirmed + v.false_positive;
   v.accuracy = labelled > 0 ? static_cast<double>(v.confirmed) / labelled : 0.0;
   v.actions_total = recovery_.decisions_total();
   v.policy_source = policy_.source;
   v.auto_safe_mode = policy_.global.auto_safe_mode;
-  if (!v.store.healthy) v.problems.push_back("anomaly store (" + v.store.backend + ") unhealthy");
+  if (!v.store.healthy) {
+    std::string problem = "anomaly store (" + v.store.backend + ") unhealthy";
+    if (!v.store.last_error.empty()) problem.append(": ").append(v.store.last_error);
+    v.problems.push_back(std::move(problem));
+  }
   const auto last_fail = last_store_failure_ns_.load(std::memory_order_relaxed);
   if (last_fail != 0 && clock_.Now().time_since_epoch() - std::chrono::nanoseconds(last_fail) <
                             std::chrono::seconds(60)) {

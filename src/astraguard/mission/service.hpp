@@ -44,6 +44,10 @@ struct ServiceOptions {
   // Per-satellite state (sensor signatures, recurrence, cooldowns) is kept for at most this many
   // satellites; later ones are still assessed, without that memory.
   size_t max_tracked_satellites = 100'000;
+  // The phase shared with other instances (Redis); null: this instance's own.
+  storage::PhaseStore* shared_phase = nullptr;
+  // Recovery-action cooldowns shared with other instances (Redis); null: this instance's own.
+  storage::CooldownStore* shared_cooldowns = nullptr;
 };
 
 // One telemetry record as the mission layer needs it.
@@ -81,7 +85,7 @@ struct PhaseView {
 
 struct FeedbackResult {
   storage::AnomalyRecord record;
-  int64_t confirmed = 0, false_positive = 0;  // current labelled counts (this instance)
+  int64_t confirmed = 0, false_positive = 0;  // labelled counts kept by the anomaly store
   double accuracy = 0.0;                      // confirmed / labelled, 0 if none
 };
 
@@ -149,8 +153,6 @@ class Service {
   std::atomic<int64_t> records_total_{0}, anomalies_total_{0}, store_failures_total_{0};
   std::atomic<int64_t> sensor_signatures_total_{0};
   std::atomic<int64_t> last_store_failure_ns_{0};  // steady-clock ns; 0 = never
-  std::mutex feedback_mu_;                         // makes (set feedback, adjust counts) atomic
-  std::atomic<int64_t> confirmed_{0}, false_positive_{0};
 };
 
 }  // namespace astraguard::mission

@@ -173,7 +173,12 @@ class FailingStore final : public storage::AnomalyStore {
   Result<storage::FeedbackUpdate> SetFeedback(std::string_view, storage::Feedback) override {
     return Status::Error(Code::kUnavailable, "down");
   }
-  storage::StoreStats Stats() const override { return {"failing", false, 0, 0, 0, 0}; }
+  storage::StoreStats Stats() const override {
+    storage::StoreStats s;
+    s.backend = "failing";
+    s.healthy = false;
+    return s;
+  }
 };
 
 TEST_F(ServiceTest, StoreFailureDegradesStatusButStillDecides) {

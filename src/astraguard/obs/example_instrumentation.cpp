@@ -41,7 +41,7 @@ int main() {
   SystemClock clock;
   obs::Metrics metrics({log_config.version, log_config.environment});
   obs::Logger logger(log_config, std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock);
-  auto tracing = obs::TracingPipeline::Create(tracing_config, clock);
+  auto tracing = obs::TracingPipeline::Create(tracing_config, clock, {metrics.registry()});
   if (!tracing.ok()) {
     std::cerr << "tracing: " << tracing.status().message() << "\n";
     return 2;

@@ -234,6 +234,11 @@ HealthReport TelemetryService::GetHealth(bool serving, bool draining) const {
   components["anomaly_store"] = {{"status", store.healthy ? "healthy" : "degraded"},
                                  {"backend", store.backend},
                                  {"size", store.size}};
+  if (store.backend == "redis") {
+    // Degraded: Redis unreachable, answering from memory (app/ adds the health checker's
+    // last_error and since).
+    components["redis"] = {{"status", store.healthy ? "healthy" : "degraded"}};
+  }
   // Unhealthy when not serving; degraded when any component runs in a fallback mode.
   std::string status = "healthy";
   for (const auto& c : components) {

@@ -14,7 +14,9 @@ std::optional<uint64_t> ParseSeq(std::string_view s, std::string_view prefix) {
   return v;
 }
 
-bool Matches(const AnomalyRecord& r, const AnomalyQuery& q) {
+}  // namespace
+
+bool MatchesQuery(const AnomalyRecord& r, const AnomalyQuery& q) {
   if (q.satellite_id && r.satellite_id != *q.satellite_id) return false;
   if (q.from_ms && r.timestamp_ms < *q.from_ms) return false;
   if (q.to_ms && r.timestamp_ms > *q.to_ms) return false;
@@ -22,6 +24,25 @@ bool Matches(const AnomalyRecord& r, const AnomalyQuery& q) {
   if (q.severity_score_min && r.severity_score < *q.severity_score_min) return false;
   if (q.anomaly_type && r.anomaly_type != *q.anomaly_type) return false;
   return true;
+}
+
+namespace {
+
+int64_t ApproxBytes(const AnomalyRecord& r) {
+  size_t n = sizeof(AnomalyRecord) + r.id.size() + r.satellite_id.size() +
+             r.severity_level.size() + r.anomaly_type.size() + r.classification_reason.size() +
+             r.mission_phase.size() + r.recommended_action.size() + r.action_status.size() +
+             r.reasoning.size();
+  for (const auto& [k, v] : r.values) n += sizeof(v) + sizeof(k) + k.size();
+  for (const auto& c : r.contributing) {
+    n += sizeof(StoredContribution) + c.channel.size() + c.reason.size();
+  }
+  if (r.feedback) n += r.feedback->note.size();
+  return static_cast<int64_t>(n);
+}
+
+void Count(FeedbackCounts& c, FeedbackLabel l, int delta) {
+  (l == FeedbackLabel::kConfirmed ? c.confirmed : c.false_positive) += delta;
 }
 
 }  // namespace
@@ -57,8 +78,9 @@ Status ValidateQuery(const AnomalyQuery& q) {
   return Status::Ok();
 }
 
-InMemoryAnomalyStore::InMemoryAnomalyStore(size_t capacity)
-    : capacity_(capacity < 1 ? 1 : capacity) {}
+InMemoryAnomalyStore::InMemoryAnomalyStore(size_t capacity, MemoryEngineMetrics* metrics,
+                                           bool id_cursors)
+    : capacity_(capacity < 1 ? 1 : capacity), metrics_(metrics), id_cursors_(id_cursors) {}
 
 int64_t InMemoryAnomalyStore::IndexOf(uint64_t seq) const {
   if (seq < first_seq_ || seq >= next_seq_) return -1;
@@ -67,21 +89,29 @@ int64_t InMemoryAnomalyStore::IndexOf(uint64_t seq) const {
 
 Result<std::string> InMemoryAnomalyStore::Append(AnomalyRecord record) {
   std::unique_lock lock(mu_);
-  record.id = "an-" + std::to_string(next_seq_++);
+  const uint64_t seq = next_seq_++;
+  if (record.id.empty()) record.id = std::string("an-").append(std::to_string(seq));
   std::string id = record.id;
+  seq_by_id_[id] = seq;
+  bytes_ += ApproxBytes(record);
   items_.push_back(std::move(record));
   while (items_.size() > capacity_) {
+    const AnomalyRecord& old = items_.front();
+    bytes_ -= ApproxBytes(old);
+    seq_by_id_.erase(old.id);
     items_.pop_front();
     ++first_seq_;
     ++evicted_;
   }
+  if (metrics_) metrics_->size_bytes.Set(static_cast<double>(bytes_));
   return id;
 }
 
 Result<AnomalyRecord> InMemoryAnomalyStore::Get(std::string_view id) const {
-  auto seq = ParseSeq(id, "an-");
   std::shared_lock lock(mu_);
-  const int64_t idx = seq ? IndexOf(*seq) : -1;
+  auto it = seq_by_id_.find(std::string(id));
+  const int64_t idx = it != seq_by_id_.end() ? IndexOf(it->second) : -1;
+  if (metrics_) (idx < 0 ? metrics_->misses : metrics_->hits).Increment();
   if (idx < 0) {
     return Status::Error(Code::kNotFound, "anomaly '" + std::string(id) + "' not found",
                          {{"id", "not found"}});
@@ -92,7 +122,8 @@ Result<AnomalyRecord> InMemoryAnomalyStore::Get(std::string_view id) const {
 Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
   if (Status s = ValidateQuery(q); !s.ok()) return s;
   std::optional<uint64_t> before;  // only sequences < before
-  if (q.cursor) {
+  const bool id_cursor = id_cursors_ && q.cursor && q.cursor->starts_with('k');
+  if (q.cursor && !id_cursor) {
     before = ParseSeq(*q.cursor, "c");
     if (!before) {
       return Status::Error(Code::kInvalidArgument, "malformed cursor", {{"cursor", "malformed"}});
@@ -101,6 +132,16 @@ Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
   AnomalyPage page;
   std::shared_lock lock(mu_);
   if (items_.empty()) return page;
+  if (id_cursor) {  // "k<id>": the items whose ids sort before it (ids sort by time)
+    const std::string_view after = std::string_view(*q.cursor).substr(1);
+    before = first_seq_;
+    for (uint64_t s = next_seq_; s > first_seq_; --s) {
+      if (items_[static_cast<size_t>(s - 1 - first_seq_)].id < after) {
+        before = s;
+        break;
+      }
+    }
+  }
   uint64_t seq = next_seq_ - 1;
   if (before) {
     if (*before <= first_seq_) return page;
@@ -108,9 +149,10 @@ Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
   }
   for (;; --seq) {
     const AnomalyRecord& r = items_[static_cast<size_t>(seq - first_seq_)];
-    if (Matches(r, q)) {
+    if (MatchesQuery(r, q)) {
       if (static_cast<int>(page.items.size()) == q.limit) {
-        page.next_cursor = std::string("c").append(std::to_string(seq + 1));
+        page.next_cursor = id_cursors_ ? std::string("k").append(page.items.back().id)
+                                       : std::string("c").append(std::to_string(seq + 1));
         break;
       }
       page.items.push_back(r);
@@ -121,18 +163,25 @@ Result<AnomalyPage> InMemoryAnomalyStore::Query(const AnomalyQuery& q) const {
 }
 
 Result<FeedbackUpdate> InMemoryAnomalyStore::SetFeedback(std::string_view id, Feedback feedback) {
-  auto seq = ParseSeq(id, "an-");
   std::unique_lock lock(mu_);
-  const int64_t idx = seq ? IndexOf(*seq) : -1;
+  auto it = seq_by_id_.find(std::string(id));
+  const int64_t idx = it != seq_by_id_.end() ? IndexOf(it->second) : -1;
   if (idx < 0) {
     return Status::Error(Code::kNotFound, "anomaly '" + std::string(id) + "' not found",
                          {{"id", "not found"}});
   }
   AnomalyRecord& r = items_[static_cast<size_t>(idx)];
   FeedbackUpdate up;
-  if (r.feedback) up.previous = r.feedback->label;
+  if (r.feedback) {
+    up.previous = r.feedback->label;
+    Count(counts_, r.feedback->label, -1);
+    bytes_ -= static_cast<int64_t>(r.feedback->note.size());
+  }
+  Count(counts_, feedback.label, +1);
+  bytes_ += static_cast<int64_t>(feedback.note.size());
   r.feedback = std::move(feedback);
   up.record = r;
+  up.counts = counts_;
   return up;
 }
 
@@ -144,6 +193,7 @@ StoreStats InMemoryAnomalyStore::Stats() const {
   s.capacity = static_cast<int64_t>(capacity_);
   s.appended_total = static_cast<int64_t>(next_seq_ - 1);
   s.evicted_total = evicted_;
+  s.feedback = counts_;
   return s;
 }
 

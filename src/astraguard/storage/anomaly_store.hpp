@@ -1,8 +1,10 @@
 #pragma once
 // AnomalyStore: the anomaly history. Every stored anomaly gets an id from the store; the history
 // can be queried with filters and cursor pagination (newest first), read by id, and corrected by
-// operator feedback. InMemoryAnomalyStore is the embedded, bounded default; a Redis
-// implementation (shared, durable) implements the same interface.
+// operator feedback; the store also keeps the feedback counts (confirmed / false positive), so
+// that instances sharing a store share them. InMemoryAnomalyStore is the embedded, bounded
+// default; RedisAnomalyStore (redis_anomaly_store.hpp: shared, durable) implements the same
+// interface.
 //
 // Thread-safety: implementations must allow all methods to be called concurrently.
 // Errors are values: kNotFound (unknown or evicted id), kInvalidArgument (bad cursor or limit),
@@ -18,7 +20,10 @@
 #include <utility>
 #include <vector>
 
+#include <unordered_map>
+
 #include "astraguard/common/status.hpp"
+#include "astraguard/storage/memory_metrics.hpp"
 
 namespace astraguard::storage {
 
@@ -79,9 +84,15 @@ struct AnomalyPage {
   std::optional<std::string> next_cursor;  // set when more matching items may follow
 };
 
+struct FeedbackCounts {
+  int64_t confirmed = 0;
+  int64_t false_positive = 0;
+};
+
 struct FeedbackUpdate {
   AnomalyRecord record;                   // after the update
   std::optional<FeedbackLabel> previous;  // label it replaced, if any
+  FeedbackCounts counts;                  // labelled anomalies after the update
 };
 
 struct StoreStats {
@@ -89,8 +100,10 @@ struct StoreStats {
   bool healthy = true;
   int64_t size = 0;
   int64_t capacity = 0;  // 0 = unbounded
-  int64_t appended_total = 0;
+  int64_t appended_total = 0;  // by this instance
   int64_t evicted_total = 0;
+  FeedbackCounts feedback;
+  std::string last_error;  // Redis only, when not healthy: why (answering from memory)
 };
 
 class AnomalyStore {
@@ -106,11 +119,16 @@ class AnomalyStore {
 };
 
 // Bounded in-memory store: keeps the newest `capacity` anomalies (older ones are evicted).
-// Ids are "an-<decimal sequence>", cursors "c<sequence>". Queries scan newest to oldest, so
-// their cost is bounded by the capacity. Thread-safe (shared mutex: concurrent readers).
+// Ids are "an-<decimal sequence>", unless the record comes with an id (the Redis store's local
+// copy keeps Redis's ids); cursors are "c<sequence>", or with `id_cursors` (for the Redis store's
+// copy, whose ids sort by time) "k<last id returned>" as RedisAnomalyStore's, so that paging goes
+// on across a switch between Redis and the copy. Queries scan newest to oldest, so their cost is
+// bounded by the capacity. `metrics` (may be null; must outlive the store) counts Get hits and
+// misses and the approximate bytes held. Thread-safe (shared mutex: concurrent readers).
 class InMemoryAnomalyStore final : public AnomalyStore {
  public:
-  explicit InMemoryAnomalyStore(size_t capacity = 100'000);
+  explicit InMemoryAnomalyStore(size_t capacity = 100'000, MemoryEngineMetrics* metrics = nullptr,
+                                bool id_cursors = false);
 
   Result<std::string> Append(AnomalyRecord record) override;
   Result<AnomalyRecord> Get(std::string_view id) const override;
@@ -123,12 +141,20 @@ class InMemoryAnomalyStore final : public AnomalyStore {
   int64_t IndexOf(uint64_t seq) const;
 
   const size_t capacity_;
+  MemoryEngineMetrics* const metrics_;
+  const bool id_cursors_;
   mutable std::shared_mutex mu_;
   std::deque<AnomalyRecord> items_;  // oldest first; items_[i] has sequence first_seq_ + i
+  std::unordered_map<std::string, uint64_t> seq_by_id_;
   uint64_t first_seq_ = 1;
   uint64_t next_seq_ = 1;
   int64_t evicted_ = 0;
+  int64_t bytes_ = 0;  // approximate size of items_
+  FeedbackCounts counts_;
 };
+
+// True when `r` passes every filter of `q` (limit and cursor aside). Shared by all implementations.
+bool MatchesQuery(const AnomalyRecord& r, const AnomalyQuery& q);
 
 // Validates a query's own fields (limit range, severity bounds, from <= to). Shared by all
 // implementations and by the HTTP mapping.

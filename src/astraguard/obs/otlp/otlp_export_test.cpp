@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -113,7 +114,8 @@ TEST(OtlpExportTest, ProtobufExportDecodesWithReferenceDecoder) {
   OtlpReceiver rx;
   ASSERT_TRUE(rx.started()) << "receiver did not start; run scripts/test-deps.sh";
   SystemClock clock;
-  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock);
+  prometheus::Registry registry;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock, {registry});
   ASSERT_TRUE(p.ok()) << p.status().message();
   EmitRequest((*p)->tracer(), 503);
   ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
@@ -127,8 +129,10 @@ TEST(OtlpExportTest, JsonExportDecodesWithReferenceDecoder) {
   OtlpReceiver rx;
   ASSERT_TRUE(rx.started());
   SystemClock clock;
+  prometheus::Registry registry;
   auto p = TracingPipeline::Create(
-      ConfigFor(rx.endpoint(), {{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}), clock);
+      ConfigFor(rx.endpoint(), {{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"}}), clock,
+      {registry});
   ASSERT_TRUE(p.ok());
   EmitRequest((*p)->tracer(), 503);
   ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
@@ -139,8 +143,9 @@ TEST(OtlpExportTest, ShutdownFlushesPendingSpans) {
   OtlpReceiver rx;
   ASSERT_TRUE(rx.started());
   SystemClock clock;
+  prometheus::Registry registry;
   auto p = TracingPipeline::Create(
-      ConfigFor(rx.endpoint(), {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}), clock);
+      ConfigFor(rx.endpoint(), {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}), clock, {registry});
   ASSERT_TRUE(p.ok());
   for (int i = 0; i < 5; ++i) {
     Span s = (*p)->tracer().StartSpan("pending");
@@ -153,7 +158,8 @@ TEST(OtlpExportTest, RetriesOn503HonouringRetryAfter) {
   OtlpReceiver rx({"--respond", "503:1", "--retry-after", "1"});
   ASSERT_TRUE(rx.started());
   SystemClock clock;
-  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock);
+  prometheus::Registry registry;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock, {registry});
   ASSERT_TRUE(p.ok());
   { Span s = (*p)->tracer().StartSpan("retried"); }
   const auto start = std::chrono::steady_clock::now();
@@ -173,7 +179,8 @@ TEST(OtlpExportTest, DoesNotRetryNonRetryableStatus) {
   OtlpReceiver rx({"--respond", "400"});
   ASSERT_TRUE(rx.started());
   SystemClock clock;
-  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock);
+  prometheus::Registry registry;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint()), clock, {registry});
   ASSERT_TRUE(p.ok());
   { Span s = (*p)->tracer().StartSpan("rejected"); }
   ASSERT_TRUE((*p)->tracer().ForceFlush(10s));
@@ -186,11 +193,12 @@ TEST(OtlpExportTest, DoesNotRetryNonRetryableStatus) {
 
 TEST(OtlpExportTest, DeadReceiverNeverBlocksOrFailsCallers) {
   SystemClock clock;
+  prometheus::Registry registry;
   const std::string dead = "http://127.0.0.1:" + std::to_string(testing::DeadPort()) + "/v1/traces";
   auto p = TracingPipeline::Create(ConfigFor(dead, {{"OTEL_BSP_MAX_QUEUE_SIZE", "256"},
                                                     {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"},
                                                     {"OTEL_BSP_SCHEDULE_DELAY", "5"}}),
-                                   clock);
+                                   clock, {registry});
   ASSERT_TRUE(p.ok());
   Tracer& tracer = (*p)->tracer();
   const auto start = std::chrono::steady_clock::now();
@@ -244,10 +252,11 @@ TEST(OtlpExportTest, LongResourceAndSpanAttributesDecodeWithReferenceDecoder) {
   OtlpReceiver rx;
   ASSERT_TRUE(rx.started());
   SystemClock clock;
+  prometheus::Registry registry;
   auto p = TracingPipeline::Create(
       ConfigFor(rx.endpoint(),
                 {{"OTEL_RESOURCE_ATTRIBUTES", list}, {"OTEL_SERVICE_NAME", service}}),
-      clock);
+      clock, {registry});
   ASSERT_TRUE(p.ok());
   // A span whose attributes, event, status message and name are long the same ways.
   const std::string name = Sized("span", 300, 'n');
@@ -306,8 +315,9 @@ TEST(OtlpExportTest, AttributesAroundTheOneByteKeyValueLengthDecodeWithReference
   OtlpReceiver rx;
   ASSERT_TRUE(rx.started());
   SystemClock clock;
+  prometheus::Registry registry;
   auto p = TracingPipeline::Create(ConfigFor(rx.endpoint(), {{"OTEL_RESOURCE_ATTRIBUTES", list}}),
-                                   clock);
+                                   clock, {registry});
   ASSERT_TRUE(p.ok());
   {
     Span s = (*p)->tracer().StartSpan("grid");
@@ -327,6 +337,100 @@ TEST(OtlpExportTest, AttributesAroundTheOneByteKeyValueLengthDecodeWithReference
     ASSERT_TRUE(a.contains(k));
     EXPECT_EQ(a.at(k).as_string(), v);
   }
+}
+
+// The breaker state and a transition count of the "otlp_exporter" breaker.
+double BreakerMetric(const prometheus::Registry& registry, const char* family,
+                     const std::map<std::string, std::string>& labels) {
+  for (const auto& f : registry.Collect()) {
+    if (f.name != family) continue;
+    for (const auto& m : f.metric) {
+      std::map<std::string, std::string> got;
+      for (const auto& l : m.label) got[l.name] = l.value;
+      if (got == labels) return f.type == prometheus::MetricType::Gauge ? m.gauge.value
+                                                                        : m.counter.value;
+    }
+  }
+  return -1;
+}
+
+double Transitions(const prometheus::Registry& registry, const char* from, const char* to) {
+  return BreakerMetric(registry, "astra_circuit_breaker_transitions_total",
+                       {{"name", "otlp_exporter"}, {"from_state", from}, {"to_state", to}});
+}
+
+// Ends one span and flushes it as its own batch.
+void ExportOne(TracingPipeline& p) {
+  { Span s = p.tracer().StartSpan("one"); }
+  ASSERT_TRUE(p.tracer().ForceFlush(10s));
+}
+
+TEST(OtlpExportBreakerTest, OpensOnADeadCollectorAndClosesWhenItAnswersAgain) {
+  SystemClock clock;
+  prometheus::Registry registry;
+  const int port = testing::DeadPort();
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(port) + "/v1/traces";
+  auto p = TracingPipeline::Create(
+      ConfigFor(endpoint, {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}), clock,
+      {.registry = registry, .breaker = {.open_timeout = 300ms}});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(Transitions(registry, "closed", "open"), 0);
+  for (int i = 0; i < 5; ++i) ExportOne(**p);
+  EXPECT_EQ((*p)->breaker()->state(), resilience::BreakerState::kOpen);
+  EXPECT_EQ(Transitions(registry, "closed", "open"), 1);
+  EXPECT_EQ(BreakerMetric(registry, "astra_circuit_breaker_state", {{"name", "otlp_exporter"}}),
+            1);
+  // Open: the next batch fails without a request.
+  const auto requests = (*p)->stats().exporter.requests;
+  ExportOne(**p);
+  EXPECT_EQ((*p)->stats().exporter.requests, requests);
+
+  OtlpReceiver rx({"--port", std::to_string(port)});
+  ASSERT_TRUE(rx.started());
+  std::this_thread::sleep_for(350ms);  // past the open timeout
+  ExportOne(**p);
+  EXPECT_EQ((*p)->breaker()->state(), resilience::BreakerState::kHalfOpen);
+  ExportOne(**p);
+  EXPECT_EQ((*p)->breaker()->state(), resilience::BreakerState::kClosed);
+  EXPECT_EQ(Transitions(registry, "open", "half_open"), 1);
+  EXPECT_EQ(Transitions(registry, "half_open", "closed"), 1);
+  EXPECT_EQ(rx.WaitForSpans(2, 5s).size(), 2u);
+}
+
+TEST(OtlpExportBreakerTest, ExporterOutageSwitchFailsFastAndOpensTheBreaker) {
+  OtlpReceiver rx;
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  prometheus::Registry registry;
+  resilience::FaultSwitches faults;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint(), {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}),
+                                   clock, {.registry = registry, .faults = &faults});
+  ASSERT_TRUE(p.ok());
+  faults.exporter_outage = true;
+  for (int i = 0; i < 5; ++i) ExportOne(**p);
+  EXPECT_EQ((*p)->breaker()->state(), resilience::BreakerState::kOpen);
+  EXPECT_EQ((*p)->breaker()->last_error(), "chaos experiment exporter_outage");
+  EXPECT_EQ((*p)->stats().exporter.requests, 0u);
+  EXPECT_TRUE(rx.Lines("request").empty());
+}
+
+TEST(OtlpExportBreakerTest, RetriesCountInTheRetryMetrics) {
+  OtlpReceiver rx({"--respond", "503:1", "--retry-after", "0"});
+  ASSERT_TRUE(rx.started());
+  SystemClock clock;
+  prometheus::Registry registry;
+  auto p = TracingPipeline::Create(ConfigFor(rx.endpoint(), {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}),
+                                   clock, {registry});
+  ASSERT_TRUE(p.ok());
+  ExportOne(**p);
+  auto outcome = [&](const char* o) {
+    return BreakerMetric(registry, "astra_retry_attempts_total",
+                         {{"endpoint", "otlp_exporter"}, {"outcome", o}});
+  };
+  EXPECT_EQ(outcome("retry"), 1);
+  EXPECT_EQ(outcome("success"), 1);
+  EXPECT_EQ(outcome("exhausted"), 0);
+  EXPECT_EQ((*p)->breaker()->state(), resilience::BreakerState::kClosed);
 }
 
 }  // namespace

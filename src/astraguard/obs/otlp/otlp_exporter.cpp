@@ -1,6 +1,5 @@
 #include "astraguard/obs/otlp/otlp_exporter.hpp"
 
-#include <random>
 #include <thread>
 
 namespace astraguard::obs {
@@ -8,12 +7,13 @@ namespace astraguard::obs {
 using SteadyClock = std::chrono::steady_clock;
 
 Result<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
-    const OtlpExporterConfig& config, Resource resource, InstrumentationScope scope,
-    ExportFailureHandler on_failure) {
+    const OtlpExporterConfig& config, const ExportResilience& resilience, const Clock& clock,
+    Resource resource, InstrumentationScope scope, ExportFailureHandler on_failure) {
   auto url = http::ParseUrl(config.endpoint);
   if (!url.ok()) return url.status();
   return std::unique_ptr<OtlpHttpExporter>(new OtlpHttpExporter(
-      config, *url, std::move(resource), std::move(scope), std::move(on_failure)));
+      config, resilience, clock, *url, std::move(resource), std::move(scope),
+      std::move(on_failure)));
 }
 
 namespace {
@@ -23,22 +23,33 @@ http::Headers WithUserAgent(http::Headers headers) {
 }
 }  // namespace
 
-OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config, const http::Url& url,
-                                   Resource resource, InstrumentationScope scope,
-                                   ExportFailureHandler on_failure)
+OtlpHttpExporter::OtlpHttpExporter(const OtlpExporterConfig& config,
+                                   const ExportResilience& resilience, const Clock& clock,
+                                   const http::Url& url, Resource resource,
+                                   InstrumentationScope scope, ExportFailureHandler on_failure)
     : config_(config),
       path_(url.path),
       headers_(WithUserAgent(config.headers)),
       client_(url, config.timeout),
       resource_(std::move(resource)),
       scope_(std::move(scope)),
-      on_failure_(std::move(on_failure)) {}
+      on_failure_(std::move(on_failure)),
+      faults_(resilience.faults),
+      breaker_("otlp_exporter", resilience.breaker, clock, resilience.registry),
+      retrier_("otlp_exporter", resilience.retry, budget_, clock, resilience.registry,
+               static_cast<std::uint64_t>(SteadyClock::now().time_since_epoch().count())) {}
 
 void OtlpHttpExporter::Encode(const SpanData& span, std::string& out) const {
   if (json())
     AppendOtlpJsonSpan(span, out);
   else
     AppendOtlpProtobufSpan(span, out);
+}
+
+ExportResult OtlpHttpExporter::Fail(std::string_view error, int http_status, std::size_t spans) {
+  batches_failed_.fetch_add(1);
+  if (on_failure_) on_failure_(error, http_status, spans);
+  return ExportResult::kFailure;
 }
 
 ExportResult OtlpHttpExporter::Send(std::string_view encoded, std::size_t spans,
@@ -49,17 +60,23 @@ ExportResult OtlpHttpExporter::Send(std::string_view encoded, std::size_t spans,
     batches_failed_.fetch_add(1);
     return ExportResult::kFailure;
   }
+  if (!breaker_.Allow()) return Fail("circuit breaker otlp_exporter is open", 0, spans);
+  if (faults_ != nullptr && faults_->exporter_outage.load(std::memory_order_relaxed)) {
+    breaker_.RecordFailure("chaos experiment exporter_outage");
+    return Fail("chaos experiment exporter_outage", 0, spans);
+  }
   // Head + span text (+ tail) go out as separate parts: the text is not copied.
   const std::string head = json() ? OtlpJsonHead(resource_, scope_)
                                   : OtlpProtobufHead(resource_, scope_, span_text.size());
   const std::string_view tail = json() ? kOtlpJsonTail : std::string_view();
   const std::string_view content_type = json() ? "application/json" : "application/x-protobuf";
   const std::string_view parts[] = {head, span_text, tail};
-  std::minstd_rand jitter(static_cast<unsigned>(SteadyClock::now().time_since_epoch().count()));
-  auto backoff = config_.initial_backoff;
   std::string error = "shut down";
   int status = 0;
-  for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
+  bool dependency_failed = false;  // no answer, or 429/5xx: what the breaker counts
+  int attempts = 0;
+  auto attempt = [&]() -> resilience::AttemptResult {
+    if (attempts++ > 0) retries_.fetch_add(1);
     const auto attempt_deadline = std::min(deadline, SteadyClock::now() + config_.timeout);
     requests_.fetch_add(1);
     auto resp = client_.Send({.method = "POST",
@@ -73,36 +90,42 @@ ExportResult OtlpHttpExporter::Send(std::string_view encoded, std::size_t spans,
       last_status_.store(0);
       status = 0;
       error = resp.status().message();
-      break;  // connection errors, timeouts: not retried
+      dependency_failed = true;
+      return {Status::Error(Code::kUnavailable, error), false, {}};  // not retried
     }
     last_status_.store(resp->status);
     status = resp->status;
-    error = "HTTP " + std::to_string(resp->status);
-    if (resp->status >= 200 && resp->status < 300) {
-      batches_ok_.fetch_add(1);
-      return ExportResult::kSuccess;
-    }
-    if (!IsRetryableOtlpStatus(resp->status) || attempt == config_.max_attempts) break;
-    std::chrono::milliseconds wait;
-    if (const auto retry_after = resp->RetryAfter()) {
-      wait = std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after);
-    } else {
-      // Full jitter in [backoff/2, backoff].
-      std::uniform_int_distribution<std::int64_t> d(backoff.count() / 2, backoff.count());
-      wait = std::chrono::milliseconds(d(jitter));
-      backoff = std::min(backoff * 2, config_.max_backoff);
-    }
-    if (SteadyClock::now() + wait >= deadline) break;  // cannot retry within the deadline
+    if (status >= 200 && status < 300) return {};
+    error = std::string("HTTP ").append(std::to_string(status));
+    const bool retryable = IsRetryableOtlpStatus(status);
+    dependency_failed = retryable || status >= 500;
+    std::chrono::milliseconds retry_after{0};
+    if (const auto hint = resp->RetryAfter())
+      retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*hint);
+    return {Status::Error(Code::kUnavailable, error), retryable, retry_after};
+  };
+  // Waits on the export thread; gives up when the wait would pass the batch deadline or on
+  // shutdown.
+  auto sleep = [&](std::chrono::milliseconds wait) {
     const auto until = SteadyClock::now() + wait;
+    if (until >= deadline) return false;
     while (SteadyClock::now() < until && !shutdown_.load())
       std::this_thread::sleep_for(std::min<SteadyClock::duration>(until - SteadyClock::now(),
                                                                   std::chrono::milliseconds(20)));
-    if (shutdown_.load()) break;
-    retries_.fetch_add(1);
+    return !shutdown_.load();
+  };
+  const Status result = retrier_.Run(attempt, sleep);
+  if (result.ok()) {
+    breaker_.RecordSuccess();
+    batches_ok_.fetch_add(1);
+    return ExportResult::kSuccess;
   }
-  batches_failed_.fetch_add(1);
-  if (on_failure_) on_failure_(error, status, spans);
-  return ExportResult::kFailure;
+  if (dependency_failed) {
+    breaker_.RecordFailure(error);
+  } else {
+    breaker_.RecordSuccess();
+  }
+  return Fail(error, status, spans);
 }
 
 void OtlpHttpExporter::Shutdown() { shutdown_.store(true); }

@@ -2,15 +2,20 @@
 // OtlpHttpExporter: sends span batches to an OTLP/HTTP traces endpoint (Jaeger >= 1.46 on
 // :4318, an OpenTelemetry Collector, ...) as protobuf or JSON.
 // Requests go through http::HttpClient (keep-alive; the encoded spans are sent from where they
-// are, after a small head, without being joined into one buffer). Retries only on
-// 429/502/503/504 (and only while the batch deadline allows), honouring Retry-After seconds,
-// otherwise exponential backoff with jitter. Connection errors and other statuses fail the
-// batch at once: the batch is dropped and counted, nothing propagates. Shutdown() abandons a
-// request in flight.
+// are, after a small head, without being joined into one buffer).
+// Resilience, all on the export thread (never a request thread): a circuit breaker named
+// "otlp_exporter" and a resilience::Retrier (endpoint "otlp_exporter": exponential backoff with
+// full jitter, a retry budget). Only 429/502/503/504 are retried (the OTLP rule), honouring
+// Retry-After, and only while the batch deadline allows; connection errors and other statuses
+// fail the batch at once. The breaker counts a batch that failed to connect, timed out, or
+// ended in 429 or 5xx as a failure (any other answer shows the collector is up); while it is
+// open batches fail at once without a request. With the chaos switch exporter_outage on,
+// every batch fails at once as a breaker failure, so the breaker opens. A failed batch is
+// dropped and counted; nothing propagates. Shutdown() abandons a request in flight.
 // Encode appends a span as otlp_encoding.hpp's Append*Span does, so that encoded spans
 // concatenate into the request's span list. Thread-safety: Encode may be called from any number of
-// threads at once; Send from one thread at a time (the processor's worker); Shutdown and stats()
-// from any.
+// threads at once; Send from one thread at a time (the processor's worker); Shutdown, stats()
+// and breaker() from any.
 
 #include <atomic>
 #include <chrono>
@@ -20,7 +25,11 @@
 #include <utility>
 #include <vector>
 
+#include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
+#include "astraguard/resilience/circuit_breaker.hpp"
+#include "astraguard/resilience/fault_switches.hpp"
+#include "astraguard/resilience/retry.hpp"
 #include "astraguard/obs/trace/batch_span_processor.hpp"
 #include "astraguard/http/client/client.hpp"
 #include "astraguard/obs/otlp/otlp_encoding.hpp"
@@ -34,9 +43,15 @@ struct OtlpExporterConfig {
   OtlpProtocol protocol = OtlpProtocol::kHttpProtobuf;
   http::Headers headers;                     // OTEL_EXPORTER_OTLP_HEADERS
   std::chrono::milliseconds timeout{10000};  // per HTTP request
-  int max_attempts = 5;
-  std::chrono::milliseconds initial_backoff{500};
-  std::chrono::milliseconds max_backoff{5000};
+};
+
+// The exporter's breaker and retry policy, the registry of their metrics and the chaos switches
+// it reads; the registry and the switches must outlive the exporter.
+struct ExportResilience {
+  prometheus::Registry& registry;
+  resilience::BreakerOptions breaker = {};
+  resilience::RetryOptions retry = {};
+  const resilience::FaultSwitches* faults = nullptr;  // null: no chaos experiments
 };
 
 struct OtlpExporterStats {
@@ -55,8 +70,10 @@ using ExportFailureHandler =
 class OtlpHttpExporter final : public SpanExporter {
  public:
   // Fails if the endpoint is not a valid http URL (http::ParseUrl). `on_failure` may be empty.
+  // `clock` must outlive the exporter.
   static Result<std::unique_ptr<OtlpHttpExporter>> Create(const OtlpExporterConfig& config,
-                                                          Resource resource,
+                                                          const ExportResilience& resilience,
+                                                          const Clock& clock, Resource resource,
                                                           InstrumentationScope scope = {},
                                                           ExportFailureHandler on_failure = {});
 
@@ -67,11 +84,14 @@ class OtlpHttpExporter final : public SpanExporter {
   void Shutdown() override;
 
   OtlpExporterStats stats() const;
+  const resilience::CircuitBreaker& breaker() const { return breaker_; }
 
  private:
-  OtlpHttpExporter(const OtlpExporterConfig& config, const http::Url& url, Resource resource,
+  OtlpHttpExporter(const OtlpExporterConfig& config, const ExportResilience& resilience,
+                   const Clock& clock, const http::Url& url, Resource resource,
                    InstrumentationScope scope, ExportFailureHandler on_failure);
   bool json() const { return config_.protocol == OtlpProtocol::kHttpJson; }
+  ExportResult Fail(std::string_view error, int http_status, std::size_t spans);
 
   const OtlpExporterConfig config_;
   const std::string path_;        // the endpoint's path, e.g. /v1/traces
@@ -80,6 +100,10 @@ class OtlpHttpExporter final : public SpanExporter {
   const Resource resource_;
   const InstrumentationScope scope_;
   const ExportFailureHandler on_failure_;
+  const resilience::FaultSwitches* const faults_;
+  resilience::CircuitBreaker breaker_;
+  resilience::RetryBudget budget_;
+  resilience::Retrier retrier_;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> retries_{0};

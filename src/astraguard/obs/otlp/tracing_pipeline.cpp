@@ -4,6 +4,7 @@ namespace astraguard::obs {
 
 Result<std::unique_ptr<TracingPipeline>> TracingPipeline::Create(const TracingConfig& config,
                                                                  const Clock& clock,
+                                                                 const ExportResilience& resilience,
                                                                  Logger* logger) {
   std::unique_ptr<TracingPipeline> p(new TracingPipeline());
   p->propagate_w3c_ = config.propagate_w3c;
@@ -52,7 +53,7 @@ Result<std::unique_ptr<TracingPipeline>> TracingPipeline::Create(const TracingCo
     };
   }
   auto exporter =
-      OtlpHttpExporter::Create(config.exporter, config.resource,
+      OtlpHttpExporter::Create(config.exporter, resilience, clock, config.resource,
                                InstrumentationScope{"astraguard", version}, std::move(on_failure));
   if (!exporter.ok()) return exporter.status();
   p->exporter_ = exporter->get();

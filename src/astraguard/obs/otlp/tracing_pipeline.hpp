@@ -7,8 +7,9 @@
 // at all (nothing listens, no route) is reported once, at info ("trace_collector_unreachable",
 // with the variables that change or disable the endpoint), and not again; HTTP errors from a
 // collector that does answer stay warnings.
-// Thread-safety: tracer() and stats() may be called concurrently. Lifetime: `clock` must
-// outlive the pipeline; destroy (or Shutdown) the pipeline after the HTTP server has stopped.
+// The exporter's circuit breaker and retries are built from `resilience` (see otlp_exporter.hpp).
+// Thread-safety: tracer(), stats() and breaker() may be called concurrently. Lifetime: `clock`
+// and what `resilience` refers to must outlive the pipeline; destroy (or Shutdown) the pipeline after the HTTP server has stopped.
 
 #include <chrono>
 #include <memory>
@@ -47,12 +48,17 @@ class TracingPipeline final {
   // above (counts are in the metrics either way).
   static Result<std::unique_ptr<TracingPipeline>> Create(const TracingConfig& config,
                                                          const Clock& clock,
+                                                         const ExportResilience& resilience,
                                                          Logger* logger = nullptr);
   ~TracingPipeline();
 
   Tracer& tracer() { return *tracer_; }
   bool propagate_w3c() const { return propagate_w3c_; }
   TracingStats stats() const;
+  // The exporter's breaker ("otlp_exporter"); null when tracing is disabled.
+  const resilience::CircuitBreaker* breaker() const {
+    return exporter_ ? &exporter_->breaker() : nullptr;
+  }
   // Flushes queued spans (bounded by `timeout`) and stops the export thread. Idempotent.
   void Shutdown(std::chrono::milliseconds timeout);
 
