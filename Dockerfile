@@ -20,7 +20,7 @@ FROM debian:bookworm-slim
 # image); curl for the health check.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libboost-json1.81.0 libprometheus-cpp-core1.0 libyaml-cpp0.7 libfmt9 zlib1g libssl3 curl \
+      libboost-json1.81.0 libprometheus-cpp-core1.0 libyaml-cpp0.7 libfmt9 zlib1g libssl3 libhiredis0.14 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin astraguard
 # The model sits in models/ next to the binary, where serve looks by default.

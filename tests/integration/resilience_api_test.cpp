@@ -49,8 +49,10 @@ double Sample(const std::string& scrape, const std::string& name,
 
 class Service {
  public:
+  // With ASTRAGUARD_API_KEYS in `env`, every call sends its first key.
   explicit Service(std::map<std::string, std::string> env)
-      : proc_({"serve"}, std::move(env)),
+      : headers_(KeyHeader(env)),
+        proc_({"serve"}, std::move(env)),
         api_("127.0.0.1", proc_.api_port()),
         metrics_("127.0.0.1", proc_.metrics_port()) {}
   bool started() const { return proc_.started(); }
@@ -58,7 +60,7 @@ class Service {
   http::ClientResponse Call(std::string_view method, std::string_view target,
                             std::string_view body = "",
                             std::string_view content_type = "application/json") {
-    auto r = api_.Send(method, target, body, content_type);
+    auto r = api_.Send(method, target, body, content_type, headers_);
     EXPECT_TRUE(r.ok()) << method << " " << target << ": " << r.status().message();
     return r.ok() ? std::move(*r) : http::ClientResponse{};
   }
@@ -88,6 +90,15 @@ class Service {
   }
 
  private:
+  static http::Headers KeyHeader(const std::map<std::string, std::string>& env) {
+    auto it = env.find("ASTRAGUARD_API_KEYS");
+    if (it == env.end()) return {};
+    const std::string& keys = it->second;  // "role:key,..."
+    const size_t colon = keys.find(':');
+    return {{"Authorization", "Bearer " + keys.substr(colon + 1, keys.find(',') - colon - 1)}};
+  }
+
+  http::Headers headers_;
   ServiceProcess proc_;
   http::HttpClient api_;
   http::HttpClient metrics_;
@@ -266,7 +277,7 @@ TEST(ChaosApiTest, BadRequestsAreProblemsNamingTheField) {
 
 TEST(ChaosApiTest, ProductionRefusesExperimentsUnlessEnabled) {
   {
-    Service svc(Env({{"ENVIRONMENT", "production"}}));
+    Service svc(Env({{"ENVIRONMENT", "production"}, {"ASTRAGUARD_API_KEYS", "admin:chaos-admin-key"}}));
     ASSERT_TRUE(svc.started()) << svc.output();
     auto r = svc.Call("POST", "/api/v1/chaos/model_failure", R"({"duration_seconds": 5})");
     EXPECT_EQ(r.status, 403) << r.body;
@@ -274,7 +285,9 @@ TEST(ChaosApiTest, ProductionRefusesExperimentsUnlessEnabled) {
     EXPECT_EQ(svc.Json("GET", "/api/v1/chaos")["enabled"], false);
     EXPECT_EQ(Injections(svc.Scrape(), "model_failure", "rejected"), 1);
   }
-  Service svc(Env({{"ENVIRONMENT", "production"}, {"ASTRAGUARD_ENABLE_CHAOS", "true"}}));
+  Service svc(Env({{"ENVIRONMENT", "production"},
+                   {"ASTRAGUARD_API_KEYS", "admin:chaos-admin-key"},
+                   {"ASTRAGUARD_ENABLE_CHAOS", "true"}}));
   ASSERT_TRUE(svc.started()) << svc.output();
   EXPECT_EQ(svc.Call("POST", "/api/v1/chaos/model_failure", R"({"duration_seconds": 5})").status,
             200);

@@ -13,7 +13,7 @@ const fs = require('fs');
 const os = require('os');
 const net = require('net');
 const path = require('path');
-const { execFile } = require('child_process');
+const { execFile, spawn } = require('child_process');
 const { ROOT, PENDING, metricNames, familyOf, ruleExpressions } = require('./promql');
 const { panelQueries } = require(path.join(ROOT, 'deploy/grafana/panel-queries.js'));
 
@@ -44,11 +44,20 @@ async function main() {
   const fail = (m) => { failures.push(m); console.log('FAIL ' + m); };
   const [api, metrics, prom, am, redis, redisExp, nodeExp] = await freePorts(7);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ag-stack-'));
+  // Traces go to the test OTLP receiver (the pinned npm decoder), which answers the first two
+  // exports with 503: the exporter retries (retry metrics), and the exporter_outage experiment
+  // below opens its breaker; short timers so that it closes again within the test.
+  const portFile = path.join(dir, 'otlp_port');
+  const receiver = spawn('node', [path.join(ROOT, 'tests/otlp-receiver/receiver.js'), '--port-file', portFile,
+    '--out', '/dev/null', '--respond', '503:2', '--retry-after', '0'], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !fs.existsSync(portFile); i++) await sleep(50);
   const env = {
     STACK_DIR: dir, STACK_BIN: binary, STACK_SCRAPE_INTERVAL: '1s',
     API_PORT: api, METRICS_PORT: metrics, PROM_PORT: prom, ALERTMANAGER_PORT: am,
     REDIS_PORT: redis, REDIS_EXPORTER_PORT: redisExp, NODE_EXPORTER_PORT: nodeExp,
-    OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${fs.readFileSync(portFile, 'utf8').trim()}`,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_BSP_SCHEDULE_DELAY: '100',
+    ASTRAGUARD_BREAKER_OPEN_TIMEOUT_MS: '500', ASTRAGUARD_HEALTH_INTERVAL_MS: '200',
   };
   const stack = path.join(ROOT, 'deploy/stack.sh');
   const started = await run('bash', [stack, 'start'], env, 90000);
@@ -66,11 +75,25 @@ async function main() {
     const sim = (extra) => run(binary, ['simulate', '--target', base, '--satellites', '3', '--step', '10',
       '--seed', '11', '--fault', 'power_brownout@600+1200#0', '--fault', 'thermal_runaway@400+300#1',
       '--fault', 'sensor_stuck@300+900:gyro#2', '--fault', 'wheel_stall@800+600#0', ...extra], {}, 60000);
-    for (const r of [await sim(['--rate', '200', '--duration', '6']),
-                     await sim(['--rate', '300', '--duration', '3', '--batch', '20'])]) {
+    const chaos = (fault, seconds) => fetch(`${base}/api/v1/chaos/${fault}`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ duration_seconds: seconds }) });
+    const first = await sim(['--rate', '200', '--duration', '6']);
+    // Chaos while the batches run: the exporter fails (its breaker opens, then closes) and the
+    // detector loses its model; both end by themselves (recovery and resolution times).
+    for (const [fault, seconds] of [['exporter_outage', 2], ['model_failure', 1]]) {
+      const res = await chaos(fault, seconds);
+      if (res.status !== 200) fail(`chaos ${fault}: ${res.status} ${await res.text()}`);
+    }
+    for (const r of [first, await sim(['--rate', '300', '--duration', '3', '--batch', '20'])]) {
       console.log(r.out.trim().split('\n').pop());
       if (r.code !== 0 || !/ 5xx=0 /.test(r.out)) fail('simulator: ' + r.out.slice(-500));
     }
+    let healthy = false;
+    for (let i = 0; i < 100 && !healthy; i++) {
+      healthy = (await (await fetch(base + '/health')).json()).status === 'healthy';
+      if (!healthy) await sleep(200);
+    }
+    if (!healthy) fail('/health did not turn healthy after the chaos experiments');
     // Bad requests (400, 422, 404, 405) and reads.
     const post = (p, body) => fetch(base + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
     for (const [res, want] of [[await post('/api/v1/telemetry', '{"voltage":'), 400],
@@ -138,6 +161,7 @@ async function main() {
   } catch (e) {
     fail(e.message);
   } finally {
+    receiver.kill();
     const stopped = await run('bash', [stack, 'stop'], env, 60000);
     console.log(stopped.out.trim());
     for (const pid of pids) {

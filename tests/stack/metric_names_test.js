@@ -18,7 +18,10 @@ const FIRST_USE = {
 
 (async () => {
   const failures = [];
-  const svc = await startService(process.argv[2]);
+  // Trace export on (to a port nothing listens on): the exporter's circuit breaker and retry
+  // families exist only when there is an exporter.
+  const svc = await startService(process.argv[2], {
+    OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
   let families;
   try {
     // Some traffic first: a record, an anomaly, a bad request.

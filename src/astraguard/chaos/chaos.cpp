@@ -253,7 +253,8 @@ Result<json::object> Chaos::Inject(std::string_view name, std::string_view body)
   if (IsRedisFault(f) && !options_.redis_configured)
     return Reject(f, Status::Error(Code::kConflict,
                                    fmt::format("{} needs a Redis to disturb; REDIS_URL is unset",
-                                               name)));
+                                               name),
+                                   {{"fault", "needs REDIS_URL"}}));
   if (o.contains("params")) e.params = o.at("params").as_object();
   e.duration_seconds = duration;
   e.duration_ms = std::max<std::int64_t>(1, std::llround(duration * 1000));

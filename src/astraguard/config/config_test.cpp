@@ -386,9 +386,11 @@ TEST(ConfigTest, ResilienceSettingsHaveTheGuideDefaultsAndParse) {
 
 TEST(ConfigTest, ChaosIsAllowedOutsideProductionOrWhenEnabled) {
   EXPECT_TRUE(LoadEnv({})->config.resilience.chaos.enabled);
-  EXPECT_FALSE(LoadEnv({{"ENVIRONMENT", "production"}})->config.resilience.chaos.enabled);
-  EXPECT_TRUE(LoadEnv({{"ENVIRONMENT", "production"}, {"ASTRAGUARD_ENABLE_CHAOS", "true"}})
-                  ->config.resilience.chaos.enabled);
+  const std::pair<std::string, std::string> key{"ASTRAGUARD_API_KEYS", "admin:k"};
+  EXPECT_FALSE(LoadEnv({{"ENVIRONMENT", "production"}, key})->config.resilience.chaos.enabled);
+  EXPECT_TRUE(
+      LoadEnv({{"ENVIRONMENT", "production"}, key, {"ASTRAGUARD_ENABLE_CHAOS", "true"}})
+          ->config.resilience.chaos.enabled);
   EXPECT_FALSE(LoadEnv({})->config.resilience.chaos.redis_configured);
   EXPECT_TRUE(
       LoadEnv({{"REDIS_URL", "redis://127.0.0.1:6379/0"}})->config.resilience.chaos.redis_configured);
