@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps build test test-asan demo bench clean
+.PHONY: deps build test test-asan test-tsan fuzz demo bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,6 +25,19 @@ test-asan: deps
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
+# The whole suite under ThreadSanitizer, in build-tsan/.
+test-tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASTRAGUARD_SANITIZE=thread >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# Every libFuzzer target of fuzz/ for FUZZ_SECONDS each (default 60), built with clang in
+# build-fuzz/ (scripts/fuzz.sh). make test runs the same for 3 s each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 demo: build
 	@$(BUILD_DIR)/astraguard demo
 
@@ -32,4 +45,4 @@ bench: build
 	@bash bench/run.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz
