@@ -12,6 +12,7 @@
 #include "astraguard/http/problem.hpp"
 #include "astraguard/obs/trace/trace_context.hpp"
 #include "astraguard/obs/trace/tracer.hpp"
+#include "astraguard/storage/anomaly_log.hpp"
 
 namespace astraguard::app {
 namespace {
@@ -54,7 +55,29 @@ App::App(const config::Config& config)
         fmt::format("ASTRAGUARD_MISSION_POLICY: {}", policy.status().message()));
     policy_ = *mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>");
   }
-  anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
+  if (config.mission.data_dir.empty()) {
+    anomaly_store_ =
+        std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
+  } else {
+    storage::OpenReport replay;
+    auto durable = storage::DurableAnomalyStore::Open(
+        config.mission.data_dir, config.mission.history_capacity, config.mission.data_fsync,
+        &replay);
+    if (durable.ok()) {
+      anomaly_store_ = std::move(*durable);
+      const obs::LogField fields[] = {{"data_dir", std::string_view(config.mission.data_dir)},
+                                      {"replayed", uint64_t{replay.replayed}},
+                                      {"dropped_bytes", replay.dropped_bytes},
+                                      {"reason", std::string_view(replay.dropped)}};
+      logger_->Log(replay.dropped.empty() ? obs::LogLevel::kInfo : obs::LogLevel::kWarning,
+                   "astraguard.storage", "anomaly_log_replayed", fields);
+    } else {
+      store_status_ = Status::Error(
+          Code::kUnavailable, fmt::format("ASTRAGUARD_DATA_DIR: {}", durable.status().message()));
+      anomaly_store_ =
+          std::make_unique<storage::InMemoryAnomalyStore>(config.mission.history_capacity);
+    }
+  }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_);
@@ -76,6 +99,7 @@ App::~App() { server_->Stop(); }
 
 Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
+  if (!store_status_.ok()) return store_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
   ready_.store(true);
   const http::FdLimitFit& fds = server_->fd_limit();

@@ -70,6 +70,7 @@ class App final {
   // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
   // history, mission service; then the service core every API route calls (clock_ above).
   Status policy_status_;
+  Status store_status_;  // ASTRAGUARD_DATA_DIR unusable: fails Start
   mission::PolicySet policy_;
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;

@@ -29,6 +29,7 @@
 #include "astraguard/obs/log/logger.hpp"
 #include "astraguard/obs/metrics/metrics.hpp"
 #include "astraguard/obs/otlp/tracing_pipeline.hpp"
+#include "astraguard/storage/anomaly_log.hpp"
 
 namespace astraguard::config {
 
@@ -37,6 +38,9 @@ using EnvMap = std::map<std::string, std::string>;
 struct MissionConfig {
   std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
   size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
+  // ASTRAGUARD_DATA_DIR: the history's append-only file (storage/anomaly_log.hpp); empty: none.
+  std::string data_dir;
+  storage::FsyncPolicy data_fsync = storage::FsyncPolicy::kEverySecond;
 };
 
 // Mission phases in the order of mission::Phase (app checks the correspondence).
