@@ -151,6 +151,14 @@ bool App::Shutdown() {
 
 void App::RegisterObsCallbacks() {
   using prometheus::MetricType;
+  metrics_.AddCallback("astra_http_requests_in_flight",
+                       "HTTP requests being read or handled (the request queue's depth).",
+                       MetricType::Gauge,
+                       [this] { return static_cast<double>(server_->in_flight()); });
+  metrics_.AddCallback("astra_http_requests_shed_total",
+                       "API requests answered 503 because ASTRAGUARD_MAX_IN_FLIGHT were in progress.",
+                       MetricType::Counter,
+                       [this] { return static_cast<double>(server_->shed_total()); });
   metrics_.AddCallback("astra_log_lines_dropped_total",
                        "Log lines dropped because the log queue was full.", MetricType::Counter,
                        [this] { return static_cast<double>(logger_->dropped()); });

@@ -92,6 +92,14 @@ std::vector<Setting> BuildSettings() {
                  return ParseUnsigned<unsigned>(v, 1, 1'000'000, c.server.max_connections);
                },
                [](const Config& c) { return std::to_string(c.server.max_connections); }});
+  s.push_back({"ASTRAGUARD_MAX_IN_FLIGHT", "--max-in-flight",
+               "Requests in progress beyond which a further API request gets 503 + Retry-After "
+               "(load shedding; the metrics port is never shed).",
+               false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<unsigned>(v, 1, 1'000'000, c.server.max_in_flight);
+               },
+               [](const Config& c) { return std::to_string(c.server.max_in_flight); }});
   s.push_back({"ASTRAGUARD_READ_TIMEOUT_MS", "--read-timeout-ms",
                "Time allowed from a request's first byte to its last (ms).", false,
                [](Config& c, std::string_view v) { return ParseTimeout(v, c.server.read_timeout); },

@@ -87,6 +87,8 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   FdLimitFit fd_limit;
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> admitted{0};  // API requests in progress that passed admission
+  std::atomic<uint64_t> shed{0};
   std::atomic<int64_t> api_connections{0};
   std::atomic<int64_t> metrics_connections{0};
   std::mutex connections_mu;  // taken on connect, disconnect, sweep and drain; never per request
@@ -330,6 +332,20 @@ struct Server::Impl {
         std::atomic<int64_t>& n;
         ~Done() { n.fetch_sub(1); }
       } done{in_flight};
+      // Admission when the request starts: past max_in_flight admitted API requests it is read
+      // and answered 503 without running the handler; it takes no admission slot.
+      const bool shed_this =
+          !metrics_only && admitted.fetch_add(1) >= static_cast<int64_t>(config.max_in_flight);
+      struct Admitted {
+        std::atomic<int64_t>* n;
+        ~Admitted() {
+          if (n) n->fetch_sub(1);
+        }
+      } admission{metrics_only ? nullptr : &admitted};
+      if (shed_this) {
+        admitted.fetch_sub(1);
+        admission.n = nullptr;
+      }
       const auto start = std::chrono::steady_clock::now();
 
       bhttp::request_parser<bhttp::string_body> parser;
@@ -397,11 +413,17 @@ struct Server::Impl {
       req.local_port = local_port;
       req.metrics_listener = metrics_only;
       Response res;
-      try {
-        handler(req, res);
-      } catch (...) {
-        res = Response();
-        WriteProblem(500, "internal error while handling the request", res);
+      if (shed_this) {
+        shed.fetch_add(1, std::memory_order_relaxed);
+        WriteProblem(503, "server overloaded; retry later", res);
+        res.headers.emplace_back("Retry-After", "1");
+      } else {
+        try {
+          handler(req, res);
+        } catch (...) {
+          res = Response();
+          WriteProblem(500, "internal error while handling the request", res);
+        }
       }
       const bool keep_alive = msg.keep_alive() && !draining.load();
       conn->Arm(config.read_timeout);
@@ -478,6 +500,10 @@ void Server::BeginDrain() {
     });
   }
 }
+
+int64_t Server::in_flight() const { return impl_->in_flight.load(); }
+
+uint64_t Server::shed_total() const { return impl_->shed.load(std::memory_order_relaxed); }
 
 bool Server::draining() const { return impl_->draining.load(); }
 
