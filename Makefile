@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 
-.PHONY: deps build test test-asan test-tsan fuzz demo bench clean
+.PHONY: deps build test test-asan test-tsan fuzz soak demo bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,6 +37,12 @@ test-tsan: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The service under the simulator's load for SOAK_MINUTES (default 10): RSS flat after warm-up,
+# no errors, stable p99; prints a table and writes build/soak.svg (bench/soak.py).
+SOAK_MINUTES ?= 10
+soak: build
+	@SOAK_MINUTES=$(SOAK_MINUTES) python3 bench/soak.py $(BUILD_DIR)
 
 demo: build
 	@$(BUILD_DIR)/astraguard demo

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev prometheus-cpp-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus wrk bc valgrind clang libclang-rt-14-dev
+  prometheus wrk bc valgrind clang libclang-rt-14-dev python3
 )
 
 missing=()

@@ -8,6 +8,8 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace astraguard::storage {
 namespace {
@@ -160,6 +162,31 @@ TEST_F(AnomalyLogTest, ReadLogStopsAtGarbageWithoutThrowing) {
     EXPECT_EQ(r.good_bytes, good.size()) << tail;
     EXPECT_FALSE(r.dropped.empty()) << tail;
   }
+}
+
+TEST_F(AnomalyLogTest, ConcurrentAppendsAndFeedbackWithTheSyncThreadAllReplay) {
+  {
+    auto s = DurableAnomalyStore::Open(dir_.string(), 1000, FsyncPolicy::kEverySecond);
+    ASSERT_TRUE(s.ok());
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 4; ++t) {
+      writers.emplace_back([&s, t] {
+        for (int i = 0; i < 100; ++i) {
+          auto id = (*s)->Append(Record(t * 100 + i));
+          ASSERT_TRUE(id.ok());
+          ASSERT_TRUE((*s)->SetFeedback(*id, {FeedbackLabel::kConfirmed, "", i}).ok());
+          ASSERT_TRUE((*s)->Get(*id).ok());
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+  }
+  OpenReport report;
+  auto s = Open(1000, &report);
+  EXPECT_EQ(report.replayed, 800u);
+  EXPECT_TRUE(report.dropped.empty());
+  EXPECT_EQ(s->Stats().size, 400);
+  EXPECT_TRUE(s->Get("an-400")->feedback);
 }
 
 TEST(FsyncPolicyTest, ParsesTheThreeNames) {
