@@ -17,7 +17,7 @@ else
   packages+=(
     prometheus wrk bc valgrind
     prometheus-alertmanager prometheus-node-exporter prometheus-redis-exporter redis-server
-    docker-compose
+    docker-compose clang libclang-rt-14-dev python3
   )
 fi
 

@@ -14,6 +14,7 @@
 #include "astraguard/ingest/timestamp.hpp"
 #include "astraguard/obs/trace/trace_context.hpp"
 #include "astraguard/obs/trace/tracer.hpp"
+#include "astraguard/storage/anomaly_log.hpp"
 
 namespace astraguard::app {
 namespace {
@@ -81,10 +82,7 @@ App::App(const config::Config& config)
   const std::string instance = RandomPrefix();  // anomaly ids in Redis
   memory_metrics_ =
       std::make_unique<storage::MemoryEngineMetrics>(metrics_.registry(), "anomaly_history");
-  if (config.redis_url.empty()) {
-    anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(
-        config.mission.history_capacity, memory_metrics_.get());
-  } else {
+  if (!config.redis_url.empty()) {
     redis_breaker_ = std::make_unique<resilience::CircuitBreaker>(
         "redis", config.resilience.breaker, clock_, metrics_.registry());
     breakers_.push_back(redis_breaker_.get());
@@ -104,6 +102,33 @@ App::App(const config::Config& config)
     anomaly_store_ = std::move(store);
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
     cooldown_store_ = std::make_unique<storage::RedisCooldownStore>(*redis_);
+    if (!config.mission.data_dir.empty()) {
+      logger_->Warning("astraguard.storage", "data_dir_ignored",
+                       {{"data_dir", std::string_view(config.mission.data_dir)},
+                        {"reason", "REDIS_URL is set: the history lives in Redis (AOF)"}});
+    }
+  } else if (config.mission.data_dir.empty()) {
+    anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(
+        config.mission.history_capacity, memory_metrics_.get());
+  } else {
+    storage::OpenReport replay;
+    auto durable = storage::DurableAnomalyStore::Open(
+        config.mission.data_dir, config.mission.history_capacity, config.mission.data_fsync,
+        &replay);
+    if (durable.ok()) {
+      anomaly_store_ = std::move(*durable);
+      const obs::LogField fields[] = {{"data_dir", std::string_view(config.mission.data_dir)},
+                                      {"replayed", uint64_t{replay.replayed}},
+                                      {"dropped_bytes", replay.dropped_bytes},
+                                      {"reason", std::string_view(replay.dropped)}};
+      logger_->Log(replay.dropped.empty() ? obs::LogLevel::kInfo : obs::LogLevel::kWarning,
+                   "astraguard.storage", "anomaly_log_replayed", fields);
+    } else {
+      store_status_ = Status::Error(
+          Code::kUnavailable, fmt::format("ASTRAGUARD_DATA_DIR: {}", durable.status().message()));
+      anomaly_store_ = std::make_unique<storage::InMemoryAnomalyStore>(
+          config.mission.history_capacity, memory_metrics_.get());
+    }
   }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
@@ -170,6 +195,7 @@ bool App::Disturb(std::string_view route, http::Response& res) const {
 
 Status App::Start() {
   if (!policy_status_.ok()) return policy_status_;
+  if (!store_status_.ok()) return store_status_;
   if (Status s = server_->Start(); !s.ok()) return s;
   health_->Start();
   chaos_->Start();
@@ -236,6 +262,14 @@ bool App::Shutdown() {
 
 void App::RegisterObsCallbacks() {
   using prometheus::MetricType;
+  metrics_.AddCallback("astra_http_requests_in_flight",
+                       "HTTP requests being read or handled (the request queue's depth).",
+                       MetricType::Gauge,
+                       [this] { return static_cast<double>(server_->in_flight()); });
+  metrics_.AddCallback("astra_http_requests_shed_total",
+                       "API requests answered 503 because ASTRAGUARD_MAX_IN_FLIGHT were in progress.",
+                       MetricType::Counter,
+                       [this] { return static_cast<double>(server_->shed_total()); });
   metrics_.AddCallback("astra_log_lines_dropped_total",
                        "Log lines dropped because the log queue was full.", MetricType::Counter,
                        [this] { return static_cast<double>(logger_->dropped()); });

@@ -98,6 +98,7 @@ class App final {
   // Mission operations: policy (loaded in the constructor; a load error fails Start), anomaly
   // history, mission service; then the service core every API route calls (clock_ above).
   Status policy_status_;
+  Status store_status_;  // ASTRAGUARD_DATA_DIR unusable: fails Start
   mission::PolicySet policy_;
   // With REDIS_URL: the "redis" breaker and the client the Redis stores share.
   std::unique_ptr<storage::MemoryEngineMetrics> memory_metrics_;

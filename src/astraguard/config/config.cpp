@@ -111,6 +111,14 @@ std::vector<Setting> BuildSettings() {
                  return ParseUnsigned<unsigned>(v, 1, 1'000'000, c.server.max_connections);
                },
                [](const Config& c) { return std::to_string(c.server.max_connections); }});
+  s.push_back({"ASTRAGUARD_MAX_IN_FLIGHT", "--max-in-flight",
+               "Requests in progress beyond which a further API request gets 503 + Retry-After "
+               "(load shedding; the metrics port is never shed).",
+               false,
+               [](Config& c, std::string_view v) {
+                 return ParseUnsigned<unsigned>(v, 1, 1'000'000, c.server.max_in_flight);
+               },
+               [](const Config& c) { return std::to_string(c.server.max_in_flight); }});
   s.push_back({"ASTRAGUARD_READ_TIMEOUT_MS", "--read-timeout-ms",
                "Time allowed from a request's first byte to its last (ms).", false,
                [](Config& c, std::string_view v) { return ParseTimeout(v, c.server.read_timeout); },
@@ -269,6 +277,28 @@ std::vector<Setting> BuildSettings() {
                  return ParseUnsigned<size_t>(v, 1, 10'000'000, c.mission.history_capacity);
                },
                [](const Config& c) { return std::to_string(c.mission.history_capacity); }});
+  s.push_back({"ASTRAGUARD_DATA_DIR", "--data-dir",
+               "Directory of the anomaly history's append-only file (anomalies.log), replayed on "
+               "start; empty: the history lives in memory only.",
+               false,
+               [](Config& c, std::string_view v) {
+                 c.mission.data_dir = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.mission.data_dir; }});
+  s.push_back({"ASTRAGUARD_DATA_FSYNC", "--data-fsync",
+               "When the anomaly file is synced to disk: always (before each answer), everysec "
+               "(once a second; up to 1 s lost on power loss), none (left to the kernel).",
+               false,
+               [](Config& c, std::string_view v) {
+                 auto p = storage::ParseFsyncPolicy(v);
+                 if (!p) return Invalid("must be always, everysec or none");
+                 c.mission.data_fsync = *p;
+                 return Status::Ok();
+               },
+               [](const Config& c) {
+                 return std::string(storage::FsyncPolicyName(c.mission.data_fsync));
+               }});
   s.push_back({"METRICS_USER", "",
                "Basic-auth user required on /metrics (with METRICS_PASSWORD; both or neither).",
                false,

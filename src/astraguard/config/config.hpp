@@ -36,6 +36,7 @@
 #include "astraguard/resilience/circuit_breaker.hpp"
 #include "astraguard/resilience/health.hpp"
 #include "astraguard/resilience/retry.hpp"
+#include "astraguard/storage/anomaly_log.hpp"
 
 namespace astraguard::config {
 
@@ -44,6 +45,9 @@ using EnvMap = std::map<std::string, std::string>;
 struct MissionConfig {
   std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
   size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
+  // ASTRAGUARD_DATA_DIR: the history's append-only file (storage/anomaly_log.hpp); empty: none.
+  std::string data_dir;
+  storage::FsyncPolicy data_fsync = storage::FsyncPolicy::kEverySecond;
 };
 
 // The shared state in Redis (REDIS_URL and ASTRAGUARD_REDIS_*).

@@ -19,6 +19,11 @@ struct ServerOptions {
   unsigned max_connections = 10000;       // API listener; lowered at start to fit RLIMIT_NOFILE
   unsigned max_metrics_connections = 16;  // /metrics listener: its own cap, so that a full API
                                           // listener never blinds monitoring
+  // API requests in progress (being read or handled) beyond which a further one is read and
+  // answered 503 + Retry-After without running its handler: past capacity the work admitted
+  // stays bounded instead of every request waiting longer. The metrics listener (/metrics,
+  // /health*) is never shed.
+  unsigned max_in_flight = 1000;
   std::chrono::milliseconds read_timeout{10000};   // from first byte to full request
   std::chrono::milliseconds idle_timeout{60000};   // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{10000};  // graceful shutdown budget

@@ -16,13 +16,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <cctype>
 #include <utility>
 #include <list>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "astraguard/http/framing.hpp"
 #include "astraguard/http/problem.hpp"
 
 namespace astraguard::http {
@@ -70,47 +70,6 @@ struct Connection {
 constexpr auto kAcceptBackoffMin = std::chrono::milliseconds(10);
 constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(500);
 
-// Why the request's message framing cannot be trusted (RFC 9112 sections 3.2 and 6), as
-// {status, detail}; status 0 when the framing is sound. Only `chunked` is understood, and
-// only as the sole transfer coding: anything else could make a proxy in front of us and this
-// server disagree on where the body ends (request smuggling).
-std::pair<int, std::string> FramingError(const bhttp::request_parser<bhttp::string_body>& parser) {
-  const auto& req = parser.get();
-  const auto hosts = req.count(bhttp::field::host);
-  if (req.version() >= 11 && hosts == 0) return {400, "HTTP/1.1 request without a Host header"};
-  if (hosts > 1) return {400, "more than one Host header"};
-  auto [first, last] = req.equal_range(bhttp::field::transfer_encoding);
-  if (first == last) return {0, {}};
-  if (req.version() < 11) return {400, "Transfer-Encoding in an HTTP/1.0 request"};
-  if (req.count(bhttp::field::content_length) > 0) {
-    return {400, "both Transfer-Encoding and Content-Length"};
-  }
-  std::vector<std::string> codings;
-  for (auto it = first; it != last; ++it) {
-    std::string_view list(it->value().data(), it->value().size());
-    while (!list.empty()) {
-      const size_t comma = list.find(',');
-      std::string_view item = list.substr(0, comma);
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-      if (item.empty()) continue;
-      std::string lower(item);
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      codings.push_back(std::move(lower));
-    }
-  }
-  if (codings.empty() || codings.back() != "chunked") {
-    return {400, "chunked must be the final transfer coding"};
-  }
-  if (codings.size() == 1) return {0, {}};
-  const auto before_last = codings.end() - 1;
-  if (std::find(codings.begin(), before_last, "chunked") != before_last) {
-    return {400, "chunked applied more than once"};
-  }
-  return {501, fmt::format("transfer coding '{}' is not supported", codings.front().substr(0, 64))};
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -128,6 +87,8 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   FdLimitFit fd_limit;
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> admitted{0};  // API requests in progress that passed admission
+  std::atomic<uint64_t> shed{0};
   std::atomic<int64_t> api_connections{0};
   std::atomic<int64_t> metrics_connections{0};
   std::mutex connections_mu;  // taken on connect, disconnect, sweep and drain; never per request
@@ -377,6 +338,20 @@ struct Server::Impl {
         std::atomic<int64_t>& n;
         ~Done() { n.fetch_sub(1); }
       } done{in_flight};
+      // Admission when the request starts: past max_in_flight admitted API requests it is read
+      // and answered 503 without running the handler; it takes no admission slot.
+      const bool shed_this =
+          !metrics_only && admitted.fetch_add(1) >= static_cast<int64_t>(config.max_in_flight);
+      struct Admitted {
+        std::atomic<int64_t>* n;
+        ~Admitted() {
+          if (n) n->fetch_sub(1);
+        }
+      } admission{metrics_only ? nullptr : &admitted};
+      if (shed_this) {
+        admitted.fetch_sub(1);
+        admission.n = nullptr;
+      }
       const auto start = std::chrono::steady_clock::now();
 
       bhttp::request_parser<bhttp::string_body> parser;
@@ -403,7 +378,7 @@ struct Server::Impl {
         }
         break;
       }
-      if (auto [status, detail] = FramingError(parser); status != 0) {
+      if (auto [status, detail] = FramingError(parser.get()); status != 0) {
         co_await Reject(*conn, status, detail, start);
         break;
       }
@@ -447,11 +422,17 @@ struct Server::Impl {
       req.local_port = local_port;
       req.metrics_listener = metrics_only;
       Response res;
-      try {
-        handler(req, res);
-      } catch (...) {
-        res = Response();
-        WriteProblem(500, "internal error while handling the request", res);
+      if (shed_this) {
+        shed.fetch_add(1, std::memory_order_relaxed);
+        WriteProblem(503, "server overloaded; retry later", res);
+        res.headers.emplace_back("Retry-After", "1");
+      } else {
+        try {
+          handler(req, res);
+        } catch (...) {
+          res = Response();
+          WriteProblem(500, "internal error while handling the request", res);
+        }
       }
       const bool keep_alive = msg.keep_alive() && !draining.load();
       conn->Arm(config.read_timeout);
@@ -528,6 +509,10 @@ void Server::BeginDrain() {
     });
   }
 }
+
+int64_t Server::in_flight() const { return impl_->in_flight.load(); }
+
+uint64_t Server::shed_total() const { return impl_->shed.load(std::memory_order_relaxed); }
 
 bool Server::draining() const { return impl_->draining.load(); }
 

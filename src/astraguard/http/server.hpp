@@ -48,6 +48,10 @@ class Server final {
   // are answered with `Connection: close`.
   void BeginDrain();
   bool draining() const;
+  // Requests being read or handled now, on both listeners (the depth of the request queue).
+  int64_t in_flight() const;
+  // API requests answered 503 because max_in_flight admitted ones were already in progress.
+  uint64_t shed_total() const;
   // Waits until no request is in progress or the deadline passes; true when idle.
   bool WaitIdle(std::chrono::steady_clock::time_point deadline);
   // Stops the io threads and closes every connection.

@@ -198,7 +198,9 @@ Record SatelliteModel::Step(double dt) {
   rec.t_s = t_s_;
   rec.timestamp_ms = start_epoch_ms_ + static_cast<int64_t>(std::llround(t_s_ * 1000.0));
   rec.voltage = Round(std::clamp(voltage + Gauss(p_.voltage_noise), 0.0, 50.0), 1000);
-  rec.temperature = Round(temp_c_ + Gauss(p_.temp_noise), 100);
+  // The sensor saturates at the range the API accepts (-100..150 C), as a real one does at its
+  // own: a long thermal runaway read 150.55 C and was refused as invalid input.
+  rec.temperature = Round(std::clamp(temp_c_ + Gauss(p_.temp_noise), -100.0, 150.0), 100);
   rec.gyro = Round(gyro, 1e6);
   rec.current = Round(std::max(0.0, current + Gauss(p_.current_noise)), 1000);
   rec.wheel_speed = Round(std::max(0.0, wheel_reading), 10);

@@ -101,6 +101,16 @@ TEST(SatelliteFaultTest, ThermalRunawayHeatsUp) {
   EXPECT_GT(e.t_max, 60.0);
 }
 
+TEST(SatelliteFaultTest, LongThermalRunawaySaturatesAtTheSensorRange) {
+  // Regression (make soak): a long runaway read above 150 C, which the API refuses.
+  SatelliteModel m("SAT-001", 7, ModelParams{}, kEpoch);
+  m.AddFault({FaultKind::kThermalRunaway, 100.0, 50000.0, Channel::kTemperature});
+  Extremes e;
+  for (int i = 0; i < 5000; ++i) e.Add(m.Step(10.0));
+  EXPECT_GT(e.t_max, 140.0);
+  EXPECT_LE(e.t_max, 150.0);
+}
+
 TEST(SatelliteFaultTest, GyroDriftRampsBias) {
   Extremes e = RunFault(FaultKind::kGyroDrift);
   EXPECT_GT(e.g_max, 0.15);

@@ -107,6 +107,30 @@ Result<std::string> InMemoryAnomalyStore::Append(AnomalyRecord record) {
   return id;
 }
 
+Status InMemoryAnomalyStore::Restore(AnomalyRecord record) {
+  auto seq = ParseSeq(record.id, "an-");
+  std::unique_lock lock(mu_);
+  if (!seq || *seq == 0 || (!items_.empty() && *seq != next_seq_) || *seq < next_seq_) {
+    return Status::Error(Code::kInvalidArgument,
+                         "anomaly id '" + record.id + "' out of sequence",
+                         {{"id", "out of sequence"}});
+  }
+  if (items_.empty()) first_seq_ = *seq;
+  next_seq_ = *seq + 1;
+  items_.push_back(std::move(record));
+  while (items_.size() > capacity_) {
+    items_.pop_front();
+    ++first_seq_;
+    ++evicted_;
+  }
+  return Status::Ok();
+}
+
+std::vector<AnomalyRecord> InMemoryAnomalyStore::Snapshot() const {
+  std::shared_lock lock(mu_);
+  return {items_.begin(), items_.end()};
+}
+
 Result<AnomalyRecord> InMemoryAnomalyStore::Get(std::string_view id) const {
   std::shared_lock lock(mu_);
   auto it = seq_by_id_.find(std::string(id));

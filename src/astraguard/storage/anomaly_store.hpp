@@ -136,6 +136,13 @@ class InMemoryAnomalyStore final : public AnomalyStore {
   Result<FeedbackUpdate> SetFeedback(std::string_view id, Feedback feedback) override;
   StoreStats Stats() const override;
 
+  // Replay of a durable log (anomaly_log.hpp): stores `record` under its own id "an-<seq>",
+  // which must be the next sequence, or any sequence when the store is empty (a compacted log
+  // starts past 1); kInvalidArgument otherwise.
+  Status Restore(AnomalyRecord record);
+  // Every stored anomaly, oldest first (log compaction).
+  std::vector<AnomalyRecord> Snapshot() const;
+
  private:
   // Index of sequence `seq` in items_, or -1 if evicted / not yet assigned.
   int64_t IndexOf(uint64_t seq) const;
