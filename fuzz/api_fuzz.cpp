@@ -61,14 +61,14 @@ struct Stack {
   obs::Tracer tracer{obs::SamplerConfig{}, std::make_unique<NoSpans>(), clock};
   obs::Logger logger{obs::LogConfig{}, std::make_unique<NoLogs>(), clock};
   service::TelemetryService service{
-      {.version = "fuzz", .environment = "fuzz", .request_id_prefix = "req"},
+      {.version = "fuzz", .environment = "fuzz"},
       detector, mission, store, clock, detection_metrics, tracer, logger};
   http::Router router;
 
   Stack() {
     app::RegisterApiRoutes(
-        [this](const char* method, const char* pattern, http::RouteHandler h) {
-          router.Add(method, pattern, std::move(h));
+        [this](const char* method, const char* pattern, http::Role role, http::RouteHandler h) {
+          router.Add(method, pattern, role, std::move(h));
         },
         service);
   }

@@ -92,18 +92,7 @@ Result<std::string> InMemoryAnomalyStore::Append(AnomalyRecord record) {
   const uint64_t seq = next_seq_++;
   if (record.id.empty()) record.id = std::string("an-").append(std::to_string(seq));
   std::string id = record.id;
-  seq_by_id_[id] = seq;
-  bytes_ += ApproxBytes(record);
-  items_.push_back(std::move(record));
-  while (items_.size() > capacity_) {
-    const AnomalyRecord& old = items_.front();
-    bytes_ -= ApproxBytes(old);
-    seq_by_id_.erase(old.id);
-    items_.pop_front();
-    ++first_seq_;
-    ++evicted_;
-  }
-  if (metrics_) metrics_->size_bytes.Set(static_cast<double>(bytes_));
+  PushLocked(std::move(record), seq);
   return id;
 }
 
@@ -117,13 +106,24 @@ Status InMemoryAnomalyStore::Restore(AnomalyRecord record) {
   }
   if (items_.empty()) first_seq_ = *seq;
   next_seq_ = *seq + 1;
+  if (record.feedback) Count(counts_, record.feedback->label, +1);
+  PushLocked(std::move(record), *seq);
+  return Status::Ok();
+}
+
+void InMemoryAnomalyStore::PushLocked(AnomalyRecord record, uint64_t seq) {
+  seq_by_id_[record.id] = seq;
+  bytes_ += ApproxBytes(record);
   items_.push_back(std::move(record));
   while (items_.size() > capacity_) {
+    const AnomalyRecord& old = items_.front();
+    bytes_ -= ApproxBytes(old);
+    seq_by_id_.erase(old.id);
     items_.pop_front();
     ++first_seq_;
     ++evicted_;
   }
-  return Status::Ok();
+  if (metrics_) metrics_->size_bytes.Set(static_cast<double>(bytes_));
 }
 
 std::vector<AnomalyRecord> InMemoryAnomalyStore::Snapshot() const {

@@ -146,6 +146,8 @@ class InMemoryAnomalyStore final : public AnomalyStore {
  private:
   // Index of sequence `seq` in items_, or -1 if evicted / not yet assigned.
   int64_t IndexOf(uint64_t seq) const;
+  // Appends `record` (its id set) as sequence `seq` and evicts beyond the capacity; under mu_.
+  void PushLocked(AnomalyRecord record, uint64_t seq);
 
   const size_t capacity_;
   MemoryEngineMetrics* const metrics_;
