@@ -32,7 +32,8 @@ service::DetectorOptions DetectorOptionsFrom(const config::Config& config,
   const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
   return {.model_path = config.model_path,
           .limits_by_phase = {by_phase.begin(), by_phase.end()},
-          .faults = faults};
+          .faults = faults,
+          .online_train_steps = config.online_train_steps};
 }
 
 // {status, since, last_error} of one component or breaker in GET /health.
@@ -54,6 +55,7 @@ App::App(const config::Config& config)
       detector_(DetectorOptionsFrom(config, &faults_), metrics_.registry()) {
   logger_ = std::make_unique<obs::Logger>(config_.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
+  detector_.StartOnlineTraining(*logger_);
   health_ = std::make_unique<resilience::HealthRegistry>(config_.resilience.health, clock_,
                                                          metrics_.registry());
   auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_,

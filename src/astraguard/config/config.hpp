@@ -86,6 +86,9 @@ struct Config {
   // Learned model file (ASTRAGUARD_MODEL). Empty: the default model built next to the binary
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;
+  // Nominal records before a channel without a model is fitted online
+  // (ASTRAGUARD_ONLINE_TRAIN_STEPS); 0: off.
+  std::size_t online_train_steps = 1000;
   MissionConfig mission;
   // API keys, rate limits by role, CORS origins (ASTRAGUARD_API_KEYS[_FILE],
   // ASTRAGUARD_RATE_LIMIT_*, ALLOWED_ORIGINS). Production without keys fails Load.
