@@ -33,7 +33,8 @@ service::DetectorOptions DetectorOptionsFrom(const config::Config& config,
   return {.model_path = config.model_path,
           .limits_by_phase = {by_phase.begin(), by_phase.end()},
           .faults = faults,
-          .online_train_steps = config.online_train_steps};
+          .online_train_steps = config.online_train_steps,
+          .learned_models_path = config.learned_models_path};
 }
 
 // {status, since, last_error} of one component or breaker in GET /health.
@@ -135,6 +136,18 @@ App::~App() {
   server_->Stop();
   health_->Stop();
   chaos_->Stop();
+  if (!config_.learned_models_path.empty()) {
+    auto saved = detector_.SaveLearnedModels();
+    if (saved.ok()) {
+      logger_->Info("astraguard.detection", "learned_models_saved",
+                    {{"path", std::string_view(config_.learned_models_path)},
+                     {"channels", static_cast<std::int64_t>(*saved)}});
+    } else {
+      logger_->Error("astraguard.detection", "learned_models_not_saved",
+                     {{"path", std::string_view(config_.learned_models_path)},
+                      {"error", std::string_view(saved.status().message())}});
+    }
+  }
 }
 
 void App::RegisterHealthProbes() {

@@ -184,6 +184,15 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return std::to_string(c.online_train_steps); }});
+  s.push_back({"ASTRAGUARD_LEARNED_MODELS", "--learned-models",
+               "Model file of the models learned online: loaded at start (missing: none yet), "
+               "written at shutdown. Default: none (learned models are not kept).",
+               false,
+               [](Config& c, std::string_view v) {
+                 c.learned_models_path = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.learned_models_path; }});
   s.push_back({"LOG_LEVEL", "--log-level",
                "DEBUG, INFO, WARNING (or WARN), ERROR or CRITICAL, case-insensitive.", false,
                [](Config& c, std::string_view v) { return detail::ParseLogLevel(v, c.log.level); },

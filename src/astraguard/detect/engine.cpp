@@ -119,7 +119,8 @@ std::size_t Engine::MemoryBytesPerChannel() const {
   return sizeof(ChannelSlot) + 64 /* name */ + std::max(learned, collecting);
 }
 
-Engine::ChannelSlot& Engine::SlotFor(Satellite& sat, std::string_view name) {
+Engine::ChannelSlot& Engine::SlotFor(std::string_view satellite_id, Satellite& sat,
+                                     std::string_view name) {
   for (auto& slot : sat.channels) {
     if (slot.name == name) return slot;
   }
@@ -130,6 +131,18 @@ Engine::ChannelSlot& Engine::SlotFor(Satellite& sat, std::string_view name) {
     slot.model = m;
     slot.dconfig = &model_->config;
     slot.learned = std::make_unique<ChannelDetector>(*m, model_->config);
+    return slot;
+  }
+  const ChannelModel* earlier = nullptr;
+  if (config_.learned != nullptr) {
+    earlier = config_.learned->Find(std::string(satellite_id).append("/").append(name));
+  }
+  if (earlier != nullptr) {  // learned online by an earlier run
+    slot.online_model = std::shared_ptr<const ChannelModel>(config_.learned, earlier);
+    slot.model = earlier;
+    slot.dconfig = &config_.learned->config;
+    slot.learned = std::make_unique<ChannelDetector>(*earlier, config_.learned->config);
+    learned_.fetch_add(1, std::memory_order_relaxed);
   } else {
     slot.robust.emplace(config_.robust);
     if (config_.online_train_steps > 0) slot.training = ChannelSlot::Training::kCollecting;
@@ -246,7 +259,7 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
       const bool known = std::any_of(sat.channels.begin(), sat.channels.end(),
                                      [&](const ChannelSlot& s) { return s.name == cv.name; });
       if (!known && sat.channels.size() >= config_.max_channels_per_satellite) continue;
-      ChannelSlot& slot = SlotFor(sat, cv.name);
+      ChannelSlot& slot = SlotFor(satellite_id, sat, cv.name);
       Outcome o = StepSlot(slot, cv.value);
       reliability_sum += o.reliability;
 
@@ -436,6 +449,23 @@ void Engine::ExcludeFromTraining(std::string_view satellite_id, std::int64_t tag
       if (slot.history_tags[i] == tag) slot.history[i] = std::nan("");
     }
   }
+}
+
+Model Engine::LearnedModels() const {
+  Model out;
+  out.config = online_config_;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    for (const auto& [satellite, sat] : shard->satellites) {
+      for (const ChannelSlot& slot : sat.channels) {
+        if (!slot.online_model) continue;
+        ChannelModel m = *slot.online_model;
+        m.name = satellite + "/" + slot.name;
+        out.channels.emplace(m.name, std::move(m));
+      }
+    }
+  }
+  return out;
 }
 
 std::shared_ptr<const ChannelModel> Engine::LearnedModel(std::string_view satellite_id,

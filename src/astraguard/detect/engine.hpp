@@ -68,6 +68,10 @@ struct EngineConfig {
   // 0 or no callback: off.
   std::size_t online_train_steps = 0;
   std::function<bool(std::string_view, std::string_view)> request_training;
+  // Models learned online by an earlier run (LearnedModels()), channels keyed
+  // "<satellite>/<channel>": a channel the model file does not know starts on its entry, if
+  // any, instead of collecting a history. Must pass Model::Validate (the caller checks).
+  std::shared_ptr<const Model> learned;
 };
 
 class Engine final {
@@ -103,6 +107,10 @@ class Engine final {
   // Removes the values of the record of `satellite_id` tagged `tag` (Evaluate's `tag`) from
   // the history of every channel still collecting one (e.g. operator feedback on an anomaly).
   void ExcludeFromTraining(std::string_view satellite_id, std::int64_t tag);
+  // Every tracked channel's online model (learned here or taken from EngineConfig::learned) as
+  // one Model in online_config(), channels keyed "<satellite>/<channel>"; locks each shard in
+  // turn (not for the request path).
+  Model LearnedModels() const;
   // The model learned online for (satellite, channel), or null.
   std::shared_ptr<const ChannelModel> LearnedModel(std::string_view satellite_id,
                                                    std::string_view channel) const;
@@ -127,7 +135,7 @@ class Engine final {
   struct Shard;
   struct Outcome;
 
-  ChannelSlot& SlotFor(Satellite& sat, std::string_view name);
+  ChannelSlot& SlotFor(std::string_view satellite_id, Satellite& sat, std::string_view name);
   Outcome StepSlot(ChannelSlot& slot, double value);
   void KeepNominal(std::string_view satellite_id, Satellite& sat,
                    std::span<const ChannelValue> values, std::int64_t tag);

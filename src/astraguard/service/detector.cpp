@@ -24,11 +24,21 @@ detect::EngineConfig Detector::EngineConfigFor(const DetectorOptions& options) {
   c.request_training = [this](std::string_view sat, std::string_view channel) {
     return Enqueue(sat, channel);
   };
+  if (!options.learned_models_path.empty()) {
+    auto learned = detect::Model::Load(options.learned_models_path);
+    if (learned.ok()) {
+      learned_loaded_ = learned->channels.size();
+      c.learned = std::make_shared<const detect::Model>(std::move(*learned));
+    } else if (learned.status().code() != Code::kNotFound) {
+      learned_error_ = learned.status().message();
+    }
+  }
   return c;
 }
 
 Detector::Detector(const DetectorOptions& options, prometheus::Registry& registry)
-    : model_path_(options.model_path),
+    : learned_path_(options.learned_models_path),
+      model_path_(options.model_path),
       engine_(EngineConfigFor(options), options.limits_by_phase,
               LoadModel(options.model_path, model_error_)),
       mode_(engine_.degraded() ? "limits+robust"
@@ -136,6 +146,23 @@ void Detector::TrainLoop(obs::Logger& logger) {
   }
 }
 
+Result<std::size_t> Detector::SaveLearnedModels() const {
+  if (learned_path_.empty()) {
+    return Status::Error(Code::kInvalidArgument, "no learned models path");
+  }
+  const detect::Model learned = engine_.LearnedModels();
+  const std::string tmp = learned_path_ + ".tmp";
+  if (Status st = learned.Save(tmp); !st.ok()) return st;
+  std::error_code ec;
+  std::filesystem::rename(tmp, learned_path_, ec);
+  if (ec) {
+    return Status::Error(Code::kUnavailable,
+                         std::string("cannot rename to ").append(learned_path_).append(": ")
+                             .append(ec.message()));
+  }
+  return learned.channels.size();
+}
+
 void Detector::WaitForTraining() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return stop_ || !trainer_.joinable() || (queue_.empty() && !busy_); });
@@ -188,6 +215,11 @@ boost::json::object Detector::Health() const {
     std::lock_guard lock(mu_);
     h["models_learned"] = learned_total_;
     h["training_queue"] = queue_.size();
+  }
+  if (!learned_path_.empty()) {
+    h["learned_models_path"] = learned_path_;
+    h["learned_models_loaded"] = learned_loaded_;
+    if (!learned_error_.empty()) h["learned_models_error"] = learned_error_;
   }
   return h;
 }

@@ -15,6 +15,10 @@
 // Each fit is logged ("channel_model_learned" with satellite, channel, steps), counted in
 // astra_detection_models_learned_total, and the channels running one are the gauge
 // astra_detection_learned_channels and "learned_channels" in Health().
+// Export and load (DetectorOptions::learned_models_path): SaveLearnedModels writes every tracked
+// channel's online model as a model file (channels "<satellite>/<channel>"); at construction the
+// file, if present, is loaded and its channels start on their earlier model. A missing file is
+// no model yet; a corrupt one is reported ("learned_models_error" in Health()) and ignored.
 //
 // Thread-safety: Evaluate may be called concurrently (the engine shards by satellite); the other
 // methods read state that is fixed at construction or atomic, or take the queue's mutex.
@@ -54,6 +58,8 @@ struct DetectorOptions {
   std::size_t online_train_steps = 0;
   // Training jobs waiting at most; a channel whose job does not fit asks again later.
   std::size_t training_queue = 64;
+  // Model file of the online models (see above); empty: neither loaded nor saved.
+  std::string learned_models_path = {};
 };
 
 class Detector final {
@@ -69,6 +75,9 @@ class Detector final {
   // Keeps the record of `satellite_id` with timestamp `timestamp_ms` out of the training
   // history of its channels (operator feedback on an anomaly).
   void ExcludeFromTraining(std::string_view satellite_id, std::int64_t timestamp_ms);
+  // Writes the online models to learned_models_path (a temporary file renamed over it);
+  // kInvalidArgument without a path. Returns how many channels were written.
+  Result<std::size_t> SaveLearnedModels() const;
   // Blocks until the queue is empty and no job runs (tests, shutdown of a demo).
   void WaitForTraining();
   // The model learned online for (satellite, channel), or null.
@@ -98,6 +107,10 @@ class Detector final {
   }
   static std::shared_ptr<const detect::Model> LoadModel(const std::string& path,
                                                         std::string& error);
+  // Before engine_: EngineConfigFor fills the last two while engine_ is built.
+  const std::string learned_path_;
+  std::string learned_error_;
+  std::size_t learned_loaded_ = 0;
   const std::string model_path_;
   std::string model_error_;
   detect::Engine engine_;

@@ -5,6 +5,8 @@
 #include <prometheus/text_serializer.h>
 
 #include <boost/json.hpp>
+#include <unistd.h>
+
 #include <cstdio>
 #include <optional>
 #include <memory>
@@ -415,6 +417,79 @@ TEST_F(OnlineLearningTest, UnknownChannelsGetLearnedModelsWithoutFlaggedOrMarked
     }
   }
   EXPECT_TRUE(explained);
+}
+
+}  // namespace
+}  // namespace astraguard::service
+
+namespace astraguard::service {
+namespace {
+
+// Online models are exported to a model file and loaded by the next run: its channels start on
+// them (no new history, no fit). A corrupt file is reported and ignored.
+TEST(DetectorLearnedModelsTest, SavedModelsAreLoadedByTheNextRun) {
+  const std::string path = ::testing::TempDir() + "astraguard_learned_" +
+                           std::to_string(::getpid()) + ".model";
+  std::remove(path.c_str());
+  const std::vector<double> pressure = detect::testing::Nominal(400, 5, 10.0, 1.0, 0.1);
+  auto feed = [&](Detector& d, std::size_t from, std::size_t to) {
+    for (std::size_t t = from; t < to; ++t) {
+      std::vector<detect::ChannelValue> rec{{"pressure", pressure[t]}};
+      d.Evaluate("SAT-9", rec, 0, std::int64_t(t));
+    }
+  };
+  FakeClock clock;
+  obs::Logger logger(obs::LogConfig{}, std::make_unique<obs::MemoryLogSink>(), clock);
+  DetectorOptions options = OnlineLearning();
+  options.online_train_steps = 200;
+  options.learned_models_path = path;
+  std::shared_ptr<const detect::ChannelModel> first;
+  {
+    prometheus::Registry registry;
+    Detector d(options, registry);
+    EXPECT_EQ(d.Health().at("learned_models_loaded").as_uint64(), 0u);  // no file yet
+    EXPECT_FALSE(d.Health().contains("learned_models_error"));
+    d.StartOnlineTraining(logger);
+    feed(d, 0, 210);
+    d.WaitForTraining();
+    first = d.LearnedModel("SAT-9", "pressure");
+    ASSERT_NE(first, nullptr);
+    auto saved = d.SaveLearnedModels();
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    EXPECT_EQ(*saved, 1u);
+  }
+  {
+    prometheus::Registry registry;
+    Detector d(options, registry);  // the trainer is not even started
+    EXPECT_EQ(d.Health().at("learned_models_loaded").as_uint64(), 1u);
+    feed(d, 210, 211);
+    auto loaded = d.LearnedModel("SAT-9", "pressure");
+    ASSERT_NE(loaded, nullptr);
+    EXPECT_EQ(loaded->weights, first->weights);
+    EXPECT_EQ(loaded->value_min, first->value_min);
+    EXPECT_EQ(d.Health().at("learned_channels").as_uint64(), 1u);
+    EXPECT_EQ(d.LearnedModel("SAT-8", "pressure"), nullptr);  // another satellite's channel
+  }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "ab");
+    ASSERT_NE(f, nullptr);
+    std::fputs("tampered", f);
+    std::fclose(f);
+    prometheus::Registry registry;
+    Detector d(options, registry);
+    EXPECT_EQ(d.Health().at("learned_models_loaded").as_uint64(), 0u);
+    EXPECT_NE(std::string_view(d.Health().at("learned_models_error").as_string()).find("checksum"),
+              std::string_view::npos)
+        << d.Health().at("learned_models_error");
+    feed(d, 0, 1);
+    EXPECT_EQ(d.LearnedModel("SAT-9", "pressure"), nullptr);
+  }
+  std::remove(path.c_str());
+  DetectorOptions without = NoModel();
+  prometheus::Registry registry;
+  Detector d(without, registry);
+  EXPECT_FALSE(d.SaveLearnedModels().ok());
+  EXPECT_FALSE(d.Health().contains("learned_models_path"));
 }
 
 }  // namespace
