@@ -54,6 +54,7 @@ struct Engine::ChannelSlot {
 
 struct Engine::Satellite {
   std::vector<ChannelSlot> channels;
+  std::size_t collecting = 0;  // channels collecting an online history
   std::list<std::string>::iterator lru;
 };
 
@@ -145,7 +146,10 @@ Engine::ChannelSlot& Engine::SlotFor(std::string_view satellite_id, Satellite& s
     learned_.fetch_add(1, std::memory_order_relaxed);
   } else {
     slot.robust.emplace(config_.robust);
-    if (config_.online_train_steps > 0) slot.training = ChannelSlot::Training::kCollecting;
+    if (config_.online_train_steps > 0) {
+      slot.training = ChannelSlot::Training::kCollecting;
+      ++sat.collecting;
+    }
   }
   return slot;
 }
@@ -342,7 +346,7 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
         out.contributing.push_back(std::move(c));
       }
     }
-    if (config_.online_train_steps > 0 && !out.is_anomaly) KeepNominal(satellite_id, sat, values, tag);
+    if (sat.collecting > 0 && !out.is_anomaly) KeepNominal(satellite_id, sat, values, tag);
   }
   out.anomaly_score = std::clamp(std::max(out.anomaly_score, top_score), 0.0, 1.0);
   if (out.anomaly_score > 0) {
@@ -423,10 +427,12 @@ Result<std::vector<double>> Engine::NominalHistory(std::string_view satellite_id
 
 bool Engine::FinishTraining(std::string_view satellite_id, std::string_view channel,
                             std::shared_ptr<const ChannelModel> model) {
-  std::lock_guard lock(ShardOf(satellite_id).mu);
+  Shard& shard = ShardOf(satellite_id);
+  std::lock_guard lock(shard.mu);
   ChannelSlot* slot = FindSlot(satellite_id, channel);
   if (slot == nullptr || slot->training == ChannelSlot::Training::kOff) return false;
   slot->training = ChannelSlot::Training::kOff;
+  --shard.satellites.find(satellite_id)->second.collecting;
   std::vector<double>().swap(slot->history);
   std::vector<std::int64_t>().swap(slot->history_tags);
   if (model == nullptr) return false;
