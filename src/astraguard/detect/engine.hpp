@@ -18,7 +18,9 @@
 // and an LRU list capping the satellites it tracks (max_satellites / shards each). Memory per
 // tracked channel is bounded (MemoryBytesPerChannel) and channels per satellite are capped.
 // Evicting a satellite drops its state, open alarm intervals included (no close event).
-// Deterministic: the same records in the same order give the same detections.
+// Deterministic: the same records in the same order give the same detections. With online
+// learning the fit is a function of the kept history alone, but the record from which a fitted
+// model takes over depends on when the caller's trainer calls FinishTraining.
 //
 // Hostile input: a model that fails Model::Validate is not used (the engine runs degraded and
 // model_status() says why). A finite value beyond +/-kMaxChannelMagnitude (detection.hpp) is
