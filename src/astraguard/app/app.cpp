@@ -33,7 +33,9 @@ service::DetectorOptions DetectorOptionsFrom(const config::Config& config,
   const auto by_phase = config.LimitsByPhase();  // config::kPhaseNames = mission::Phase order
   return {.model_path = config.model_path,
           .limits_by_phase = {by_phase.begin(), by_phase.end()},
-          .faults = faults};
+          .faults = faults,
+          .online_train_steps = config.online_train_steps,
+          .learned_models_path = config.learned_models_path};
 }
 
 // {status, since, last_error} of one component or breaker in GET /health.
@@ -55,6 +57,7 @@ App::App(const config::Config& config)
       detector_(DetectorOptionsFrom(config, &faults_), metrics_.registry()) {
   logger_ = std::make_unique<obs::Logger>(config_.log,
                                           std::make_unique<obs::FdLogSink>(STDOUT_FILENO), clock_);
+  detector_.StartOnlineTraining(*logger_);
   health_ = std::make_unique<resilience::HealthRegistry>(config_.resilience.health, clock_,
                                                          metrics_.registry());
   auto tracing = obs::TracingPipeline::Create(config_.tracing, clock_,
@@ -158,6 +161,18 @@ App::~App() {
   server_->Stop();
   health_->Stop();
   chaos_->Stop();
+  if (!config_.learned_models_path.empty()) {
+    auto saved = detector_.SaveLearnedModels();
+    if (saved.ok()) {
+      logger_->Info("astraguard.detection", "learned_models_saved",
+                    {{"path", std::string_view(config_.learned_models_path)},
+                     {"channels", static_cast<std::int64_t>(*saved)}});
+    } else {
+      logger_->Error("astraguard.detection", "learned_models_not_saved",
+                     {{"path", std::string_view(config_.learned_models_path)},
+                      {"error", std::string_view(saved.status().message())}});
+    }
+  }
 }
 
 void App::RegisterHealthProbes() {

@@ -178,6 +178,29 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return c.model_path; }});
+  s.push_back({"ASTRAGUARD_ONLINE_TRAIN_STEPS", "--online-train-steps",
+               "Nominal records after which a channel the model file does not know gets a "
+               "model learned online from its own history (background, one fit at a time); "
+               "0 disables. 0 or 100..100000, default 1000.",
+               false,
+               [](Config& c, std::string_view v) {
+                 if (Status st = ParseUnsigned<std::size_t>(v, 0, 100'000, c.online_train_steps);
+                     !st.ok())
+                   return st;
+                 if (c.online_train_steps != 0 && c.online_train_steps < 100)
+                   return Invalid("must be 0 or at least 100");
+                 return Status::Ok();
+               },
+               [](const Config& c) { return std::to_string(c.online_train_steps); }});
+  s.push_back({"ASTRAGUARD_LEARNED_MODELS", "--learned-models",
+               "Model file of the models learned online: loaded at start (missing: none yet), "
+               "written at shutdown. Default: none (learned models are not kept).",
+               false,
+               [](Config& c, std::string_view v) {
+                 c.learned_models_path = std::string(v);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return c.learned_models_path; }});
   s.push_back({"LOG_LEVEL", "--log-level",
                "DEBUG, INFO, WARNING (or WARN), ERROR or CRITICAL, case-insensitive.", false,
                [](Config& c, std::string_view v) { return detail::ParseLogLevel(v, c.log.level); },

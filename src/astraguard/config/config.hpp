@@ -90,6 +90,12 @@ struct Config {
   // Learned model file (ASTRAGUARD_MODEL). Empty: the default model built next to the binary
   // (<dir of astraguard>/models/default.model); the CLI resolves it before the app starts.
   std::string model_path;
+  // Nominal records before a channel without a model is fitted online
+  // (ASTRAGUARD_ONLINE_TRAIN_STEPS); 0: off.
+  std::size_t online_train_steps = 1000;
+  // Model file of the online models, loaded at start and written at shutdown
+  // (ASTRAGUARD_LEARNED_MODELS); empty: not kept.
+  std::string learned_models_path;
   MissionConfig mission;
   // API keys, rate limits by role, CORS origins (ASTRAGUARD_API_KEYS[_FILE],
   // ASTRAGUARD_RATE_LIMIT_*, ALLOWED_ORIGINS). Production without keys fails Load.

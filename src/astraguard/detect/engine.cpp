@@ -35,7 +35,14 @@ std::shared_ptr<const Model> Checked(std::shared_ptr<const Model> model, Status&
 struct Engine::ChannelSlot {
   std::string name;
   std::unique_ptr<ChannelDetector> learned;  // when the model knows the channel
+  const ChannelModel* model = nullptr;       // its model (the file's or online_model)
+  const DetectorConfig* dconfig = nullptr;   // and configuration
+  std::shared_ptr<const ChannelModel> online_model;  // learned online
   std::optional<RobustStats> robust;         // otherwise
+  // Online learning: nominal values and their record tags, until fitted (then freed).
+  enum class Training : std::uint8_t { kOff, kCollecting, kRequested } training = Training::kOff;
+  std::vector<double> history;  // NaN: excluded after the fact
+  std::vector<std::int64_t> history_tags;
   double last_value = std::nan("");
   double min_seen = 0.0;  // range seen, to tell a varying channel
   double max_seen = 0.0;
@@ -47,6 +54,7 @@ struct Engine::ChannelSlot {
 
 struct Engine::Satellite {
   std::vector<ChannelSlot> channels;
+  std::size_t collecting = 0;  // channels collecting an online history
   std::list<std::string>::iterator lru;
 };
 
@@ -74,7 +82,10 @@ Engine::Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const M
 
 Engine::Engine(EngineConfig config, std::vector<LimitsConfig> limit_sets,
                std::shared_ptr<const Model> model)
-    : config_(std::move(config)), model_(Checked(std::move(model), model_status_)) {
+    : config_(std::move(config)),
+      model_(Checked(std::move(model), model_status_)),
+      online_config_(model_ != nullptr ? model_->config : DetectorConfig{}) {
+  if (!config_.request_training) config_.online_train_steps = 0;
   if (limit_sets.empty()) limit_sets.emplace_back();
   for (auto& l : limit_sets) limits_.emplace_back(std::move(l));
   config_.shards = std::max<std::size_t>(1, config_.shards);
@@ -103,10 +114,14 @@ std::size_t Engine::MemoryBytesPerChannel() const {
       learned = std::max(learned, probe.MemoryBytes());
     }
   }
-  return sizeof(ChannelSlot) + 64 /* name */ + std::max(learned, sizeof(RobustStats));
+  // A channel collecting its online history holds both the robust statistics and the history.
+  const std::size_t collecting =
+      sizeof(RobustStats) + config_.online_train_steps * (sizeof(double) + sizeof(std::int64_t));
+  return sizeof(ChannelSlot) + 64 /* name */ + std::max(learned, collecting);
 }
 
-Engine::ChannelSlot& Engine::SlotFor(Satellite& sat, std::string_view name) {
+Engine::ChannelSlot& Engine::SlotFor(std::string_view satellite_id, Satellite& sat,
+                                     std::string_view name) {
   for (auto& slot : sat.channels) {
     if (slot.name == name) return slot;
   }
@@ -114,10 +129,27 @@ Engine::ChannelSlot& Engine::SlotFor(Satellite& sat, std::string_view name) {
   slot.name = std::string(name);
   const ChannelModel* m = model_ != nullptr ? model_->Find(name) : nullptr;
   if (m != nullptr) {
-    DetectorConfig dc = model_->config;
-    slot.learned = std::make_unique<ChannelDetector>(*m, dc);
+    slot.model = m;
+    slot.dconfig = &model_->config;
+    slot.learned = std::make_unique<ChannelDetector>(*m, model_->config);
+    return slot;
+  }
+  const ChannelModel* earlier = nullptr;
+  if (config_.learned != nullptr) {
+    earlier = config_.learned->Find(std::string(satellite_id).append("/").append(name));
+  }
+  if (earlier != nullptr) {  // learned online by an earlier run
+    slot.online_model = std::shared_ptr<const ChannelModel>(config_.learned, earlier);
+    slot.model = earlier;
+    slot.dconfig = &config_.learned->config;
+    slot.learned = std::make_unique<ChannelDetector>(*earlier, config_.learned->config);
+    learned_.fetch_add(1, std::memory_order_relaxed);
   } else {
     slot.robust.emplace(config_.robust);
+    if (config_.online_train_steps > 0) {
+      slot.training = ChannelSlot::Training::kCollecting;
+      ++sat.collecting;
+    }
   }
   return slot;
 }
@@ -141,19 +173,20 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
     o.error = st.error;
     o.threshold = st.threshold;
     o.center = st.prediction;
-    const int warm = std::max(1, model_->config.warmup);
+    const DetectorConfig& dc = *slot.dconfig;
+    const int warm = std::max(1, dc.warmup);
     o.reliability = 0.9 * std::min(1.0, double(slot.step + 1) / warm);
     o.score = RatioScore(o.ratio);
     if (st.stuck && st.Ratio() <= 1.0) {  // stuck, and the residual alone would not flag
-      const ChannelModel* m = model_->Find(slot.name);
-      const double limit = std::max(model_->config.stuck_factor * double(m->max_run),
-                                    double(model_->config.stuck_min));
+      const ChannelModel* m = slot.model;
+      const double limit =
+          std::max(dc.stuck_factor * double(m->max_run), double(dc.stuck_min));
       o.source = Source::kStuck;
       o.ratio = double(st.repeats) / limit;
       o.score = RatioScore(o.ratio);
       o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
     } else if (st.outside && st.Ratio() <= 1.0) {  // a sustained excursion past training range
-      const ChannelModel* m = model_->Find(slot.name);
+      const ChannelModel* m = slot.model;
       const double excess = std::max(value - m->value_max, m->value_min - value);
       o.source = Source::kRange;
       o.ratio = 1.0 + excess / m->Range();  // Range() > 0: the rule needs a varying train array
@@ -197,7 +230,7 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
 }
 
 Detection Engine::Evaluate(std::string_view satellite_id, std::span<const ChannelValue> values,
-                           std::size_t limit_set) {
+                           std::size_t limit_set, std::int64_t tag) {
   Detection out;
   limits_[std::min(limit_set, limits_.size() - 1)].Check(values, out);
   bool limit_contrib = !out.contributing.empty();
@@ -205,13 +238,17 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
   double top_reliability = limit_contrib ? 1.0 : 0.0;
   double top_score = out.anomaly_score;
 
-  Shard& shard = *shards_[std::hash<std::string_view>{}(satellite_id) % shards_.size()];
+  Shard& shard = ShardOf(satellite_id);
   {
     std::lock_guard lock(shard.mu);
     auto it = shard.satellites.find(satellite_id);
     if (it == shard.satellites.end()) {
       if (shard.satellites.size() >= per_shard_cap_) {
-        shard.satellites.erase(shard.lru.back());
+        auto victim = shard.satellites.find(shard.lru.back());
+        for (const ChannelSlot& s : victim->second.channels) {
+          if (s.online_model) learned_.fetch_sub(1, std::memory_order_relaxed);
+        }
+        shard.satellites.erase(victim);
         shard.lru.pop_back();
         evictions_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -226,7 +263,7 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
       const bool known = std::any_of(sat.channels.begin(), sat.channels.end(),
                                      [&](const ChannelSlot& s) { return s.name == cv.name; });
       if (!known && sat.channels.size() >= config_.max_channels_per_satellite) continue;
-      ChannelSlot& slot = SlotFor(sat, cv.name);
+      ChannelSlot& slot = SlotFor(satellite_id, sat, cv.name);
       Outcome o = StepSlot(slot, cv.value);
       reliability_sum += o.reliability;
 
@@ -252,7 +289,7 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
         c.score = o.score;
         switch (o.source) {
           case Source::kLearned: {
-            const double sd = slot.learned ? model_->Find(slot.name)->residual_sd : 0.0;
+            const double sd = slot.learned ? slot.model->residual_sd : 0.0;
             const double over = o.error - o.threshold;
             if (sd > 0 && over > 0) {
               c.reason = fmt::format("{} residual {:.1f} sigma above its dynamic threshold",
@@ -282,15 +319,15 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
                     ? fmt::format(
                           "{} stuck at {:.6g} for {} samples (longest repeat in training: "
                           "{})",
-                          slot.name, cv.value, slot.repeats + 1, model_->Find(slot.name)->max_run)
+                          slot.name, cv.value, slot.repeats + 1, slot.model->max_run)
                     : fmt::format("{} stuck at {:.6g} for {} samples", slot.name, cv.value,
                                   slot.repeats + 1);
             break;
           case Source::kRange: {
-            const ChannelModel* m = model_->Find(slot.name);
+            const ChannelModel* m = slot.model;
             c.reason = fmt::format(
                 "{} {:.6g} outside its training range [{:.6g}, {:.6g}] for {} samples", slot.name,
-                cv.value, m->value_min, m->value_max, model_->config.range_steps);
+                cv.value, m->value_min, m->value_max, slot.dconfig->range_steps);
             break;
           }
           case Source::kUnusable:
@@ -309,6 +346,7 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
         out.contributing.push_back(std::move(c));
       }
     }
+    if (sat.collecting > 0 && !out.is_anomaly) KeepNominal(satellite_id, sat, values, tag);
   }
   out.anomaly_score = std::clamp(std::max(out.anomaly_score, top_score), 0.0, 1.0);
   if (out.anomaly_score > 0) {
@@ -320,6 +358,127 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
   std::stable_sort(out.contributing.begin(), out.contributing.end(),
                    [](const Contribution& a, const Contribution& b) { return a.score > b.score; });
   return out;
+}
+
+}  // namespace astraguard::detect
+
+namespace astraguard::detect {
+
+// Appends the values of a record nobody flagged to the histories of the channels collecting
+// one; a full history asks for its fit (again every 64 records while the request is refused).
+void Engine::KeepNominal(std::string_view satellite_id, Satellite& sat,
+                         std::span<const ChannelValue> values, std::int64_t tag) {
+  const std::size_t n = config_.online_train_steps;
+  for (const ChannelValue& cv : values) {
+    if (!std::isfinite(cv.value) || std::abs(cv.value) > kMaxChannelMagnitude) continue;
+    for (ChannelSlot& slot : sat.channels) {
+      if (slot.name != cv.name) continue;
+      if (slot.training == ChannelSlot::Training::kCollecting) {
+        bool filled = false;
+        if (slot.history.size() < n) {
+          if (slot.history.empty()) {
+            slot.history.reserve(n);
+            slot.history_tags.reserve(n);
+          }
+          slot.history.push_back(cv.value);
+          slot.history_tags.push_back(tag);
+          filled = slot.history.size() == n;
+        }
+        if ((filled || (slot.history.size() == n && slot.step % 64 == 0)) &&
+            config_.request_training(satellite_id, slot.name)) {
+          slot.training = ChannelSlot::Training::kRequested;
+        }
+      }
+      break;
+    }
+  }
+}
+
+Engine::Shard& Engine::ShardOf(std::string_view satellite_id) const {
+  return *shards_[std::hash<std::string_view>{}(satellite_id) % shards_.size()];
+}
+
+// Caller holds the shard's lock.
+Engine::ChannelSlot* Engine::FindSlot(std::string_view satellite_id,
+                                      std::string_view channel) const {
+  Shard& shard = ShardOf(satellite_id);
+  auto it = shard.satellites.find(satellite_id);
+  if (it == shard.satellites.end()) return nullptr;
+  for (ChannelSlot& slot : it->second.channels) {
+    if (slot.name == channel) return &slot;
+  }
+  return nullptr;
+}
+
+Result<std::vector<double>> Engine::NominalHistory(std::string_view satellite_id,
+                                                   std::string_view channel) const {
+  std::lock_guard lock(ShardOf(satellite_id).mu);
+  const ChannelSlot* slot = FindSlot(satellite_id, channel);
+  if (slot == nullptr || slot->training == ChannelSlot::Training::kOff) {
+    return Status::Error(Code::kNotFound, "no training history for this channel");
+  }
+  std::vector<double> out;
+  out.reserve(slot->history.size());
+  for (double v : slot->history) {
+    if (!std::isnan(v)) out.push_back(v);
+  }
+  return out;
+}
+
+bool Engine::FinishTraining(std::string_view satellite_id, std::string_view channel,
+                            std::shared_ptr<const ChannelModel> model) {
+  Shard& shard = ShardOf(satellite_id);
+  std::lock_guard lock(shard.mu);
+  ChannelSlot* slot = FindSlot(satellite_id, channel);
+  if (slot == nullptr || slot->training == ChannelSlot::Training::kOff) return false;
+  slot->training = ChannelSlot::Training::kOff;
+  --shard.satellites.find(satellite_id)->second.collecting;
+  std::vector<double>().swap(slot->history);
+  std::vector<std::int64_t>().swap(slot->history_tags);
+  if (model == nullptr) return false;
+  slot->online_model = std::move(model);
+  slot->model = slot->online_model.get();
+  slot->dconfig = &online_config_;
+  slot->learned = std::make_unique<ChannelDetector>(*slot->model, online_config_);
+  slot->robust.reset();
+  learned_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Engine::ExcludeFromTraining(std::string_view satellite_id, std::int64_t tag) {
+  Shard& shard = ShardOf(satellite_id);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.satellites.find(satellite_id);
+  if (it == shard.satellites.end()) return;
+  for (ChannelSlot& slot : it->second.channels) {
+    for (std::size_t i = 0; i < slot.history_tags.size(); ++i) {
+      if (slot.history_tags[i] == tag) slot.history[i] = std::nan("");
+    }
+  }
+}
+
+Model Engine::LearnedModels() const {
+  Model out;
+  out.config = online_config_;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mu);
+    for (const auto& [satellite, sat] : shard->satellites) {
+      for (const ChannelSlot& slot : sat.channels) {
+        if (!slot.online_model) continue;
+        ChannelModel m = *slot.online_model;
+        m.name = satellite + "/" + slot.name;
+        out.channels.emplace(m.name, std::move(m));
+      }
+    }
+  }
+  return out;
+}
+
+std::shared_ptr<const ChannelModel> Engine::LearnedModel(std::string_view satellite_id,
+                                                         std::string_view channel) const {
+  std::lock_guard lock(ShardOf(satellite_id).mu);
+  const ChannelSlot* slot = FindSlot(satellite_id, channel);
+  return slot != nullptr ? slot->online_model : nullptr;
 }
 
 }  // namespace astraguard::detect

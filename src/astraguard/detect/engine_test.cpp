@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -484,6 +485,122 @@ TEST(EngineHostileTest, InvalidModelRunsDegraded) {
   ChannelDetector det(m, bad->config);  // directly: inert, reads no vector
   EXPECT_TRUE(det.inert());
   EXPECT_FALSE(det.Step(10.0, {}).flagged);
+}
+
+}  // namespace
+}  // namespace astraguard::detect
+
+namespace astraguard::detect {
+namespace {
+
+// Online learning: the history kept for a channel without a model holds the records nobody
+// flagged, minus those excluded afterwards (feedback), and asks for its fit once it is full.
+TEST(EngineOnlineTest, HistorySkipsFlaggedAndExcludedRecordsAndFitIsSwappedIn) {
+  std::vector<std::pair<std::string, std::string>> requests;
+  EngineConfig config;
+  config.online_train_steps = 400;
+  config.request_training = [&](std::string_view sat, std::string_view channel) {
+    requests.emplace_back(sat, channel);
+    return true;
+  };
+  LimitsConfig limits;
+  limits.channels["pressure"] = {-1e9, -1e9, 90.0, 100.0, "kPa"};
+  Engine engine(config, limits, nullptr);
+  const std::vector<double> series = testing::Nominal(1200, 7, 10.0, 1.0, 0.1);
+  std::vector<double> expected;
+  std::vector<std::int64_t> tags;
+  std::size_t t = 0;
+  for (; expected.size() < 400; ++t) {
+    const double value = t == 50 ? 150.0 : series[t];  // 50: above red-high, flagged
+    ChannelValue v{"pressure", value};
+    Detection d = engine.Evaluate("sat-1", std::span<const ChannelValue>(&v, 1), 0,
+                                  std::int64_t(t));
+    if (t == 50) {
+      EXPECT_TRUE(d.is_anomaly);
+    }
+    if (!d.is_anomaly) {
+      expected.push_back(value);
+      tags.push_back(std::int64_t(t));
+    }
+    EXPECT_EQ(requests.size(), expected.size() == 400 ? 1u : 0u) << t;
+  }
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].first, "sat-1");
+  EXPECT_EQ(requests[0].second, "pressure");
+
+  // Feedback on the nominal-looking record tagged 60 takes it out of the history.
+  engine.ExcludeFromTraining("sat-1", 60);
+  engine.ExcludeFromTraining("sat-2", 61);  // another satellite: no effect here
+  const auto at = std::find(tags.begin(), tags.end(), 60) - tags.begin();
+  ASSERT_LT(std::size_t(at), tags.size());
+  expected.erase(expected.begin() + at);
+  auto history = engine.NominalHistory("sat-1", "pressure");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(*history, expected);
+  EXPECT_EQ(std::count(history->begin(), history->end(), 150.0), 0);
+  EXPECT_FALSE(engine.NominalHistory("sat-1", "other").ok());
+  EXPECT_EQ(engine.learned_channels(), 0u);
+
+  auto fitted = FitChannelModel("pressure", *history, {}, 0, engine.online_config());
+  ASSERT_TRUE(fitted.ok()) << fitted.status().message();
+  auto model = std::make_shared<const ChannelModel>(std::move(*fitted));
+  EXPECT_LT(model->value_max, 90.0);
+  EXPECT_TRUE(engine.FinishTraining("sat-1", "pressure", model));
+  EXPECT_FALSE(engine.FinishTraining("sat-1", "pressure", model));  // already swapped in
+  EXPECT_EQ(engine.learned_channels(), 1u);
+  EXPECT_EQ(engine.LearnedModel("sat-1", "pressure"), model);
+  EXPECT_FALSE(engine.NominalHistory("sat-1", "pressure").ok());  // history freed
+
+  // Its anomalies are now explained by the learned predictor's residual.
+  for (std::size_t warm = 0; warm < 300; ++warm, ++t) {
+    ChannelValue v{"pressure", series[t]};
+    EXPECT_FALSE(engine.Evaluate("sat-1", std::span<const ChannelValue>(&v, 1)).is_anomaly) << t;
+  }
+  bool explained = false;
+  for (int k = 0; k < 20 && !explained; ++k, ++t) {
+    ChannelValue v{"pressure", series[t] + 3.0};  // a level shift well inside the limits
+    Detection d = engine.Evaluate("sat-1", std::span<const ChannelValue>(&v, 1));
+    for (const Contribution& c : d.contributing) {
+      if (d.is_anomaly && c.reason.find("residual") != std::string::npos) explained = true;
+    }
+  }
+  EXPECT_TRUE(explained);
+}
+
+TEST(EngineOnlineTest, FailedFitLeavesRobustStatisticsAndEvictionUncountsLearned) {
+  EngineConfig config;
+  config.online_train_steps = 100;
+  config.max_satellites = 1;
+  config.shards = 1;
+  config.request_training = [](std::string_view, std::string_view) { return true; };
+  Engine engine(config, LimitsConfig{}, nullptr);
+  const std::vector<double> series = testing::Nominal(200, 3, 10.0, 1.0, 0.1);
+  for (std::size_t t = 0; t < 100; ++t) {
+    std::vector<ChannelValue> rec{{"a", series[t]}, {"b", series[t] * 2}};
+    engine.Evaluate("sat-1", rec);
+  }
+  EXPECT_FALSE(engine.FinishTraining("sat-1", "a", nullptr));  // fit failed: stays robust
+  EXPECT_FALSE(engine.NominalHistory("sat-1", "a").ok());
+  auto b = engine.NominalHistory("sat-1", "b");
+  ASSERT_TRUE(b.ok());
+  auto fitted = FitChannelModel("b", *b, {}, 0, engine.online_config());
+  ASSERT_TRUE(fitted.ok());
+  EXPECT_TRUE(engine.FinishTraining("sat-1", "b",
+                                    std::make_shared<const ChannelModel>(std::move(*fitted))));
+  EXPECT_EQ(engine.learned_channels(), 1u);
+  std::vector<ChannelValue> rec{{"a", 1.0}};
+  engine.Evaluate("sat-2", rec);  // evicts sat-1
+  EXPECT_EQ(engine.learned_channels(), 0u);
+  EXPECT_EQ(engine.LearnedModel("sat-1", "b"), nullptr);
+}
+
+TEST(EngineOnlineTest, MemoryPerChannelCountsTheHistory) {
+  EngineConfig config;
+  config.online_train_steps = 1000;
+  config.request_training = [](std::string_view, std::string_view) { return true; };
+  Engine engine(config, LimitsConfig{}, nullptr);
+  EXPECT_GE(engine.MemoryBytesPerChannel(), 1000u * 16u);
+  EXPECT_LT(engine.MemoryBytesPerChannel(), 1000u * 16u + 4096u);
 }
 
 }  // namespace

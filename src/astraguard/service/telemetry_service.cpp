@@ -40,6 +40,13 @@ Result<json::object> TelemetryService::AssessOne(std::string_view body, json::st
 }
 
 json::object TelemetryService::Assess(const ingest::TelemetryRecord& rec, json::storage_ptr sp) {
+  // A record without a timestamp is stamped once, so the mission layer and the response agree;
+  // the detector tags the record's training history with it (feedback excludes it by it).
+  const ingest::Timestamp timestamp =
+      rec.timestamp ? *rec.timestamp
+                    : std::chrono::time_point_cast<std::chrono::microseconds>(clock_.WallNow());
+  const std::int64_t timestamp_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(timestamp.time_since_epoch()).count();
   detect::Detection d;
   auto values = rec.Values();
   {
@@ -48,21 +55,17 @@ json::object TelemetryService::Assess(const ingest::TelemetryRecord& rec, json::
     obs::ScopedSpan span(tracer_.StartSpan("anomaly_detection", obs::SpanKind::kInternal, t0));
     span->AddAttribute(obs::StaticKey("data.size"), std::int64_t{1});  // fresh span: distinct keys
     span->AddAttribute(obs::StaticKey("model"), std::string_view(detector_.mode()));
-    d = detector_.Evaluate(rec.satellite_id, values, static_cast<size_t>(mission_.current_phase()));
+    d = detector_.Evaluate(rec.satellite_id, values, static_cast<size_t>(mission_.current_phase()),
+                           timestamp_ms);
     const auto t1 = clock_.Now();
     metrics_.ObserveLatency(std::chrono::duration<double>(t1 - t0).count());
     span->AddAttribute(obs::StaticKey("anomaly"), d.is_anomaly);
     span->End(t1);
   }
 
-  // A record without a timestamp is stamped once, so the mission layer and the response agree.
-  const ingest::Timestamp timestamp =
-      rec.timestamp ? *rec.timestamp
-                    : std::chrono::time_point_cast<std::chrono::microseconds>(clock_.WallNow());
   mission::RecordInput in;
   in.satellite_id = rec.satellite_id;
-  in.timestamp_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(timestamp.time_since_epoch()).count();
+  in.timestamp_ms = timestamp_ms;
   in.readings.Set(mission::StdChannel::kVoltage, rec.voltage);
   in.readings.Set(mission::StdChannel::kTemperature, rec.temperature);
   in.readings.Set(mission::StdChannel::kGyro, rec.gyro);
@@ -219,6 +222,8 @@ Result<json::object> TelemetryService::SubmitFeedback(std::string_view id, std::
   if (!f.ok()) return f.status();
   auto r = mission_.SubmitFeedback(id, f->label, std::move(f->note));
   if (!r.ok()) return r.status();
+  // Confirmed or false, an operator-marked record stays out of online training data.
+  detector_.ExcludeFromTraining(r->record.satellite_id, r->record.timestamp_ms);
   return mission::FeedbackJson(*r);
 }
 

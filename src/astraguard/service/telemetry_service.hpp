@@ -14,7 +14,8 @@
 //   History          GET  /api/v1/history/anomalies ?satellite_id&from&to&severity_min&type&
 //                                                   limit&cursor
 //   GetAnomaly       GET  /api/v1/anomalies/{id}
-//   SubmitFeedback   POST /api/v1/anomalies/{id}/feedback {"label", "note"?}
+//   SubmitFeedback   POST /api/v1/anomalies/{id}/feedback {"label", "note"?}; the record is
+//                    kept out of the detector's online training history
 //   GetStatus        GET  /api/v1/status
 //   GetHealth        GET  /health
 //

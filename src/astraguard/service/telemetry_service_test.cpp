@@ -5,11 +5,16 @@
 #include <prometheus/text_serializer.h>
 
 #include <boost/json.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "astraguard/detect/limits.hpp"
+#include "astraguard/detect/testing_util.hpp"
 #include "astraguard/ingest/timestamp.hpp"
 #include "astraguard/mission/policy.hpp"
 
@@ -37,9 +42,9 @@ DetectorOptions NoModel() {
 // The service core as app/ builds it, with an in-memory store, a fake clock and recorders.
 class TelemetryServiceTest : public ::testing::Test {
  protected:
-  TelemetryServiceTest()
+  explicit TelemetryServiceTest(const DetectorOptions& detector = NoModel())
       : policy_(*mission::ParsePolicyYaml(mission::DefaultPolicyYaml(), "<built-in>")),
-        detector_(NoModel(), registry_),
+        detector_(detector, registry_),
         mission_metrics_(registry_),
         detection_metrics_(registry_),
         mission_(policy_, store_, clock_, mission_metrics_),
@@ -303,6 +308,186 @@ TEST_F(TelemetryServiceTest, HealthReportsComponentsAndUptimeFromTheClock) {
   EXPECT_TRUE(stopped.unhealthy);
   EXPECT_EQ(stopped.body.at("status"), "unhealthy");
   EXPECT_EQ(stopped.body.at("components").at("http").at("draining"), true);
+}
+
+}  // namespace
+}  // namespace astraguard::service
+
+namespace astraguard::service {
+namespace {
+
+DetectorOptions OnlineLearning() {
+  DetectorOptions o = NoModel();
+  o.online_train_steps = 300;
+  return o;
+}
+
+// A channel the model file does not know (here: no model file at all) is fitted online from
+// its own nominal history, off the request thread; flagged and feedback-marked records are not
+// in that history.
+class OnlineLearningTest : public TelemetryServiceTest {
+ protected:
+  OnlineLearningTest() : TelemetryServiceTest(OnlineLearning()) {
+    detector_.StartOnlineTraining(logger_);
+  }
+  ~OnlineLearningTest() override { detector_.WaitForTraining(); }  // nothing logs after this
+
+  // Record t of a satellite: every channel varies (no stuck-sensor signature).
+  json::object Record(const std::string& sat, std::size_t t, double voltage_shift = 0.0,
+                      std::optional<double> current = std::nullopt) {
+    char ts[64];
+    std::snprintf(ts, sizeof ts, "2026-01-01T%02zu:%02zu:%02zuZ", t / 3600, t / 60 % 60, t % 60);
+    json::object rec;
+    rec["satellite_id"] = sat;
+    rec["timestamp"] = ts;
+    rec["voltage"] = voltage_[t] + voltage_shift;
+    rec["temperature"] = temperature_[t];
+    rec["gyro"] = gyro_[t];
+    rec["current"] = current ? *current : current_[t];
+    return Assess(json::serialize(rec));
+  }
+
+  const std::vector<double> voltage_ = detect::testing::Nominal(2000, 11, 28.0, 0.5, 0.03);
+  const std::vector<double> temperature_ = detect::testing::Nominal(2000, 12, 20.0, 5.0, 0.2);
+  const std::vector<double> gyro_ = detect::testing::Nominal(2000, 13, 0.001, 0.0005, 0.0001);
+  const std::vector<double> current_ = detect::testing::Nominal(2000, 14, 3.0, 0.3, 0.03);
+};
+
+TEST_F(OnlineLearningTest, UnknownChannelsGetLearnedModelsWithoutFlaggedOrMarkedRecords) {
+  std::size_t t = 0;
+  for (; t < 330; ++t) {
+    for (const std::string sat : {"SAT-1", "SAT-2"}) {
+      if (t == 5) {
+        // Current drops out to exactly 0: a sensor signature of the mission layer, which the
+        // detector (still warming up) does not flag. Stored as an anomaly either way.
+        const json::object r = Record(sat, t, 0.0, 0.0);
+        EXPECT_EQ(r.at("is_anomaly"), true);
+      } else if (t == 120) {
+        EXPECT_EQ(Record(sat, t, -7.6).at("is_anomaly"), true);  // 20.4 V: below red-low
+      } else {
+        Record(sat, t);
+      }
+    }
+    if (t == 10) {
+      // The operator marks SAT-1's dropout (an-1) as a false alarm, well before the history is
+      // full; SAT-2's (an-2) stays unmarked.
+      ASSERT_EQ(store_.Get("an-1")->satellite_id, "SAT-1");
+      ASSERT_TRUE(service_.SubmitFeedback("an-1", R"({"label":"false_positive"})").ok());
+    }
+  }
+  detector_.WaitForTraining();
+
+  for (const std::string sat : {"SAT-1", "SAT-2"}) {
+    for (const char* channel : {"voltage", "temperature", "gyro", "current"}) {
+      EXPECT_NE(detector_.LearnedModel(sat, channel), nullptr) << sat << " " << channel;
+    }
+    // The brownout was flagged by the limits: never in the history.
+    EXPECT_GT(detector_.LearnedModel(sat, "voltage")->value_min, 27.0) << sat;
+  }
+  // The dropout was not flagged by the detector: only the feedback kept it out of SAT-1's.
+  EXPECT_GT(detector_.LearnedModel("SAT-1", "current")->value_min, 2.0);
+  EXPECT_EQ(detector_.LearnedModel("SAT-2", "current")->value_min, 0.0);
+
+  const json::object h = detector_.Health();
+  EXPECT_EQ(h.at("learned_channels").as_uint64(), 8u);
+  EXPECT_EQ(h.at("models_learned").as_uint64(), 8u);
+  EXPECT_EQ(h.at("online_train_steps").as_uint64(), 300u);
+  EXPECT_EQ(h.at("training_queue").as_uint64(), 0u);
+  EXPECT_TRUE(HasMetric("astra_detection_models_learned_total 8"));
+  EXPECT_TRUE(HasMetric("astra_detection_learned_channels 8"));
+  logger_.Flush();
+  const std::string logs = logs_->Contents();
+  EXPECT_NE(logs.find("channel_model_learned"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("\"channel\":\"voltage\""), std::string::npos) << logs;
+  EXPECT_NE(logs.find("\"steps\":"), std::string::npos) << logs;
+
+  // After the learned detector's warm-up, a voltage shift well inside the limits is explained
+  // by the learned predictor's residual.
+  for (std::size_t k = 0; k < 300; ++k, ++t) Record("SAT-1", t);
+  bool explained = false;
+  for (std::size_t k = 0; k < 20 && !explained; ++k, ++t) {
+    const json::object r = Record("SAT-1", t, 1.5);
+    if (r.at("is_anomaly") != true) continue;
+    for (const auto& c : r.at("contributing_channels").as_array()) {
+      const auto& reason = c.at("reason").as_string();
+      if (std::string_view(reason).find("voltage residual") != std::string_view::npos)
+        explained = true;
+    }
+  }
+  EXPECT_TRUE(explained);
+}
+
+}  // namespace
+}  // namespace astraguard::service
+
+namespace astraguard::service {
+namespace {
+
+// Online models are exported to a model file and loaded by the next run: its channels start on
+// them (no new history, no fit). A corrupt file is reported and ignored.
+TEST(DetectorLearnedModelsTest, SavedModelsAreLoadedByTheNextRun) {
+  const std::string path = ::testing::TempDir() + "astraguard_learned_" +
+                           std::to_string(::getpid()) + ".model";
+  std::remove(path.c_str());
+  const std::vector<double> pressure = detect::testing::Nominal(400, 5, 10.0, 1.0, 0.1);
+  auto feed = [&](Detector& d, std::size_t from, std::size_t to) {
+    for (std::size_t t = from; t < to; ++t) {
+      std::vector<detect::ChannelValue> rec{{"pressure", pressure[t]}};
+      d.Evaluate("SAT-9", rec, 0, std::int64_t(t));
+    }
+  };
+  FakeClock clock;
+  obs::Logger logger(obs::LogConfig{}, std::make_unique<obs::MemoryLogSink>(), clock);
+  DetectorOptions options = OnlineLearning();
+  options.online_train_steps = 200;
+  options.learned_models_path = path;
+  std::shared_ptr<const detect::ChannelModel> first;
+  {
+    prometheus::Registry registry;
+    Detector d(options, registry);
+    EXPECT_EQ(d.Health().at("learned_models_loaded").as_uint64(), 0u);  // no file yet
+    EXPECT_FALSE(d.Health().contains("learned_models_error"));
+    d.StartOnlineTraining(logger);
+    feed(d, 0, 210);
+    d.WaitForTraining();
+    first = d.LearnedModel("SAT-9", "pressure");
+    ASSERT_NE(first, nullptr);
+    auto saved = d.SaveLearnedModels();
+    ASSERT_TRUE(saved.ok()) << saved.status().message();
+    EXPECT_EQ(*saved, 1u);
+  }
+  {
+    prometheus::Registry registry;
+    Detector d(options, registry);  // the trainer is not even started
+    EXPECT_EQ(d.Health().at("learned_models_loaded").as_uint64(), 1u);
+    feed(d, 210, 211);
+    auto loaded = d.LearnedModel("SAT-9", "pressure");
+    ASSERT_NE(loaded, nullptr);
+    EXPECT_EQ(loaded->weights, first->weights);
+    EXPECT_EQ(loaded->value_min, first->value_min);
+    EXPECT_EQ(d.Health().at("learned_channels").as_uint64(), 1u);
+    EXPECT_EQ(d.LearnedModel("SAT-8", "pressure"), nullptr);  // another satellite's channel
+  }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "ab");
+    ASSERT_NE(f, nullptr);
+    std::fputs("tampered", f);
+    std::fclose(f);
+    prometheus::Registry registry;
+    Detector d(options, registry);
+    EXPECT_EQ(d.Health().at("learned_models_loaded").as_uint64(), 0u);
+    EXPECT_NE(std::string_view(d.Health().at("learned_models_error").as_string()).find("checksum"),
+              std::string_view::npos)
+        << d.Health().at("learned_models_error");
+    feed(d, 0, 1);
+    EXPECT_EQ(d.LearnedModel("SAT-9", "pressure"), nullptr);
+  }
+  std::remove(path.c_str());
+  DetectorOptions without = NoModel();
+  prometheus::Registry registry;
+  Detector d(without, registry);
+  EXPECT_FALSE(d.SaveLearnedModels().ok());
+  EXPECT_FALSE(d.Health().contains("learned_models_path"));
 }
 
 }  // namespace
