@@ -180,6 +180,40 @@ TEST(RedisStateTest, TwoInstancesShareHistoryLookupFeedbackAndPhase) {
   EXPECT_EQ(repeat.at("action_status"), "suppressed") << repeat;
 }
 
+TEST(RedisStateTest, TwoInstancesShareOneRateLimitAndFallBackToLocalBuckets) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  auto env = RedisEnv(redis);
+  env["ASTRAGUARD_RATE_LIMIT_ANONYMOUS"] = "0.2:3";  // 3 at once, then one every 5 s
+  ServiceProcess a({"serve"}, env);
+  ServiceProcess b({"serve"}, env);
+  ASSERT_TRUE(a.started()) << a.output();
+  ASSERT_TRUE(b.started()) << b.output();
+
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Send(a.api_port(), "GET", "/api/v1/phase").status, 200);
+  // a used the caller's bucket: b, which this caller never called, refuses it.
+  auto refused = Send(b.api_port(), "GET", "/api/v1/phase");
+  ASSERT_EQ(refused.status, 429) << refused.body;
+  ASSERT_TRUE(refused.RetryAfter().has_value());
+  EXPECT_GE(refused.RetryAfter()->count(), 1);
+  EXPECT_LE(refused.RetryAfter()->count(), 5);
+  EXPECT_EQ(Send(a.api_port(), "GET", "/api/v1/phase").status, 429);
+  EXPECT_EQ(Metric(b.api_port(), "astra_rate_limited_total{role=\"anonymous\"}"), 1);
+
+  // Redis down: b limits with its own (full) local bucket, and says so.
+  redis.Stop();
+  EXPECT_EQ(Send(b.api_port(), "GET", "/api/v1/phase").status, 200);
+  std::this_thread::sleep_for(600ms);  // the health checker's interval is 200 ms
+  auto health = Json(Send(b.api_port(), "GET", "/health"));
+  const auto& limiter = health.at("components").at("rate_limiter");
+  EXPECT_EQ(limiter.at("status"), "degraded") << health;
+  EXPECT_NE(std::string(limiter.at("last_error").as_string()).find("redis"), std::string::npos)
+      << health;
+  EXPECT_EQ(Send(b.api_port(), "GET", "/api/v1/phase").status, 200);
+  EXPECT_EQ(Send(b.api_port(), "GET", "/api/v1/phase").status, 429);  // local bucket empty
+  EXPECT_NE(b.output().find("rate_limiter_degraded"), std::string::npos);
+}
+
 TEST(RedisStateTest, RedisDownAtStartIsDegradedNotFatalAndReplayedWhenItComes) {
   RedisServer redis;
   redis.Stop();  // its port is known, nothing listens on it yet

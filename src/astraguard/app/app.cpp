@@ -104,6 +104,14 @@ App::App(const config::Config& config)
     anomaly_store_ = std::move(store);
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
     cooldown_store_ = std::make_unique<storage::RedisCooldownStore>(*redis_);
+    shared_rate_limiter_ =
+        std::make_unique<auth::RedisRateLimiter>(*redis_, rate_limiter_, *logger_);
+    health_->Register("rate_limiter", [l = shared_rate_limiter_.get()] {
+      if (!l->degraded()) return resilience::ProbeResult{};
+      return resilience::ProbeResult{
+          resilience::HealthState::kDegraded,
+          std::string("redis: ").append(l->last_error()).append("; limiting with local buckets")};
+    });
   }
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
@@ -117,8 +125,10 @@ App::App(const config::Config& config)
                                        .environment = config.environment},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
-  access_ =
-      std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
+  auth::RateLimiter& limiter = shared_rate_limiter_
+                                  ? static_cast<auth::RateLimiter&>(*shared_rate_limiter_)
+                                  : rate_limiter_;
+  access_ = std::make_unique<auth::AccessControl>(config.access, limiter, metrics_.registry());
   chaos_ = std::make_unique<chaos::Chaos>(config_.resilience.chaos, faults_, *health_, clock_,
                                           metrics_.registry());
   RegisterRoutes();

@@ -28,6 +28,7 @@
 
 #include "astraguard/auth/access_control.hpp"
 #include "astraguard/auth/rate_limiter.hpp"
+#include "astraguard/auth/redis_rate_limiter.hpp"
 #include "astraguard/chaos/chaos.hpp"
 #include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
@@ -110,8 +111,10 @@ class App final {
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;
   std::unique_ptr<service::TelemetryService> service_;
-  // Access control: keys, roles, rate limits (in-process buckets) and CORS.
+  // Access control: keys, roles, rate limits (in-process buckets, or in Redis with REDIS_URL,
+  // falling back to the in-process ones) and CORS.
   auth::LocalRateLimiter rate_limiter_;
+  std::unique_ptr<auth::RedisRateLimiter> shared_rate_limiter_;
   std::unique_ptr<auth::AccessControl> access_;
   std::unique_ptr<chaos::Chaos> chaos_;
   http::Router router_;
