@@ -214,6 +214,37 @@ TEST(RedisStateTest, TwoInstancesShareOneRateLimitAndFallBackToLocalBuckets) {
   EXPECT_NE(b.output().find("rate_limiter_degraded"), std::string::npos);
 }
 
+TEST(RedisStateTest, TwoInstancesShareTheRecoveryActionLog) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  ServiceProcess a({"serve"}, RedisEnv(redis));
+  ServiceProcess b({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(a.started()) << a.output();
+  ASSERT_TRUE(b.started()) << b.output();
+
+  auto first = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("RA")));
+  auto second = Json(Send(b.api_port(), "POST", "/api/v1/telemetry", Brownout("RB")));
+  auto third = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("RA")));
+  // Either instance lists all three, newest first, with their anomaly ids.
+  for (uint16_t port : {a.api_port(), b.api_port()}) {
+    auto all = Json(Send(port, "GET", "/api/v1/recovery/actions"));
+    ASSERT_EQ(all.at("count"), 3) << all;
+    EXPECT_EQ(all.at("actions").at(0).at("anomaly_id"), third.at("anomaly_id"));
+    EXPECT_EQ(all.at("actions").at(1).at("anomaly_id"), second.at("anomaly_id"));
+    EXPECT_EQ(all.at("actions").at(2).at("anomaly_id"), first.at("anomaly_id"));
+    EXPECT_EQ(all.at("actions").at(2).at("satellite_id"), "SAT-RA");
+  }
+  auto filtered = Json(Send(b.api_port(), "GET", "/api/v1/recovery/actions?satellite_id=SAT-RA&limit=1"));
+  ASSERT_EQ(filtered.at("count"), 1) << filtered;
+  EXPECT_EQ(filtered.at("actions").at(0).at("anomaly_id"), third.at("anomaly_id"));
+
+  // Redis down: each instance answers from its own log (a made two of the three decisions).
+  redis.Stop();
+  auto own = Send(a.api_port(), "GET", "/api/v1/recovery/actions");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(Json(own).at("count"), 2) << own.body;
+}
+
 TEST(RedisStateTest, RedisDownAtStartIsDegradedNotFatalAndReplayedWhenItComes) {
   RedisServer redis;
   redis.Stop();  // its port is known, nothing listens on it yet

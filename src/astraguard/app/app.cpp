@@ -104,6 +104,8 @@ App::App(const config::Config& config)
     anomaly_store_ = std::move(store);
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
     cooldown_store_ = std::make_unique<storage::RedisCooldownStore>(*redis_);
+    action_log_store_ = std::make_unique<storage::RedisActionLogStore>(
+        *redis_, mission::ServiceOptions().action_log_limit);
     shared_rate_limiter_ =
         std::make_unique<auth::RedisRateLimiter>(*redis_, rate_limiter_, *logger_);
     health_->Register("rate_limiter", [l = shared_rate_limiter_.get()] {
@@ -118,6 +120,7 @@ App::App(const config::Config& config)
   mission::ServiceOptions mission_options;
   mission_options.shared_phase = phase_store_.get();
   mission_options.shared_cooldowns = cooldown_store_.get();
+  mission_options.shared_actions = action_log_store_.get();
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_,
                                                 mission_options);
   service_ = std::make_unique<service::TelemetryService>(

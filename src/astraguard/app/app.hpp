@@ -48,6 +48,7 @@
 #include "astraguard/resilience/health.hpp"
 #include "astraguard/service/detector.hpp"
 #include "astraguard/service/telemetry_service.hpp"
+#include "astraguard/storage/action_log_store.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
 #include "astraguard/storage/cooldown_store.hpp"
 #include "astraguard/storage/redis_anomaly_store.hpp"
@@ -107,6 +108,7 @@ class App final {
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
   std::unique_ptr<storage::PhaseStore> phase_store_;
   std::unique_ptr<storage::CooldownStore> cooldown_store_;
+  std::unique_ptr<storage::ActionLogStore> action_log_store_;
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "astraguard/kv/testing/redis_server.hpp"
+#include "astraguard/storage/action_log_store.hpp"
 #include "astraguard/storage/cooldown_store.hpp"
 #include "astraguard/storage/phase_store.hpp"
 #include "astraguard/storage/record_json.hpp"
@@ -310,6 +311,36 @@ TEST_F(RedisStoreTest, ReplayBufferOverflowIsCountedAndLogged) {
   ASSERT_TRUE(server_.Start());
   ASSERT_TRUE(Eventually([&] { return !a->degraded(); }));
   EXPECT_EQ(a->Stats().size, 3);
+}
+
+TEST_F(RedisStoreTest, ActionLogIsSharedNewestFirstCappedAndFiltered) {
+  RedisActionLogStore a(client_, 3), b(other_client_, 3);
+  auto entry = [](int i, std::string_view sat) {
+    return std::string(R"({"seq":)")
+        .append(std::to_string(i))
+        .append(R"(,"satellite_id":")")
+        .append(sat)
+        .append(R"("})");
+  };
+  ASSERT_TRUE(a.Push(entry(1, "S1")).ok());
+  ASSERT_TRUE(b.Push(entry(2, "S2")).ok());
+  ASSERT_TRUE(a.Push(entry(3, "S1")).ok());
+  ASSERT_TRUE(b.Push(entry(4, "S2")).ok());  // drops seq 1
+  auto all = b.Recent(10, std::nullopt);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(*all, (std::vector<std::string>{entry(4, "S2"), entry(3, "S1"), entry(2, "S2")}));
+  auto two = a.Recent(2, std::nullopt);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(*two, (std::vector<std::string>{entry(4, "S2"), entry(3, "S1")}));
+  auto s2 = a.Recent(1, std::string_view("S2"));
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(*s2, std::vector<std::string>{entry(4, "S2")});
+  auto s1 = a.Recent(10, std::string_view("S1"));
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(*s1, std::vector<std::string>{entry(3, "S1")});
+  server_.Stop();
+  EXPECT_EQ(a.Recent(10, std::nullopt).status().code(), Code::kUnavailable);
+  EXPECT_EQ(a.Push(entry(5, "S1")).code(), Code::kUnavailable);
 }
 
 TEST_F(RedisStoreTest, CooldownClaimIsExclusiveUntilItExpires) {
