@@ -245,6 +245,44 @@ TEST(RedisStateTest, TwoInstancesShareTheRecoveryActionLog) {
   EXPECT_EQ(Json(own).at("count"), 2) << own.body;
 }
 
+TEST(RedisStateTest, TwoInstancesShareTheLatestTelemetryPerSatellite) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  ServiceProcess a({"serve"}, RedisEnv(redis));
+  ServiceProcess b({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(a.started()) << a.output();
+  ASSERT_TRUE(b.started()) << b.output();
+
+  ASSERT_EQ(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("LA")).status, 200);
+  ASSERT_EQ(Send(b.api_port(), "POST", "/api/v1/telemetry",
+                 R"({"satellite_id":"SAT-LB","voltage":28.1,"temperature":20,"gyro":0,"channels":{"rw_temp":31.5}})")
+                .status,
+            200);
+  for (uint16_t port : {a.api_port(), b.api_port()}) {
+    auto r = Send(port, "GET", "/api/v1/satellites");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto v = Json(r);
+    ASSERT_EQ(v.at("count"), 2) << v;
+    const auto& la = v.at("satellites").at(0);
+    EXPECT_EQ(la.at("satellite_id"), "SAT-LA");
+    EXPECT_EQ(la.at("values").at(0).at("channel"), "voltage");
+    EXPECT_EQ(la.at("values").at(0).at("value"), 20.4);
+    EXPECT_GE(la.at("age_seconds").as_double(), 0);
+    const auto& lb = v.at("satellites").at(1);
+    EXPECT_EQ(lb.at("satellite_id"), "SAT-LB");
+    EXPECT_EQ(lb.at("values").as_array().back().at("channel"), "rw_temp");
+  }
+  auto bad = Send(a.api_port(), "GET", "/api/v1/satellites?limit=5");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_NE(bad.body.find("limit"), std::string::npos);
+
+  // Redis down: each instance lists what it received itself.
+  redis.Stop();
+  auto own = Json(Send(b.api_port(), "GET", "/api/v1/satellites"));
+  ASSERT_EQ(own.at("count"), 1) << own;
+  EXPECT_EQ(own.at("satellites").at(0).at("satellite_id"), "SAT-LB");
+}
+
 TEST(RedisStateTest, RedisDownAtStartIsDegradedNotFatalAndReplayedWhenItComes) {
   RedisServer redis;
   redis.Stop();  // its port is known, nothing listens on it yet

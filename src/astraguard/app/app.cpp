@@ -115,6 +115,7 @@ App::App(const config::Config& config)
           std::string("redis: ").append(l->last_error()).append("; limiting with local buckets")};
     });
   }
+  latest_ = std::make_unique<storage::LatestTelemetryStore>(storage::LatestOptions{}, redis_.get());
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission::ServiceOptions mission_options;
@@ -125,7 +126,8 @@ App::App(const config::Config& config)
                                                 mission_options);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
-                                       .environment = config.environment},
+                                       .environment = config.environment,
+                                       .latest = latest_.get()},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
   auth::RateLimiter& limiter = shared_rate_limiter_

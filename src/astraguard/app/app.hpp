@@ -51,6 +51,7 @@
 #include "astraguard/storage/action_log_store.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
 #include "astraguard/storage/cooldown_store.hpp"
+#include "astraguard/storage/latest_store.hpp"
 #include "astraguard/storage/redis_anomaly_store.hpp"
 
 namespace astraguard::app {
@@ -109,6 +110,7 @@ class App final {
   std::unique_ptr<storage::PhaseStore> phase_store_;
   std::unique_ptr<storage::CooldownStore> cooldown_store_;
   std::unique_ptr<storage::ActionLogStore> action_log_store_;
+  std::unique_ptr<storage::LatestTelemetryStore> latest_;  // per satellite, in Redis too
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;
