@@ -267,7 +267,7 @@ TEST(RedisStateTest, TwoInstancesShareTheLatestTelemetryPerSatellite) {
     EXPECT_EQ(la.at("satellite_id"), "SAT-LA");
     EXPECT_EQ(la.at("values").at(0).at("channel"), "voltage");
     EXPECT_EQ(la.at("values").at(0).at("value"), 20.4);
-    EXPECT_GE(la.at("age_seconds").as_double(), 0);
+    EXPECT_GE(la.at("age_seconds").to_number<double>(), 0);
     const auto& lb = v.at("satellites").at(1);
     EXPECT_EQ(lb.at("satellite_id"), "SAT-LB");
     EXPECT_EQ(lb.at("values").as_array().back().at("channel"), "rw_temp");

@@ -115,7 +115,10 @@ App::App(const config::Config& config)
           std::string("redis: ").append(l->last_error()).append("; limiting with local buckets")};
     });
   }
-  latest_ = std::make_unique<storage::LatestTelemetryStore>(storage::LatestOptions{}, redis_.get());
+  latest_ = std::make_unique<storage::LatestTelemetryStore>(
+      storage::LatestOptions{.ttl = config.mission.latest_ttl,
+                             .write_interval = config.mission.latest_redis_interval},
+      redis_.get());
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission::ServiceOptions mission_options;

@@ -44,6 +44,8 @@ using EnvMap = std::map<std::string, std::string>;
 struct MissionConfig {
   std::string policy_file;           // empty: the built-in policy (etc/mission_policies.yaml)
   size_t history_capacity = 100000;  // anomalies kept by the embedded in-memory history
+  std::chrono::seconds latest_ttl{300};  // GET /api/v1/satellites lists records this recent
+  std::chrono::milliseconds latest_redis_interval{1000};  // Redis writes per satellite, at most
 };
 
 // The shared state in Redis (REDIS_URL and ASTRAGUARD_REDIS_*).
