@@ -180,6 +180,109 @@ TEST(RedisStateTest, TwoInstancesShareHistoryLookupFeedbackAndPhase) {
   EXPECT_EQ(repeat.at("action_status"), "suppressed") << repeat;
 }
 
+TEST(RedisStateTest, TwoInstancesShareOneRateLimitAndFallBackToLocalBuckets) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  auto env = RedisEnv(redis);
+  env["ASTRAGUARD_RATE_LIMIT_ANONYMOUS"] = "0.2:3";  // 3 at once, then one every 5 s
+  ServiceProcess a({"serve"}, env);
+  ServiceProcess b({"serve"}, env);
+  ASSERT_TRUE(a.started()) << a.output();
+  ASSERT_TRUE(b.started()) << b.output();
+
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Send(a.api_port(), "GET", "/api/v1/phase").status, 200);
+  // a used the caller's bucket: b, which this caller never called, refuses it.
+  auto refused = Send(b.api_port(), "GET", "/api/v1/phase");
+  ASSERT_EQ(refused.status, 429) << refused.body;
+  ASSERT_TRUE(refused.RetryAfter().has_value());
+  EXPECT_GE(refused.RetryAfter()->count(), 1);
+  EXPECT_LE(refused.RetryAfter()->count(), 5);
+  EXPECT_EQ(Send(a.api_port(), "GET", "/api/v1/phase").status, 429);
+  EXPECT_EQ(Metric(b.api_port(), "astra_rate_limited_total{role=\"anonymous\"}"), 1);
+
+  // Redis down: b limits with its own (full) local bucket, and says so.
+  redis.Stop();
+  EXPECT_EQ(Send(b.api_port(), "GET", "/api/v1/phase").status, 200);
+  std::this_thread::sleep_for(600ms);  // the health checker's interval is 200 ms
+  auto health = Json(Send(b.api_port(), "GET", "/health"));
+  const auto& limiter = health.at("components").at("rate_limiter");
+  EXPECT_EQ(limiter.at("status"), "degraded") << health;
+  EXPECT_NE(std::string(limiter.at("last_error").as_string()).find("redis"), std::string::npos)
+      << health;
+  EXPECT_EQ(Send(b.api_port(), "GET", "/api/v1/phase").status, 200);
+  EXPECT_EQ(Send(b.api_port(), "GET", "/api/v1/phase").status, 429);  // local bucket empty
+  EXPECT_NE(b.output().find("rate_limiter_degraded"), std::string::npos);
+}
+
+TEST(RedisStateTest, TwoInstancesShareTheRecoveryActionLog) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  ServiceProcess a({"serve"}, RedisEnv(redis));
+  ServiceProcess b({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(a.started()) << a.output();
+  ASSERT_TRUE(b.started()) << b.output();
+
+  auto first = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("RA")));
+  auto second = Json(Send(b.api_port(), "POST", "/api/v1/telemetry", Brownout("RB")));
+  auto third = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("RA")));
+  // Either instance lists all three, newest first, with their anomaly ids.
+  for (uint16_t port : {a.api_port(), b.api_port()}) {
+    auto all = Json(Send(port, "GET", "/api/v1/recovery/actions"));
+    ASSERT_EQ(all.at("count"), 3) << all;
+    EXPECT_EQ(all.at("actions").at(0).at("anomaly_id"), third.at("anomaly_id"));
+    EXPECT_EQ(all.at("actions").at(1).at("anomaly_id"), second.at("anomaly_id"));
+    EXPECT_EQ(all.at("actions").at(2).at("anomaly_id"), first.at("anomaly_id"));
+    EXPECT_EQ(all.at("actions").at(2).at("satellite_id"), "SAT-RA");
+  }
+  auto filtered = Json(Send(b.api_port(), "GET", "/api/v1/recovery/actions?satellite_id=SAT-RA&limit=1"));
+  ASSERT_EQ(filtered.at("count"), 1) << filtered;
+  EXPECT_EQ(filtered.at("actions").at(0).at("anomaly_id"), third.at("anomaly_id"));
+
+  // Redis down: each instance answers from its own log (a made two of the three decisions).
+  redis.Stop();
+  auto own = Send(a.api_port(), "GET", "/api/v1/recovery/actions");
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(Json(own).at("count"), 2) << own.body;
+}
+
+TEST(RedisStateTest, TwoInstancesShareTheLatestTelemetryPerSatellite) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  ServiceProcess a({"serve"}, RedisEnv(redis));
+  ServiceProcess b({"serve"}, RedisEnv(redis));
+  ASSERT_TRUE(a.started()) << a.output();
+  ASSERT_TRUE(b.started()) << b.output();
+
+  ASSERT_EQ(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("LA")).status, 200);
+  ASSERT_EQ(Send(b.api_port(), "POST", "/api/v1/telemetry",
+                 R"({"satellite_id":"SAT-LB","voltage":28.1,"temperature":20,"gyro":0,"channels":{"rw_temp":31.5}})")
+                .status,
+            200);
+  for (uint16_t port : {a.api_port(), b.api_port()}) {
+    auto r = Send(port, "GET", "/api/v1/satellites");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto v = Json(r);
+    ASSERT_EQ(v.at("count"), 2) << v;
+    const auto& la = v.at("satellites").at(0);
+    EXPECT_EQ(la.at("satellite_id"), "SAT-LA");
+    EXPECT_EQ(la.at("values").at(0).at("channel"), "voltage");
+    EXPECT_EQ(la.at("values").at(0).at("value"), 20.4);
+    EXPECT_GE(la.at("age_seconds").to_number<double>(), 0);
+    const auto& lb = v.at("satellites").at(1);
+    EXPECT_EQ(lb.at("satellite_id"), "SAT-LB");
+    EXPECT_EQ(lb.at("values").as_array().back().at("channel"), "rw_temp");
+  }
+  auto bad = Send(a.api_port(), "GET", "/api/v1/satellites?limit=5");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_NE(bad.body.find("limit"), std::string::npos);
+
+  // Redis down: each instance lists what it received itself.
+  redis.Stop();
+  auto own = Json(Send(b.api_port(), "GET", "/api/v1/satellites"));
+  ASSERT_EQ(own.at("count"), 1) << own;
+  EXPECT_EQ(own.at("satellites").at(0).at("satellite_id"), "SAT-LB");
+}
+
 TEST(RedisStateTest, RedisDownAtStartIsDegradedNotFatalAndReplayedWhenItComes) {
   RedisServer redis;
   redis.Stop();  // its port is known, nothing listens on it yet

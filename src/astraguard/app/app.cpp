@@ -105,6 +105,16 @@ App::App(const config::Config& config)
     anomaly_store_ = std::move(store);
     phase_store_ = std::make_unique<storage::RedisPhaseStore>(*redis_);
     cooldown_store_ = std::make_unique<storage::RedisCooldownStore>(*redis_);
+    action_log_store_ = std::make_unique<storage::RedisActionLogStore>(
+        *redis_, mission::ServiceOptions().action_log_limit);
+    shared_rate_limiter_ =
+        std::make_unique<auth::RedisRateLimiter>(*redis_, rate_limiter_, *logger_);
+    health_->Register("rate_limiter", [l = shared_rate_limiter_.get()] {
+      if (!l->degraded()) return resilience::ProbeResult{};
+      return resilience::ProbeResult{
+          resilience::HealthState::kDegraded,
+          std::string("redis: ").append(l->last_error()).append("; limiting with local buckets")};
+    });
     if (!config.mission.data_dir.empty()) {
       logger_->Warning("astraguard.storage", "data_dir_ignored",
                        {{"data_dir", std::string_view(config.mission.data_dir)},
@@ -133,20 +143,28 @@ App::App(const config::Config& config)
           config.mission.history_capacity, memory_metrics_.get());
     }
   }
+  latest_ = std::make_unique<storage::LatestTelemetryStore>(
+      storage::LatestOptions{.ttl = config.mission.latest_ttl,
+                             .write_interval = config.mission.latest_redis_interval},
+      redis_.get());
   mission_metrics_ = std::make_unique<mission::MissionMetrics>(metrics_.registry());
   detection_metrics_ = std::make_unique<mission::DetectionMetrics>(metrics_.registry());
   mission::ServiceOptions mission_options;
   mission_options.shared_phase = phase_store_.get();
   mission_options.shared_cooldowns = cooldown_store_.get();
+  mission_options.shared_actions = action_log_store_.get();
   mission_ = std::make_unique<mission::Service>(policy_, *anomaly_store_, clock_, *mission_metrics_,
                                                 mission_options);
   service_ = std::make_unique<service::TelemetryService>(
       service::TelemetryServiceOptions{.version = config.version,
-                                       .environment = config.environment},
+                                       .environment = config.environment,
+                                       .latest = latest_.get()},
       detector_, *mission_, *anomaly_store_, clock_, *detection_metrics_, tracing_->tracer(),
       *logger_);
-  access_ =
-      std::make_unique<auth::AccessControl>(config.access, rate_limiter_, metrics_.registry());
+  auth::RateLimiter& limiter = shared_rate_limiter_
+                                  ? static_cast<auth::RateLimiter&>(*shared_rate_limiter_)
+                                  : rate_limiter_;
+  access_ = std::make_unique<auth::AccessControl>(config.access, limiter, metrics_.registry());
   chaos_ = std::make_unique<chaos::Chaos>(config_.resilience.chaos, faults_, *health_, clock_,
                                           metrics_.registry());
   RegisterRoutes();

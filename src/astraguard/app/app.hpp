@@ -28,6 +28,7 @@
 
 #include "astraguard/auth/access_control.hpp"
 #include "astraguard/auth/rate_limiter.hpp"
+#include "astraguard/auth/redis_rate_limiter.hpp"
 #include "astraguard/chaos/chaos.hpp"
 #include "astraguard/common/clock.hpp"
 #include "astraguard/common/status.hpp"
@@ -47,8 +48,10 @@
 #include "astraguard/resilience/health.hpp"
 #include "astraguard/service/detector.hpp"
 #include "astraguard/service/telemetry_service.hpp"
+#include "astraguard/storage/action_log_store.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
 #include "astraguard/storage/cooldown_store.hpp"
+#include "astraguard/storage/latest_store.hpp"
 #include "astraguard/storage/redis_anomaly_store.hpp"
 
 namespace astraguard::app {
@@ -107,12 +110,16 @@ class App final {
   std::unique_ptr<storage::AnomalyStore> anomaly_store_;
   std::unique_ptr<storage::PhaseStore> phase_store_;
   std::unique_ptr<storage::CooldownStore> cooldown_store_;
+  std::unique_ptr<storage::ActionLogStore> action_log_store_;
+  std::unique_ptr<storage::LatestTelemetryStore> latest_;  // per satellite, in Redis too
   std::unique_ptr<mission::MissionMetrics> mission_metrics_;
   std::unique_ptr<mission::DetectionMetrics> detection_metrics_;
   std::unique_ptr<mission::Service> mission_;
   std::unique_ptr<service::TelemetryService> service_;
-  // Access control: keys, roles, rate limits (in-process buckets) and CORS.
+  // Access control: keys, roles, rate limits (in-process buckets, or in Redis with REDIS_URL,
+  // falling back to the in-process ones) and CORS.
   auth::LocalRateLimiter rate_limiter_;
+  std::unique_ptr<auth::RedisRateLimiter> shared_rate_limiter_;
   std::unique_ptr<auth::AccessControl> access_;
   std::unique_ptr<chaos::Chaos> chaos_;
   http::Router router_;

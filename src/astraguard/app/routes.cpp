@@ -69,6 +69,11 @@ void RegisterApiRoutes(const AddRoute& add, service::TelemetryService& service) 
         http::WriteJson(svc->GetStatus(), res);
       });
 
+  add("GET", "/api/v1/satellites", http::Role::kViewer,
+      [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
+        Reply(svc->Satellites(req.query()), res);
+      });
+
   add("POST", "/api/v1/telemetry/batch", http::Role::kOperator,
       [svc](const http::Request& req, const http::PathParams&, http::Response& res) {
         if (!http::RequireJson(req, res)) return;

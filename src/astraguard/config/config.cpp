@@ -282,6 +282,28 @@ std::vector<Setting> BuildSettings() {
                  return Status::Ok();
                },
                [](const Config& c) { return c.redis.spool_path; }});
+  s.push_back({"ASTRAGUARD_LATEST_TTL_SECONDS", "",
+               "How long a satellite's latest record is kept and listed by GET "
+               "/api/v1/satellites (in memory and in Redis).",
+               false,
+               [](Config& c, std::string_view v) {
+                 uint64_t s = 0;
+                 if (Status st = ParseUnsigned(v, 1, 86'400, s); !st.ok()) return st;
+                 c.mission.latest_ttl = std::chrono::seconds(s);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return std::to_string(c.mission.latest_ttl.count()); }});
+  s.push_back({"ASTRAGUARD_REDIS_LATEST_INTERVAL_MS", "",
+               "With REDIS_URL: a satellite's latest record is written to Redis at most this "
+               "often per instance (records in between update memory only).",
+               false,
+               [](Config& c, std::string_view v) {
+                 uint64_t ms = 0;
+                 if (Status st = ParseUnsigned(v, 0, 3'600'000, ms); !st.ok()) return st;
+                 c.mission.latest_redis_interval = std::chrono::milliseconds(ms);
+                 return Status::Ok();
+               },
+               [](const Config& c) { return Millis(c.mission.latest_redis_interval); }});
   s.push_back({"ASTRAGUARD_MISSION_POLICY", "--mission-policy",
                "Mission-phase policy YAML (empty: built-in, same as etc/mission_policies.yaml).",
                false,

@@ -48,6 +48,8 @@ struct MissionConfig {
   // ASTRAGUARD_DATA_DIR: the history's append-only file (storage/anomaly_log.hpp); empty: none.
   std::string data_dir;
   storage::FsyncPolicy data_fsync = storage::FsyncPolicy::kEverySecond;
+  std::chrono::seconds latest_ttl{300};  // GET /api/v1/satellites lists records this recent
+  std::chrono::milliseconds latest_redis_interval{1000};  // Redis writes per satellite, at most
 };
 
 // The shared state in Redis (REDIS_URL and ASTRAGUARD_REDIS_*).

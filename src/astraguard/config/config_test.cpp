@@ -184,6 +184,18 @@ TEST(ConfigTest, RedisUrlFillsTheClientAndMalformedOnesNameTheVariable) {
   EXPECT_FALSE(LoadEnv({{"ASTRAGUARD_REDIS_TIMEOUT_MS", "0"}}).ok());
 }
 
+TEST(ConfigTest, LatestTelemetryTtlAndRedisInterval) {
+  auto r = LoadEnv({{"ASTRAGUARD_LATEST_TTL_SECONDS", "60"},
+                    {"ASTRAGUARD_REDIS_LATEST_INTERVAL_MS", "250"}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->config.mission.latest_ttl, std::chrono::seconds(60));
+  EXPECT_EQ(r->config.mission.latest_redis_interval, std::chrono::milliseconds(250));
+  auto bad = LoadEnv({{"ASTRAGUARD_LATEST_TTL_SECONDS", "0"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ASTRAGUARD_LATEST_TTL_SECONDS"), std::string::npos);
+  EXPECT_FALSE(LoadEnv({{"ASTRAGUARD_REDIS_LATEST_INTERVAL_MS", "x"}}).ok());
+}
+
 TEST(ConfigTest, DescribeRedactsSecrets) {
   auto r = LoadEnv({{"REDIS_URL", "redis://user:hunter2@cache:6379/0"},
                     {"OTEL_EXPORTER_OTLP_HEADERS", "api-key=secret"}});

@@ -297,28 +297,91 @@ boost::json::object PhaseChangeJson(const PhaseChangeResult& r) {
   return o;
 }
 
+boost::json::object ActionJson(const ActionRecord& a) {
+  json::object e;
+  e["seq"] = a.seq;
+  e["at"] = FormatRfc3339Ms(a.at_ms);
+  e["satellite_id"] = a.satellite_id;
+  if (a.anomaly_id.empty()) {
+    e["anomaly_id"] = nullptr;
+  } else {
+    e["anomaly_id"] = a.anomaly_id;
+  }
+  e["anomaly_type"] = FaultTypeName(a.type);
+  e["severity_level"] = SeverityName(a.severity);
+  e["mission_phase"] = PhaseName(a.phase);
+  e["action"] = ActionName(a.action);
+  e["status"] = ActionStatusName(a.status);
+  e["escalated"] = a.escalated;
+  e["recurrence_count"] = a.recurrence;
+  e["detail"] = a.detail;
+  return e;
+}
+
+std::optional<ActionRecord> ParseActionJson(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const json::object& e = v.as_object();
+  auto str = [&e](std::string_view k) -> std::optional<std::string_view> {
+    const json::value* f = e.if_contains(k);
+    if (f == nullptr || !f->is_string()) return std::nullopt;
+    return std::string_view(f->as_string());
+  };
+  auto integer = [&e](std::string_view k) -> std::optional<int64_t> {
+    const json::value* f = e.if_contains(k);
+    if (f == nullptr) return std::nullopt;
+    if (f->is_int64()) return f->as_int64();
+    if (f->is_uint64()) return static_cast<int64_t>(f->as_uint64());
+    return std::nullopt;
+  };
+  ActionRecord a;
+  const auto seq = integer("seq");
+  const auto at = str("at");
+  const auto at_ms = at ? ParseRfc3339Ms(*at) : std::nullopt;
+  const auto sat = str("satellite_id");
+  const auto type = str("anomaly_type");
+  const auto severity = str("severity_level");
+  const auto phase = str("mission_phase");
+  const auto action = str("action");
+  const auto status = str("status");
+  const auto recurrence = integer("recurrence_count");
+  const auto detail = str("detail");
+  const json::value* escalated = e.if_contains("escalated");
+  if (!seq || !at_ms || !sat || !type || !severity || !phase || !action || !status ||
+      !recurrence || !detail || escalated == nullptr || !escalated->is_bool()) {
+    return std::nullopt;
+  }
+  const auto t = ParseFaultType(*type);
+  const auto s = ParseSeverity(*severity);
+  const auto p = ParsePhase(*phase);
+  const auto act = ParseAction(*action);
+  if (!t || !s || !p || !act) return std::nullopt;
+  bool status_known = false;
+  for (int i = 0; i < kActionStatusCount; ++i) {
+    if (ActionStatusName(static_cast<ActionStatus>(i)) == *status) {
+      a.status = static_cast<ActionStatus>(i);
+      status_known = true;
+    }
+  }
+  if (!status_known) return std::nullopt;
+  a.seq = static_cast<uint64_t>(*seq);
+  a.at_ms = *at_ms;
+  a.satellite_id = std::string(*sat);
+  if (auto id = str("anomaly_id")) a.anomaly_id = std::string(*id);
+  a.type = *t;
+  a.severity = *s;
+  a.phase = *p;
+  a.action = *act;
+  a.escalated = escalated->as_bool();
+  a.recurrence = static_cast<int>(*recurrence);
+  a.detail = std::string(*detail);
+  return a;
+}
+
 boost::json::object ActionsJson(const std::vector<ActionRecord>& actions) {
   json::array arr;
-  for (const auto& a : actions) {
-    json::object e;
-    e["seq"] = a.seq;
-    e["at"] = FormatRfc3339Ms(a.at_ms);
-    e["satellite_id"] = a.satellite_id;
-    if (a.anomaly_id.empty()) {
-      e["anomaly_id"] = nullptr;
-    } else {
-      e["anomaly_id"] = a.anomaly_id;
-    }
-    e["anomaly_type"] = FaultTypeName(a.type);
-    e["severity_level"] = SeverityName(a.severity);
-    e["mission_phase"] = PhaseName(a.phase);
-    e["action"] = ActionName(a.action);
-    e["status"] = ActionStatusName(a.status);
-    e["escalated"] = a.escalated;
-    e["recurrence_count"] = a.recurrence;
-    e["detail"] = a.detail;
-    arr.emplace_back(std::move(e));
-  }
+  for (const auto& a : actions) arr.emplace_back(ActionJson(a));
   json::object o;
   o["count"] = arr.size();
   o["actions"] = std::move(arr);

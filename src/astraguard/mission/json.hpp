@@ -61,6 +61,9 @@ void AppendAssessment(const Assessment& a, boost::json::object& out);
 boost::json::object PhaseJson(const PhaseView& v);
 boost::json::object PhaseChangeJson(const PhaseChangeResult& r);
 boost::json::object ActionsJson(const std::vector<ActionRecord>& actions);
+// One entry of ActionsJson, and back (nullopt when `text` is not such an entry).
+boost::json::object ActionJson(const ActionRecord& a);
+std::optional<ActionRecord> ParseActionJson(std::string_view text);
 boost::json::object AnomalyJson(const storage::AnomalyRecord& r);
 boost::json::object HistoryJson(const storage::AnomalyPage& page);
 boost::json::object FeedbackJson(const FeedbackResult& r);

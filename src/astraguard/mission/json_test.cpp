@@ -138,3 +138,42 @@ TEST(ResponseJsonTest, HistoryPageCarriesCursor) {
 
 }  // namespace
 }  // namespace astraguard::mission
+
+namespace astraguard::mission {
+namespace {
+
+TEST(ActionJsonTest, RoundTripsAndRejectsWhatIsNotAnEntry) {
+  ActionRecord a;
+  a.seq = 42;
+  a.at_ms = 1767225600123;
+  a.satellite_id = "SAT-7";
+  a.anomaly_id = "an-1";
+  a.type = FaultType::kPower;
+  a.severity = Severity::kHigh;
+  a.phase = Phase::kSafeMode;
+  a.action = Action::kReducePowerLoad;
+  a.status = ActionStatus::kSuppressed;
+  a.escalated = true;
+  a.recurrence = 3;
+  a.detail = "cooldown \"running\"";
+  const std::string text = boost::json::serialize(ActionJson(a));
+  auto back = ParseActionJson(text);
+  ASSERT_TRUE(back.has_value()) << text;
+  EXPECT_EQ(boost::json::serialize(ActionJson(*back)), text);
+  a.anomaly_id.clear();  // null anomaly_id
+  back = ParseActionJson(boost::json::serialize(ActionJson(a)));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->anomaly_id.empty());
+
+  EXPECT_FALSE(ParseActionJson("not json").has_value());
+  EXPECT_FALSE(ParseActionJson("[]").has_value());
+  boost::json::object bad = ActionJson(a);
+  bad["status"] = "maybe";
+  EXPECT_FALSE(ParseActionJson(boost::json::serialize(bad)).has_value());
+  bad = ActionJson(a);
+  bad.erase("at");
+  EXPECT_FALSE(ParseActionJson(boost::json::serialize(bad)).has_value());
+}
+
+}  // namespace
+}  // namespace astraguard::mission

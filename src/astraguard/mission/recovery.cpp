@@ -150,6 +150,12 @@ void RecoveryOrchestrator::LinkAnomaly(uint64_t seq, std::string_view anomaly_id
   log_[seq - log_.front().seq].anomaly_id = std::string(anomaly_id);
 }
 
+std::optional<ActionRecord> RecoveryOrchestrator::Get(uint64_t seq) const {
+  std::lock_guard lock(log_mu_);
+  if (log_.empty() || seq < log_.front().seq || seq > log_.back().seq) return std::nullopt;
+  return log_[seq - log_.front().seq];
+}
+
 std::vector<ActionRecord> RecoveryOrchestrator::Recent(
     size_t limit, std::optional<std::string_view> satellite) const {
   std::vector<ActionRecord> out;

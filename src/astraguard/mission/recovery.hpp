@@ -74,6 +74,8 @@ class RecoveryOrchestrator {
                          double confidence);
   // Attaches the stored anomaly's id to the action record `seq` (no-op if already evicted).
   void LinkAnomaly(uint64_t seq, std::string_view anomaly_id);
+  // The action record `seq`, if still in the log.
+  std::optional<ActionRecord> Get(uint64_t seq) const;
 
   // Newest first; optional filter by satellite; limit >= 1.
   std::vector<ActionRecord> Recent(size_t limit, std::optional<std::string_view> satellite) const;

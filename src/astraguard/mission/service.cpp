@@ -1,5 +1,7 @@
 #include "astraguard/mission/service.hpp"
 
+#include "astraguard/mission/json.hpp"
+
 #include <algorithm>
 #include <functional>
 
@@ -114,6 +116,12 @@ Assessment Service::Process(const RecordInput& record, const detect::Detection& 
         std::memory_order_relaxed);
     a.store_status = id.status();
   }
+  if (options_.shared_actions != nullptr) {
+    // A failed push is not retried: the action stays in this instance's own log.
+    if (auto rec = recovery_.Get(o.action_seq)) {
+      (void)options_.shared_actions->Push(boost::json::serialize(ActionJson(*rec)));
+    }
+  }
   return a;
 }
 
@@ -136,6 +144,16 @@ Result<PhaseChangeResult> Service::SetPhase(Phase target, bool force, std::strin
 
 std::vector<ActionRecord> Service::RecentActions(size_t limit,
                                                  std::optional<std::string_view> satellite) const {
+  if (options_.shared_actions != nullptr) {
+    // While the shared log does not answer, this instance's own log answers.
+    if (auto shared = options_.shared_actions->Recent(limit, satellite); shared.ok()) {
+      std::vector<ActionRecord> out;
+      for (const auto& entry : *shared) {
+        if (auto rec = ParseActionJson(entry)) out.push_back(std::move(*rec));
+      }
+      return out;
+    }
+  }
   return recovery_.Recent(limit, satellite);
 }
 

@@ -30,6 +30,7 @@
 #include "astraguard/mission/phase.hpp"
 #include "astraguard/mission/policy.hpp"
 #include "astraguard/mission/recovery.hpp"
+#include "astraguard/storage/action_log_store.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
 
 namespace astraguard::mission {
@@ -48,6 +49,8 @@ struct ServiceOptions {
   storage::PhaseStore* shared_phase = nullptr;
   // Recovery-action cooldowns shared with other instances (Redis); null: this instance's own.
   storage::CooldownStore* shared_cooldowns = nullptr;
+  // The recovery-action log shared with other instances (Redis); null: this instance's own.
+  storage::ActionLogStore* shared_actions = nullptr;
 };
 
 // One telemetry record as the mission layer needs it.

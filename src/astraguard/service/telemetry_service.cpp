@@ -72,6 +72,17 @@ json::object TelemetryService::Assess(const ingest::TelemetryRecord& rec, json::
   if (rec.current) in.readings.Set(mission::StdChannel::kCurrent, *rec.current);
   if (rec.wheel_speed) in.readings.Set(mission::StdChannel::kWheelSpeed, *rec.wheel_speed);
   mission::Assessment a = mission_.Process(in, d);
+  if (options_.latest != nullptr) {
+    storage::LatestTelemetry latest;
+    latest.satellite_id = rec.satellite_id;
+    latest.timestamp_ms = in.timestamp_ms;
+    latest.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             clock_.WallNow().time_since_epoch())
+                             .count();
+    latest.values.reserve(values.size());
+    for (const auto& v : values) latest.values.emplace_back(std::string(v.name), v.value);
+    options_.latest->Put(std::move(latest));
+  }
   if (a.is_anomaly) {
     metrics_.Anomaly(a.severity);
     logger_.Log(obs::LogLevel::kInfo, "astraguard.detection", "anomaly_detected",
@@ -189,6 +200,37 @@ Result<json::object> TelemetryService::SetPhase(std::string_view body) {
   auto ch = mission_.SetPhase(r->phase, r->force, r->reason.empty() ? "operator" : r->reason);
   if (!ch.ok()) return ch.status();
   return mission::PhaseChangeJson(*ch);
+}
+
+Result<json::object> TelemetryService::Satellites(std::string_view query) const {
+  auto params = mission::ParseQueryString(query);
+  if (!params.ok()) return params.status();
+  if (!params->empty()) {
+    const std::string& name = params->front().first;
+    return Status::Error(Code::kValidation, std::string(name).append(": unknown query parameter"),
+                         {{name, "unknown query parameter"}});
+  }
+  json::array sats;
+  if (options_.latest != nullptr) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               clock_.WallNow().time_since_epoch())
+                               .count();
+    for (const auto& r : options_.latest->List(now_ms)) {
+      json::array values;
+      for (const auto& [name, value] : r.values) {
+        values.push_back({{"channel", name}, {"value", value}});
+      }
+      sats.push_back({{"satellite_id", r.satellite_id},
+                      {"last_record_at", ingest::FormatRfc3339Millis(r.timestamp_ms)},
+                      {"received_at", ingest::FormatRfc3339Millis(r.received_ms)},
+                      {"age_seconds", std::max<int64_t>(0, now_ms - r.received_ms) / 1000.0},
+                      {"values", std::move(values)}});
+    }
+  }
+  json::object o;
+  o["count"] = sats.size();
+  o["satellites"] = std::move(sats);
+  return o;
 }
 
 Result<json::object> TelemetryService::RecoveryActions(std::string_view query) const {

@@ -17,6 +17,7 @@
 //   SubmitFeedback   POST /api/v1/anomalies/{id}/feedback {"label", "note"?}; the record is
 //                    kept out of the detector's online training history
 //   GetStatus        GET  /api/v1/status
+//   Satellites       GET  /api/v1/satellites        latest record of each satellite (TTL)
 //   GetHealth        GET  /health
 //
 // Time is read only from the injected Clock: a record without a timestamp is stamped with
@@ -55,6 +56,7 @@
 #include "astraguard/obs/trace/tracer.hpp"
 #include "astraguard/service/detector.hpp"
 #include "astraguard/storage/anomaly_store.hpp"
+#include "astraguard/storage/latest_store.hpp"
 
 namespace astraguard::service {
 
@@ -63,6 +65,9 @@ inline constexpr size_t kMaxBatchRecords = 1000;
 struct TelemetryServiceOptions {
   std::string version;      // reported by GET /health
   std::string environment;  // reported by GET /health
+  // Every assessed record is put here (GET /api/v1/satellites); null: not kept. Must outlive
+  // the service.
+  storage::LatestTelemetryStore* latest = nullptr;
 };
 
 // GET /health: `body` is the response; `unhealthy` asks for a 503 instead of a 200.
@@ -95,6 +100,8 @@ class TelemetryService final {
   Result<boost::json::object> GetAnomaly(std::string_view id) const;
   Result<boost::json::object> SubmitFeedback(std::string_view id, std::string_view body);
   boost::json::object GetStatus() const;
+  // No query parameters: kValidation naming any.
+  Result<boost::json::object> Satellites(std::string_view query) const;
   // `serving`: the transport accepts requests (ready); `draining`: it is shutting down. Reported
   // as the "http" component beside the detector and the anomaly store; the overall status is
   // "unhealthy" when not serving, else "degraded" when any component is, else "healthy".

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "astraguard/kv/testing/redis_server.hpp"
+#include "astraguard/storage/action_log_store.hpp"
 #include "astraguard/storage/cooldown_store.hpp"
+#include "astraguard/storage/latest_store.hpp"
 #include "astraguard/storage/phase_store.hpp"
 #include "astraguard/storage/record_json.hpp"
 
@@ -310,6 +312,99 @@ TEST_F(RedisStoreTest, ReplayBufferOverflowIsCountedAndLogged) {
   ASSERT_TRUE(server_.Start());
   ASSERT_TRUE(Eventually([&] { return !a->degraded(); }));
   EXPECT_EQ(a->Stats().size, 3);
+}
+
+TEST_F(RedisStoreTest, ActionLogIsSharedNewestFirstCappedAndFiltered) {
+  RedisActionLogStore a(client_, 3), b(other_client_, 3);
+  auto entry = [](int i, std::string_view sat) {
+    return std::string(R"({"seq":)")
+        .append(std::to_string(i))
+        .append(R"(,"satellite_id":")")
+        .append(sat)
+        .append(R"("})");
+  };
+  ASSERT_TRUE(a.Push(entry(1, "S1")).ok());
+  ASSERT_TRUE(b.Push(entry(2, "S2")).ok());
+  ASSERT_TRUE(a.Push(entry(3, "S1")).ok());
+  ASSERT_TRUE(b.Push(entry(4, "S2")).ok());  // drops seq 1
+  auto all = b.Recent(10, std::nullopt);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(*all, (std::vector<std::string>{entry(4, "S2"), entry(3, "S1"), entry(2, "S2")}));
+  auto two = a.Recent(2, std::nullopt);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(*two, (std::vector<std::string>{entry(4, "S2"), entry(3, "S1")}));
+  auto s2 = a.Recent(1, std::string_view("S2"));
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(*s2, std::vector<std::string>{entry(4, "S2")});
+  auto s1 = a.Recent(10, std::string_view("S1"));
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(*s1, std::vector<std::string>{entry(3, "S1")});
+  server_.Stop();
+  EXPECT_EQ(a.Recent(10, std::nullopt).status().code(), Code::kUnavailable);
+  EXPECT_EQ(a.Push(entry(5, "S1")).code(), Code::kUnavailable);
+}
+
+LatestTelemetry Latest(std::string sat, int64_t received_ms, double voltage) {
+  return {std::move(sat), received_ms - 5, received_ms, {{"voltage", voltage}, {"x", 1.5}}};
+}
+
+// Calls of one Redis command since the server started (INFO commandstats).
+int64_t CommandCalls(kv::RedisClient& c, std::string_view cmd) {
+  auto info = c.Run({"INFO", "commandstats"});
+  if (!info.ok()) return -1;
+  const std::string tag = std::string("cmdstat_").append(cmd).append(":calls=");
+  const size_t at = info->str.find(tag);
+  return at == std::string::npos ? 0 : std::stoll(info->str.substr(at + tag.size()));
+}
+
+TEST(LatestTelemetryStoreTest, InMemoryExpiresAndStaysBounded) {
+  LatestTelemetryStore store({.ttl = 10s, .write_interval = 1000ms, .capacity = 16});
+  store.Put(Latest("S1", 1000, 20.0));
+  store.Put(Latest("S2", 2000, 21.0));
+  store.Put(Latest("S1", 3000, 22.0));  // replaces S1's
+  auto all = store.List(3000);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].satellite_id, "S1");
+  EXPECT_EQ(all[0].values[0].second, 22.0);
+  EXPECT_EQ(all[0].timestamp_ms, 2995);
+  EXPECT_EQ(all[1].satellite_id, "S2");
+  EXPECT_EQ(store.List(12000).size(), 1u);  // S2 expired at 12000
+  EXPECT_TRUE(store.List(13000).empty());
+  for (int i = 0; i < 1000; ++i) store.Put(Latest(std::string("B").append(std::to_string(i)), 20000 + i, 1));
+  EXPECT_LE(store.List(21000).size(), 16u);  // one per shard at most
+  EXPECT_FALSE(store.List(21000).empty());
+  EXPECT_TRUE(DecodeLatest(EncodeLatest(Latest("S", 10, 2))).has_value());
+  EXPECT_FALSE(DecodeLatest(R"({"satellite_id":"S"})").has_value());
+}
+
+TEST_F(RedisStoreTest, LatestTelemetryIsSharedWithATtlAndWrittenAtMostOncePerInterval) {
+  const LatestOptions o{.ttl = 60s, .write_interval = 1000ms, .capacity = 1000};
+  LatestTelemetryStore a(o, &client_), b(o, &other_client_);
+  const int64_t now = 1'800'000'000'000;
+  const int64_t sets_before = CommandCalls(client_, "set");
+  // 100 records of one satellite 10 ms apart (1 s of telemetry at 100 Hz), and one of another.
+  for (int i = 0; i < 100; ++i) a.Put(Latest("S1", now + i * 10, 20.0 + i));
+  b.Put(Latest("S2", now + 500, 30.0));
+  // Measured: 2 SETs for 101 records (S1 once, S2 once); S1 at +1000 ms is written again.
+  EXPECT_EQ(CommandCalls(client_, "set") - sets_before, 2);
+  a.Put(Latest("S1", now + 1000, 99.0));
+  EXPECT_EQ(CommandCalls(client_, "set") - sets_before, 3);
+
+  auto seen = b.List(now + 1000);  // b reads a's record from Redis
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].satellite_id, "S1");
+  EXPECT_EQ(seen[0].values[0].second, 99.0);
+  EXPECT_EQ(seen[1].satellite_id, "S2");
+  EXPECT_EQ(b.List(now + 1000 + 61'000).size(), 0u);  // older than the TTL
+  auto ttl = client_.Run({"TTL", "astraguard:latest:S1"});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT(ttl->integer, 0);
+  EXPECT_LE(ttl->integer, 60);
+
+  server_.Stop();  // b answers from its own memory
+  seen = b.List(now + 1000);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].satellite_id, "S2");
 }
 
 TEST_F(RedisStoreTest, CooldownClaimIsExclusiveUntilItExpires) {
