@@ -136,14 +136,20 @@ int ServerErrors(const std::map<int, int>& statuses) {
   return n;
 }
 
-TEST(RedisStateTest, TwoInstancesShareHistoryLookupFeedbackAndPhase) {
+// A redis-server and two instances sharing it, both started.
+class TwoInstancesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(redis.running());
+    ASSERT_TRUE(a.started()) << a.output();
+    ASSERT_TRUE(b.started()) << b.output();
+  }
   RedisServer redis;
-  ASSERT_TRUE(redis.running());
-  ServiceProcess a({"serve"}, RedisEnv(redis));
-  ServiceProcess b({"serve"}, RedisEnv(redis));
-  ASSERT_TRUE(a.started()) << a.output();
-  ASSERT_TRUE(b.started()) << b.output();
+  ServiceProcess a{{"serve"}, RedisEnv(redis)};
+  ServiceProcess b{{"serve"}, RedisEnv(redis)};
+};
 
+TEST_F(TwoInstancesTest, ShareHistoryLookupFeedbackAndPhase) {
   auto posted = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("1")));
   const std::string id(posted.at("anomaly_id").as_string());
   auto got = Send(b.api_port(), "GET", std::string("/api/v1/anomalies/").append(id));
@@ -214,14 +220,7 @@ TEST(RedisStateTest, TwoInstancesShareOneRateLimitAndFallBackToLocalBuckets) {
   EXPECT_NE(b.output().find("rate_limiter_degraded"), std::string::npos);
 }
 
-TEST(RedisStateTest, TwoInstancesShareTheRecoveryActionLog) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.running());
-  ServiceProcess a({"serve"}, RedisEnv(redis));
-  ServiceProcess b({"serve"}, RedisEnv(redis));
-  ASSERT_TRUE(a.started()) << a.output();
-  ASSERT_TRUE(b.started()) << b.output();
-
+TEST_F(TwoInstancesTest, ShareTheRecoveryActionLog) {
   auto first = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("RA")));
   auto second = Json(Send(b.api_port(), "POST", "/api/v1/telemetry", Brownout("RB")));
   auto third = Json(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("RA")));
@@ -245,14 +244,7 @@ TEST(RedisStateTest, TwoInstancesShareTheRecoveryActionLog) {
   EXPECT_EQ(Json(own).at("count"), 2) << own.body;
 }
 
-TEST(RedisStateTest, TwoInstancesShareTheLatestTelemetryPerSatellite) {
-  RedisServer redis;
-  ASSERT_TRUE(redis.running());
-  ServiceProcess a({"serve"}, RedisEnv(redis));
-  ServiceProcess b({"serve"}, RedisEnv(redis));
-  ASSERT_TRUE(a.started()) << a.output();
-  ASSERT_TRUE(b.started()) << b.output();
-
+TEST_F(TwoInstancesTest, ShareTheLatestTelemetryPerSatellite) {
   ASSERT_EQ(Send(a.api_port(), "POST", "/api/v1/telemetry", Brownout("LA")).status, 200);
   ASSERT_EQ(Send(b.api_port(), "POST", "/api/v1/telemetry",
                  R"({"satellite_id":"SAT-LB","voltage":28.1,"temperature":20,"gyro":0,"channels":{"rw_temp":31.5}})")

@@ -17,20 +17,13 @@ class RedisRateLimiterTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.running()); }
 
-  kv::RedisOptions ClientOptions() {
-    kv::RedisOptions o;
-    o.endpoint.host = "127.0.0.1";
-    o.endpoint.port = server_.port();
-    o.reconnect_interval = 0ms;
-    return o;
-  }
 
   kv::testing::RedisServer server_;
   SystemClock clock_;
   obs::MemoryLogSink* sink_ = new obs::MemoryLogSink;
   obs::Logger logger_{obs::LogConfig{}, std::unique_ptr<obs::LogSink>(sink_), clock_};
-  kv::RedisClient client_{ClientOptions()};
-  kv::RedisClient other_client_{ClientOptions()};
+  kv::RedisClient client_{server_.client_options()};
+  kv::RedisClient other_client_{server_.client_options()};
   LocalRateLimiter local_;
   LocalRateLimiter other_local_;
 };

@@ -43,12 +43,6 @@ std::string_view ParamOf(Fault f) {
 
 bool IsRedisFault(Fault f) { return f == Fault::kRedisOutage || f == Fault::kRedisLatency; }
 
-std::int64_t UnixMs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             clock.WallNow().time_since_epoch())
-      .count();
-}
-
 std::optional<double> NumberOf(const json::value& v) {
   if (v.is_int64()) return static_cast<double>(v.as_int64());
   if (v.is_uint64()) return static_cast<double>(v.as_uint64());
@@ -162,7 +156,7 @@ json::object Chaos::EndLocked(Fault f, prometheus::Counter& outcome) {
   outcome.Increment();
   recovering_[static_cast<int>(f)] = clock_.Now();
   health_.RequestCheck();
-  o["ended_at"] = ingest::FormatRfc3339Millis(UnixMs(clock_));
+  o["ended_at"] = ingest::FormatRfc3339Millis(UnixMillis(clock_.WallNow()));
   return o;
 }
 
@@ -266,7 +260,7 @@ Result<json::object> Chaos::Inject(std::string_view name, std::string_view body)
                                    {{"fault", "already running"}}));
   e.running = true;
   e.deadline = clock_.Now() + std::chrono::milliseconds(e.duration_ms);
-  e.started_unix_ms = UnixMs(clock_);
+  e.started_unix_ms = UnixMillis(clock_.WallNow());
   slot = std::move(e);
   SetSwitch(f, &slot);
   recovering_[static_cast<int>(f)].reset();

@@ -27,6 +27,11 @@ class SystemClock final : public Clock {
   }
 };
 
+// Milliseconds since the Unix epoch: the unit of every timestamp the service stores and returns.
+inline std::int64_t UnixMillis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
 class FakeClock final : public Clock {
  public:
   std::chrono::steady_clock::time_point Now() const override { return now_; }

@@ -306,6 +306,13 @@ TEST(ServerDeadlineTest, ExpectContinueWithoutBodyGets408) {
 // When accept() fails for want of descriptors the listener backs off instead of retrying in a
 // tight loop, and serves the waiting clients once descriptors are free again.
 TEST(ServerAcceptTest, RunningOutOfDescriptorsDoesNotSpin) {
+#ifdef ASTRAGUARD_UBSAN
+  // UBSan's vptr check reads a vtable only after probing that its memory is readable, and it
+  // probes by writing it to a pipe(); with every descriptor taken the pipe fails, and UBSan
+  // reports "invalid vptr" on a valid Asio object (seen once in make test-asan, whenever its
+  // type cache had not yet seen timer_queue_base). The normal build runs this test.
+  GTEST_SKIP() << "UBSan needs free descriptors for its vptr check";
+#endif
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   ServerFixture f;

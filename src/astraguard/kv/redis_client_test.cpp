@@ -49,13 +49,7 @@ TEST(ParseRedisUrlTest, RefusesTlsAndMalformedUrls) {
 class RedisClientTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.running()); }
-  RedisOptions Options() {
-    RedisOptions o;
-    o.endpoint.host = "127.0.0.1";
-    o.endpoint.port = server_.port();
-    o.reconnect_interval = std::chrono::milliseconds(0);
-    return o;
-  }
+  RedisOptions Options() { return server_.client_options(); }
   testing::RedisServer server_;
 };
 

@@ -4,10 +4,6 @@
 
 namespace astraguard::mission {
 
-int64_t ToUnixMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 std::vector<Phase> AllowedTargets(Phase from) {
   std::vector<Phase> out;
   for (Phase p : kAllPhases)
@@ -38,7 +34,7 @@ PhaseMachine::PhaseMachine(const Clock& clock, Phase initial, size_t history_lim
       shared_(shared),
       refresh_(refresh),
       current_(initial) {
-  history_.push_back({initial, initial, ToUnixMs(clock_.WallNow()), false, false, "initial"});
+  history_.push_back({initial, initial, UnixMillis(clock_.WallNow()), false, false, "initial"});
   if (shared_) {
     std::lock_guard lock(mu_);
     if (shared_->Initialize(ToEntry(history_.front())).ok()) SyncLocked();
@@ -80,7 +76,7 @@ Result<PhaseChangeResult> PhaseMachine::Transition(Phase to, bool force, bool au
   if (shared_) SyncLocked();
   const Phase from = current_.load(std::memory_order_relaxed);
   PhaseChangeResult res;
-  res.change = {from, to, ToUnixMs(clock_.WallNow()), force, automatic, std::move(reason)};
+  res.change = {from, to, UnixMillis(clock_.WallNow()), force, automatic, std::move(reason)};
   if (from == to) return res;
   if (!IsAllowedTransition(from, to) && !force) {
     std::string allowed;

@@ -83,6 +83,5 @@ class PhaseMachine {
 
 // Allowed targets from `from`, in enum order.
 std::vector<Phase> AllowedTargets(Phase from);
-int64_t ToUnixMs(std::chrono::system_clock::time_point t);
 
 }  // namespace astraguard::mission

@@ -82,7 +82,7 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
 
   if (const double cooldown_s = policy_.global.CooldownFor(out.decision.action);
       cooldowns_ && cooldown_s > 0) {
-    const int64_t now_ms = ToUnixMs(clock_.WallNow());
+    const int64_t now_ms = UnixMillis(clock_.WallNow());
     auto claim = cooldowns_->Claim(satellite_id, ActionName(out.decision.action), now_ms,
                                    static_cast<int64_t>(std::ceil(cooldown_s * 1000)));
     if (claim.ok()) {  // the shared verdict wins over this instance's own memory
@@ -126,7 +126,7 @@ RecoveryOutcome RecoveryOrchestrator::Handle(std::string_view satellite_id, Faul
   metrics_.ActionCounter(out.decision.action, out.status).Increment();
 
   ActionRecord rec;
-  rec.at_ms = ToUnixMs(clock_.WallNow());
+  rec.at_ms = UnixMillis(clock_.WallNow());
   rec.satellite_id = std::string(satellite_id);
   rec.type = type;
   rec.severity = out.decision.severity;

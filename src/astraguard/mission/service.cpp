@@ -81,7 +81,7 @@ Assessment Service::Process(const RecordInput& record, const detect::Detection& 
   storage::AnomalyRecord r;
   r.satellite_id = std::string(record.satellite_id);
   r.timestamp_ms = record.timestamp_ms;
-  r.recorded_ms = ToUnixMs(clock_.WallNow());
+  r.recorded_ms = UnixMillis(clock_.WallNow());
   r.anomaly_score = a.anomaly_score;
   r.severity_score = a.severity_score;
   r.severity_rank = static_cast<int>(a.severity);
@@ -167,7 +167,7 @@ Result<storage::AnomalyRecord> Service::GetAnomaly(std::string_view id) const {
 
 Result<FeedbackResult> Service::SubmitFeedback(std::string_view id, storage::FeedbackLabel label,
                                                std::string note) {
-  auto up = store_.SetFeedback(id, {label, std::move(note), ToUnixMs(clock_.WallNow())});
+  auto up = store_.SetFeedback(id, {label, std::move(note), UnixMillis(clock_.WallNow())});
   if (!up.ok()) return up.status();
   if (label == storage::FeedbackLabel::kFalsePositive) {
     metrics_.false_positives(up->record.contributing.empty()).Increment();

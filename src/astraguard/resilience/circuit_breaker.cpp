@@ -3,15 +3,6 @@
 #include <utility>
 
 namespace astraguard::resilience {
-namespace {
-
-std::int64_t UnixMs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             clock.WallNow().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::string_view BreakerStateName(BreakerState s) {
   switch (s) {
@@ -45,14 +36,14 @@ CircuitBreaker::CircuitBreaker(std::string name, const BreakerOptions& options,
                           {"from_state", std::string(BreakerStateName(from))},
                           {"to_state", std::string(BreakerStateName(to))}});
   state_gauge_->Set(0);
-  since_unix_ms_ = UnixMs(clock_);
+  since_unix_ms_ = UnixMillis(clock_.WallNow());
 }
 
 void CircuitBreaker::TransitionLocked(BreakerState to) {
   transitions_[static_cast<int>(state_)][static_cast<int>(to)]->Increment();
   state_ = to;
   state_gauge_->Set(static_cast<double>(static_cast<int>(to)));
-  since_unix_ms_ = UnixMs(clock_);
+  since_unix_ms_ = UnixMillis(clock_.WallNow());
   consecutive_failures_ = 0;
   half_open_admitted_ = 0;
   half_open_successes_ = 0;

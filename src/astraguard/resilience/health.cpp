@@ -3,15 +3,6 @@
 #include <utility>
 
 namespace astraguard::resilience {
-namespace {
-
-std::int64_t UnixMs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             clock.WallNow().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 std::string_view HealthStateName(HealthState s) {
   switch (s) {
@@ -45,7 +36,7 @@ void HealthRegistry::Register(std::string name, Probe probe) {
       prometheus::Histogram::BucketBoundaries{0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800,
                                               3600});
   e.health.name = name;
-  e.health.since_unix_ms = UnixMs(clock_);
+  e.health.since_unix_ms = UnixMillis(clock_.WallNow());
   e.name = std::move(name);
   e.probe = std::move(probe);
   std::lock_guard lock(state_mu_);
@@ -110,7 +101,7 @@ bool HealthRegistry::CheckNow() {
     }
     if (r.state != h.state) {
       h.state = r.state;
-      h.since_unix_ms = UnixMs(clock_);
+      h.since_unix_ms = UnixMillis(clock_.WallNow());
     }
   }
   for (const auto& listener : listeners_) listener(all_ok);

@@ -76,9 +76,7 @@ json::object TelemetryService::Assess(const ingest::TelemetryRecord& rec, json::
     storage::LatestTelemetry latest;
     latest.satellite_id = rec.satellite_id;
     latest.timestamp_ms = in.timestamp_ms;
-    latest.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_.WallNow().time_since_epoch())
-                             .count();
+    latest.received_ms = UnixMillis(clock_.WallNow());
     latest.values.reserve(values.size());
     for (const auto& v : values) latest.values.emplace_back(std::string(v.name), v.value);
     options_.latest->Put(std::move(latest));
@@ -212,9 +210,7 @@ Result<json::object> TelemetryService::Satellites(std::string_view query) const 
   }
   json::array sats;
   if (options_.latest != nullptr) {
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               clock_.WallNow().time_since_epoch())
-                               .count();
+    const int64_t now_ms = UnixMillis(clock_.WallNow());
     for (const auto& r : options_.latest->List(now_ms)) {
       json::array values;
       for (const auto& [name, value] : r.values) {

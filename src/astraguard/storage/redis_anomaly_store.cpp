@@ -68,10 +68,6 @@ bool IsIdText(std::string_view s) {
   return true;
 }
 
-int64_t UnixMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 // A hash field holding a count (nil or unreadable: 0).
 int64_t CountOf(const kv::Reply& r) {
   int64_t v = 0;
@@ -184,7 +180,7 @@ void RedisAnomalyStore::LoadSpool() {
   }
   if (loaded == 0) return;
   // Writes acknowledged by a previous process that never reached Redis: replay them first.
-  degraded_since_ms_ = UnixMs(clock_.WallNow());
+  degraded_since_ms_ = UnixMillis(clock_.WallNow());
   last_error_ = "replaying the spool of a previous process";
   degraded_.store(true, std::memory_order_release);
   degraded_gauge_.Set(1);
@@ -259,7 +255,7 @@ void RedisAnomalyStore::MarkDegraded(const Status& error) const {
   std::lock_guard lock(mu_);
   last_error_ = error.message();
   if (degraded_.load(std::memory_order_relaxed)) return;
-  degraded_since_ms_ = UnixMs(clock_.WallNow());
+  degraded_since_ms_ = UnixMillis(clock_.WallNow());
   dropped_this_outage_ = 0;
   degraded_.store(true, std::memory_order_release);
   degraded_gauge_.Set(1);
@@ -458,7 +454,7 @@ void RedisAnomalyStore::TryRecover() {
                         {{"error", std::string_view(std::strerror(errno))}});
         }
         if (!degraded_.load(std::memory_order_relaxed)) return;
-        const int64_t outage_ms = UnixMs(clock_.WallNow()) - degraded_since_ms_;
+        const int64_t outage_ms = UnixMillis(clock_.WallNow()) - degraded_since_ms_;
         degraded_.store(false, std::memory_order_release);
         degraded_gauge_.Set(0);
         pending_gauge_.Set(0);

@@ -65,13 +65,6 @@ class RedisStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.running()); }
 
-  kv::RedisOptions ClientOptions() {
-    kv::RedisOptions o;
-    o.endpoint.host = "127.0.0.1";
-    o.endpoint.port = server_.port();
-    o.reconnect_interval = 0ms;
-    return o;
-  }
   std::unique_ptr<RedisAnomalyStore> MakeStore(kv::RedisClient& c, std::string instance,
                                                size_t capacity = 1000, size_t replay = 1000) {
     RedisStoreOptions o;
@@ -87,8 +80,8 @@ class RedisStoreTest : public ::testing::Test {
   prometheus::Registry registry_;
   obs::MemoryLogSink* sink_ = new obs::MemoryLogSink;
   obs::Logger logger_{obs::LogConfig{}, std::unique_ptr<obs::LogSink>(sink_), clock_};
-  kv::RedisClient client_{ClientOptions()};
-  kv::RedisClient other_client_{ClientOptions()};
+  kv::RedisClient client_{server_.client_options()};
+  kv::RedisClient other_client_{server_.client_options()};
 };
 
 TEST(RecordJsonTest, RoundTripsEveryField) {

@@ -16,6 +16,14 @@
 
 namespace astraguard::kv::testing {
 
+RedisOptions RedisServer::client_options() const {
+  RedisOptions o;
+  o.endpoint.host = "127.0.0.1";
+  o.endpoint.port = port_;
+  o.reconnect_interval = std::chrono::milliseconds(0);
+  return o;
+}
+
 uint16_t FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -63,11 +71,8 @@ bool RedisServer::Start() {
     ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
-  RedisOptions o;
-  o.endpoint.host = "127.0.0.1";
-  o.endpoint.port = port_;
+  RedisOptions o = client_options();
   o.timeout = std::chrono::milliseconds(200);
-  o.reconnect_interval = std::chrono::milliseconds(0);
   RedisClient probe(o);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {

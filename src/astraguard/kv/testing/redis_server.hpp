@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "astraguard/kv/redis_client.hpp"
+
 namespace astraguard::kv::testing {
 
 class RedisServer {
@@ -25,6 +27,8 @@ class RedisServer {
   uint16_t port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   const std::string& dir() const { return dir_; }
+  // Options for a client of this server: loopback, its port, reconnect without waiting.
+  RedisOptions client_options() const;
 
  private:
   std::vector<std::string> extra_args_;

@@ -267,6 +267,18 @@ std::size_t AttributesSize(const AttributeList& attrs, Strings& strings) {
   return n;
 }
 
+// Fast paths: the tag, one-byte length and key of a KeyValue whose body is `body` < 0x80 bytes.
+inline char* PutShortKeyValueHead(char* p, std::uint64_t& high, char tag, std::size_t body,
+                                  std::string_view key, bool static_key) {
+  p[0] = tag;
+  p[1] = static_cast<char>(body);
+  p[2] = Tag(1, kLen);
+  p[3] = static_cast<char>(key.size());
+  const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
+  if (!static_key) high |= key_high;
+  return p + 4 + key.size();
+}
+
 template <typename Strings>
 char* PutAttributes(char* p, std::uint64_t& high, char tag, const AttributeList& attrs,
                     Strings& strings) {
@@ -280,13 +292,9 @@ char* PutAttributes(char* p, std::uint64_t& high, char tag, const AttributeList&
       str = strings.Write(*std::get_if<0>(&a.value));
       if (IsShortStringKeyValue(key.size(), str.size())) [[likely]] {
         // The KeyValue body is < 0x80 bytes, so every length fits one byte.
-        p[0] = tag;
-        p[1] = static_cast<char>(kShortStringKeyValueOverhead + key.size() + str.size());
-        p[2] = Tag(1, kLen);
-        p[3] = static_cast<char>(key.size());
-        const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
-        if (!static_key) high |= key_high;
-        p += 4 + key.size();
+        p = PutShortKeyValueHead(p, high, tag,
+                                 kShortStringKeyValueOverhead + key.size() + str.size(), key,
+                                 static_key);
         p[0] = Tag(2, kLen);
         p[1] = static_cast<char>(2 + str.size());
         p[2] = Tag(1, kLen);
@@ -302,13 +310,8 @@ char* PutAttributes(char* p, std::uint64_t& high, char tag, const AttributeList&
       // The KeyValue body is < 0x80 bytes, so every length fits one byte.
       const auto v = static_cast<std::uint64_t>(*std::get_if<2>(&a.value));
       const std::size_t int_body = 1 + VarintSize(v);
-      p[0] = tag;
-      p[1] = static_cast<char>(IntKeyValueBody(key.size(), int_body));
-      p[2] = Tag(1, kLen);
-      p[3] = static_cast<char>(key.size());
-      const std::uint64_t key_high = CopyAndOr(p + 4, key.data(), key.size());
-      if (!static_key) high |= key_high;
-      p += 4 + key.size();
+      p = PutShortKeyValueHead(p, high, tag, IntKeyValueBody(key.size(), int_body), key,
+                               static_key);
       p[0] = Tag(2, kLen);
       p[1] = static_cast<char>(int_body);
       p[2] = Tag(3, kVarint);
