@@ -9,7 +9,7 @@ POST /api/v1/telemetry over the interval (from the histogram's bucket deltas).
 Prints a table, writes build/soak.svg (RSS and p99 over time) and checks, after a warm-up of
 the first quarter of the run (at least one sample): RSS at the end within 10% (+8 MiB) of RSS
 after warm-up; no non-2xx answer and no client error; every interval's p99 within 3x (+5 ms)
-of the median interval p99. Exit 1 when a check fails.
+of the median interval p99. Exit 1 when a check fails. SOAK_PLOT: where the plot goes.
 """
 import os, re, signal, subprocess, sys, time, urllib.request
 
@@ -116,7 +116,7 @@ svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-f
        f'<text x="{W-R+5}" y="{T+10}" fill="darkorange">{pmax:.1f} ms</text><text x="{W-R+5}" y="{H-B}" fill="darkorange">0</text>',
        f'<text x="{L+10}" y="{T+14}" fill="steelblue">RSS</text><text x="{L+60}" y="{T+14}" fill="darkorange">p99 POST /api/v1/telemetry</text>',
        '</svg>']
-plot = os.path.join(build, "soak.svg")
+plot = os.environ.get("SOAK_PLOT", os.path.join(build, "soak.svg"))
 with open(plot, "w") as f:
     f.write("\n".join(svg) + "\n")
 print("soak: plot written to", plot)

@@ -190,6 +190,8 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
   EXPECT_GT(value("astra_trace_spans_export_failed_total"), 0) << scrape->body;
   EXPECT_EQ(value("astra_trace_spans_exported_total"), 0);
   EXPECT_EQ(value("astra_log_lines_dropped_total"), 0);
+  EXPECT_GE(value("astra_trace_queue_spans"), 0);  // the queues' depths are exported (-1: absent)
+  EXPECT_GE(value("astra_log_queue_lines"), 0);
   // The failure is reported in the log too, rate-limited to one line a minute.
   svc.Signal(SIGTERM);
   ASSERT_EQ(svc.Wait(), 0);

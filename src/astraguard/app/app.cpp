@@ -308,6 +308,14 @@ void App::RegisterObsCallbacks() {
                        [this] { return static_cast<double>(logger_->dropped()); });
   metrics_.AddCallback("astra_log_lines_written_total", "Log lines written.", MetricType::Counter,
                        [this] { return static_cast<double>(logger_->written()); });
+  metrics_.AddCallback("astra_log_queue_lines",
+                       "Log lines waiting for the writer thread (the bounded log queue's depth).",
+                       MetricType::Gauge,
+                       [this] { return static_cast<double>(logger_->queued()); });
+  metrics_.AddCallback("astra_trace_queue_spans",
+                       "Finished spans waiting for export (the bounded span queue's depth).",
+                       MetricType::Gauge,
+                       [this] { return static_cast<double>(tracing_->stats().batch.in_queue); });
   metrics_.AddCallback("astra_trace_spans_dropped_total",
                        "Finished spans dropped (export queue full or shut down).",
                        MetricType::Counter,

@@ -170,6 +170,14 @@ class Logger final {
 
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   std::uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  // Lines accepted and not yet handed to the sink: the log queue's depth. (A line is counted
+  // as accepted just after it is in the ring, so the writer may have written it a moment
+  // before: the difference is clamped at zero.)
+  std::uint64_t queued() const {
+    const std::uint64_t written = written_.load(std::memory_order_acquire);
+    const std::uint64_t accepted = accepted_.load(std::memory_order_acquire);
+    return accepted > written ? accepted - written : 0;
+  }
   const LogConfig& config() const { return config_; }
 
  private:

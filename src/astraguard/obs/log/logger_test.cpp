@@ -251,8 +251,11 @@ TEST(LoggerTest, FullQueueDropsAndCountsWithoutBlocking) {
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_LT(took, std::chrono::milliseconds(500));  // the blocked sink never stalls callers
   EXPECT_GT(logger.dropped(), 900u);
+  EXPECT_GT(logger.queued(), 0u);  // the depth of the full queue
+  EXPECT_EQ(logger.queued() + logger.written() + logger.dropped(), 1000u);
   g->Open();
   logger.Flush();
+  EXPECT_EQ(logger.queued(), 0u);
   EXPECT_EQ(logger.written() + logger.dropped(), 1000u);
   EXPECT_EQ(g->lines(), logger.written());
 }

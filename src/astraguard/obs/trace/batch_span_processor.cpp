@@ -153,7 +153,12 @@ void BatchSpanProcessor::Shutdown(std::chrono::milliseconds timeout) {
 }
 
 BatchStats BatchSpanProcessor::stats() const {
-  return BatchStats{queued_.load(), dropped_.load(), exported_.load(), failed_.load()};
+  // A span is counted as queued just after it is in the ring, so the worker may have exported
+  // it a moment before: the difference is clamped at zero.
+  const std::uint64_t processed = processed_.load();
+  const std::uint64_t queued = queued_.load();
+  return BatchStats{queued, dropped_.load(), exported_.load(), failed_.load(),
+                    queued > processed ? queued - processed : 0};
 }
 
 }  // namespace astraguard::obs

@@ -54,6 +54,7 @@ struct BatchStats {
   std::uint64_t dropped = 0;        // spans dropped because the queue was full / shut down
   std::uint64_t exported = 0;       // spans in batches the exporter accepted
   std::uint64_t export_failed = 0;  // spans in batches that failed
+  std::uint64_t in_queue = 0;       // spans queued and not yet exported, failed or dropped
 };
 
 class BatchSpanProcessor final : public SpanProcessor {

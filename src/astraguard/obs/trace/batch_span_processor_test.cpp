@@ -81,8 +81,10 @@ TEST(BatchSpanProcessorTest, PartialBatchWaitsForTheScheduleDelayThenGoesAsOneRe
   for (int i = 0; i < 256; ++i) p.OnEnd(MakeSpan(std::string("s").append(std::to_string(i))));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // several polls of the worker
   EXPECT_EQ(p.stats().exported, 0u);
+  EXPECT_EQ(p.stats().in_queue, 256u);
   ASSERT_TRUE(p.ForceFlush(std::chrono::seconds(5)));
   EXPECT_EQ(p.stats().exported, 256u);
+  EXPECT_EQ(p.stats().in_queue, 0u);
   std::lock_guard<std::mutex> l(ex->mu);
   EXPECT_EQ(ex->batches, std::vector<std::size_t>{256});  // one request
   ASSERT_EQ(ex->names.size(), 256u);
