@@ -57,6 +57,13 @@ float ErrorAsFloat(double e) {
   return static_cast<float>(std::clamp(e, 0.0, DynamicThreshold::kMaxError));
 }
 
+// The EWMA of |x_t - x_t-1| after a step that changed the value by `change` (|change| clamped
+// to DynamicThreshold::kMaxError, so the state stays finite).
+double NextVariability(double previous, double change, double weight) {
+  const double d = std::min(std::abs(change), DynamicThreshold::kMaxError);
+  return weight * d + (1 - weight) * previous;
+}
+
 struct Series {
   std::span<const double> values;
   std::span<const double> inputs;
@@ -169,6 +176,8 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
                          {"prune", c.prune},
                          {"stuck_factor", c.stuck_factor},
                          {"range_margin", c.range_margin},
+                         {"var_factor", c.var_factor},
+                         {"var_smoothing", c.var_smoothing},
                          {"holdout", c.holdout},
                          {"z_min", t.z_min},
                          {"z_max", t.z_max},
@@ -186,6 +195,10 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
   if (c.stuck_factor < 0) return bad("stuck_factor", c.stuck_factor, "must be >= 0");
   if (c.range_margin < 0) return bad("range_margin", c.range_margin, "must be >= 0");
   if (c.range_steps < 0) return bad("range_steps", c.range_steps, "must be >= 0");
+  if (c.var_factor < 0) return bad("var_factor", c.var_factor, "must be >= 0");
+  if (c.var_smoothing <= 0 || c.var_smoothing > 1) {
+    return bad("var_smoothing", c.var_smoothing, "must be in (0, 1]");
+  }
   if (c.prune_mode != 0 && c.prune_mode != 1)
     return bad("prune_mode", c.prune_mode, "must be 0 or 1");
   if (c.method != 0 && c.method != 1) return bad("method", c.method, "must be 0 or 1");
@@ -248,6 +261,9 @@ Status ValidateChannelModel(const ChannelModel& m, const DetectorConfig& config)
     return bad("last", "must be in [0, 2^100]");
   }
   if (m.max_run < 0 || m.max_run > kMaxRun) return bad("max_run", "must be 0..1e15");
+  if (!(m.var_max >= 0 && m.var_max <= DynamicThreshold::kMaxError)) {
+    return bad("var_max", "must be in [0, 2^100]");
+  }
   if (m.prime_errors.size() > static_cast<std::size_t>(DynamicThreshold::kMaxWindow)) {
     return bad("prime", "has more than 100000 values");
   }
@@ -308,6 +324,12 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
   for (std::size_t t = 1; t < n; ++t) {
     run = values[t] == values[t - 1] ? run + 1 : 1;
     m.max_run = std::max(m.max_run, run);
+  }
+  m.var_max = 0.0;
+  double variability = 0.0;
+  for (std::size_t t = 1; t < n; ++t) {
+    variability = NextVariability(variability, values[t] - values[t - 1], config.var_smoothing);
+    m.var_max = std::max(m.var_max, variability);
   }
   const Series s{values, inputs, num_inputs};
 
@@ -506,6 +528,7 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   out.error = smoothed_;
   out.threshold = eff;
   above_run_ = smoothed_ > eff ? above_run_ + 1 : 0;
+  const double previous = last_value_;
   repeats_ = value == last_value_ ? repeats_ + 1 : 1;
   last_value_ = value;
   out.repeats = repeats_;
@@ -517,8 +540,22 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
                       (value > model_.value_max + margin || value < model_.value_min - margin);
   outside_run_ = beyond ? outside_run_ + 1 : 0;
   out.outside = config_.range_steps > 0 && outside_run_ == config_.range_steps;
-  out.flagged = out.out_of_range || (step_ >= config_.warmup &&
-                                     (above_run_ >= config_.min_run || out.stuck || out.outside));
+  if (!missing) {
+    variability_ = NextVariability(variability_, value - previous, config_.var_smoothing);
+  }
+  // Onset only: once above the limit, the rule re-arms when variability is back within the
+  // training maximum, so a long excursion (or one hovering at the limit) flags once.
+  if (config_.var_factor > 0 && model_.var_max > 0) {
+    if (!variable_ && variability_ > config_.var_factor * model_.var_max) {
+      out.variable = variable_ = true;
+    } else if (variable_ && variability_ <= model_.var_max) {
+      variable_ = false;
+    }
+  }
+  out.variability = variability_;
+  out.flagged = out.out_of_range ||
+                (step_ >= config_.warmup &&
+                 (above_run_ >= config_.min_run || out.stuck || out.outside || out.variable));
   threshold_.Push(smoothed_);
 
   if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {
@@ -585,6 +622,10 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
     c.range_margin = v;
   else if (key == "range_steps")
     c.range_steps = i;
+  else if (key == "var_factor")
+    c.var_factor = v;
+  else if (key == "var_smoothing")
+    c.var_smoothing = v;
   else if (key == "prime")
     c.prime = i;
   else if (key == "holdout")

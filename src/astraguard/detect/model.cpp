@@ -70,12 +70,13 @@ std::string ConfigLine(const DetectorConfig& c) {
     << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup << " hold=" << c.hold
     << " min_run=" << c.min_run << " stuck_factor=" << D(c.stuck_factor)
     << " stuck_min=" << c.stuck_min << " range_margin=" << D(c.range_margin)
-    << " range_steps=" << c.range_steps << " prime=" << c.prime << " holdout=" << D(c.holdout)
-    << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
-    << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
-    << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
-    << " method=" << c.method << " discord_length=" << c.discord_length
-    << " max_reference=" << c.max_reference;
+    << " range_steps=" << c.range_steps << " var_factor=" << D(c.var_factor)
+    << " var_smoothing=" << D(c.var_smoothing) << " prime=" << c.prime
+    << " holdout=" << D(c.holdout) << " window=" << c.threshold.window
+    << " recompute_every=" << c.threshold.recompute_every << " z_min=" << D(c.threshold.z_min)
+    << " z_max=" << D(c.threshold.z_max) << " z_step=" << D(c.threshold.z_step)
+    << " max_sequences=" << c.threshold.max_sequences << " method=" << c.method
+    << " discord_length=" << c.discord_length << " max_reference=" << c.max_reference;
   return s.str();
 }
 
@@ -97,7 +98,7 @@ std::string Model::Serialize() const {
     body << "channel " << name << " lags " << m.lags << " horizon " << m.horizon << " inputs "
          << m.num_inputs << " min " << D(m.value_min) << " max " << D(m.value_max)
          << " residual_sd " << D(m.residual_sd) << " last " << D(m.last_smoothed) << " method "
-         << m.method << " max_run " << m.max_run << "\n";
+         << m.method << " max_run " << m.max_run << " var_max " << D(m.var_max) << "\n";
     body << "weights";
     for (double w : m.weights) body << " " << D(w);
     body << "\ntail";
@@ -172,6 +173,12 @@ Result<Model> Model::Parse(std::string_view text) {
         !h.Number(m.residual_sd) || !h.Expect("last") || !h.Number(m.last_smoothed) ||
         !h.Expect("method") || !h.Int(m.method) || !h.Expect("max_run") || !h.Number(max_run)) {
       return Corrupt("bad header of channel " + m.name);
+    }
+    // Files written before the variability rule carry no var_max: the rule stays off for them.
+    if (std::string_view word; h.Next(word)) {
+      if (word != "var_max" || !h.Number(m.var_max) || h.Next(word)) {
+        return Corrupt("bad header of channel " + m.name);
+      }
     }
     // Checked before the cast: NaN, 1e300 or a fraction never reach static_cast<int64_t>.
     if (!(max_run >= 0 && max_run <= static_cast<double>(kMaxRun)) ||

@@ -7,7 +7,8 @@
 //   checksum fnv1a64 <16 hex digits over every byte after this line>
 //   config <key>=<value> ...
 //   channel <name> lags <L> horizon <H> inputs <K> min <v> max <v> residual_sd <v> last <v>
-//           method <0|1>
+//           method <0|1> max_run <n> var_max <v>   (var_max: absent in files written before
+//           the variability rule; the rule then stays off for that channel)
 //   weights <L + K + 1 numbers>
 //   tail <L + H - 1 numbers>
 //   prime <n> <n numbers>
