@@ -73,8 +73,8 @@ struct DetectorConfig {
   // Learned variability: an EWMA (weight var_smoothing) of the step-to-step change |x_t - x_t-1|
   // above var_factor x its largest value on the train array opens an alarm (only the step it
   // crosses is flagged; channels whose train array varies). var_factor 0 disables it.
-  double var_factor = 0.0;
-  double var_smoothing = 0.02;
+  double var_factor = 2.0;
+  double var_smoothing = 0.002;
   int prime = 2000;      // training errors kept to prime the threshold window
   double holdout = 0.2;  // fraction of history held out to prime with honest errors
   int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance
