@@ -71,7 +71,8 @@ std::string ConfigLine(const DetectorConfig& c) {
     << " min_run=" << c.min_run << " stuck_factor=" << D(c.stuck_factor)
     << " stuck_min=" << c.stuck_min << " range_margin=" << D(c.range_margin)
     << " range_steps=" << c.range_steps << " var_factor=" << D(c.var_factor)
-    << " var_smoothing=" << D(c.var_smoothing) << " prime=" << c.prime
+    << " var_smoothing=" << D(c.var_smoothing) << " mlp_hidden=" << c.mlp_hidden
+    << " mlp_lags=" << c.mlp_lags << " mlp_epochs=" << c.mlp_epochs << " prime=" << c.prime
     << " holdout=" << D(c.holdout) << " window=" << c.threshold.window
     << " recompute_every=" << c.threshold.recompute_every << " z_min=" << D(c.threshold.z_min)
     << " z_max=" << D(c.threshold.z_max) << " z_step=" << D(c.threshold.z_step)
@@ -107,6 +108,9 @@ std::string Model::Serialize() const {
     for (float e : m.prime_errors) body << " " << D(e);
     body << "\nreference " << m.reference.size();
     for (double v : m.reference) body << " " << D(v);
+    body << "\nmlp " << m.mlp_hidden << " " << m.mlp_lags << " " << D(m.mlp_mean) << " "
+         << D(m.mlp_scale) << " " << m.mlp.size();
+    for (double w : m.mlp) body << " " << D(w);
     body << "\n";
   }
   const std::string b = body.str();
@@ -222,6 +226,25 @@ Result<Model> Model::Parse(std::string_view text) {
         !read_vec("tail", static_cast<std::size_t>(m.lags + m.horizon - 1), m.tail) ||
         !read_vec("prime", 0, m.prime_errors) || !read_vec("reference", 0, m.reference)) {
       return Corrupt("bad vectors of channel " + m.name);
+    }
+    // Files written before the residual network have no mlp line: the channel has none.
+    if (text.substr(0, 4) == "mlp ") {
+      std::string_view l;
+      next_line(l);
+      Tokens t(l.substr(4));
+      int count = 0;
+      if (!t.Int(m.mlp_hidden) || !t.Int(m.mlp_lags) || !t.Number(m.mlp_mean) ||
+          !t.Number(m.mlp_scale) || !t.Int(count) || count < 0 ||
+          static_cast<std::size_t>(count) > l.size() / 2) {
+        return Corrupt("bad mlp line of channel " + m.name);
+      }
+      m.mlp.resize(static_cast<std::size_t>(count));
+      for (double& w : m.mlp) {
+        if (!t.Number(w)) return Corrupt("bad mlp line of channel " + m.name);
+      }
+      if (std::string_view extra; t.Next(extra)) {
+        return Corrupt("bad mlp line of channel " + m.name);
+      }
     }
     model.channels.emplace(m.name, std::move(m));
   }

@@ -13,6 +13,8 @@
 //   tail <L + H - 1 numbers>
 //   prime <n> <n numbers>
 //   reference <n> <n numbers>        (history kept by method 1, else 0)
+//   mlp <hidden> <lags> <mean> <scale> <n> <n numbers>   (residual network, n = 0 without one;
+//                                      absent in older files: no network)
 //   (channel block repeated)
 // A config key the file does not carry takes the built-in DetectorConfig default (a file written
 // before range_margin/range_steps existed gets the learned-range rule; range_steps=0 turns it

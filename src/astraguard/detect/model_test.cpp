@@ -39,6 +39,44 @@ TEST(ChannelModelTest, LearnsAnAutoregressiveProcess) {
   EXPECT_NEAR(m->residual_sd, 0.1, 0.01);
 }
 
+// x_t = sin(3 x_t-1) + noise: no linear function of the past predicts it well.
+std::vector<double> NonlinearProcess(std::size_t n, std::uint64_t seed) {
+  testing::Normal g(seed);
+  std::vector<double> v(n, 0.1);
+  for (std::size_t t = 1; t < n; ++t) v[t] = std::sin(3.0 * v[t - 1]) + 0.05 * g();
+  return v;
+}
+
+TEST(ChannelModelTest, ResidualNetworkLearnsWhatTheLinearPredictorCannot) {
+  const auto v = NonlinearProcess(4000, 7);
+  DetectorConfig linear;
+  linear.lags = 4;
+  DetectorConfig network = linear;
+  network.mlp_hidden = 8;
+  network.mlp_epochs = 20;
+  auto a = FitChannelModel("x", v, {}, 0, linear);
+  auto b = FitChannelModel("x", v, {}, 0, network);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_TRUE(a->mlp.empty());
+  ASSERT_EQ(b->mlp.size(), 8u * 4 + 2 * 8 + 1);
+  // residual_sd comes from the held-out last 20 % (fitted on the first 80 %).
+  EXPECT_LT(b->residual_sd, 0.6 * a->residual_sd) << a->residual_sd << " " << b->residual_sd;
+  // Deterministic: the same history gives the same network.
+  auto again = FitChannelModel("x", v, {}, 0, network);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->mlp, b->mlp);
+  // Live, its one-step errors on unseen data from the same process are the smaller ones.
+  const auto live = NonlinearProcess(1000, 8);
+  ChannelDetector da(*a, linear), db(*b, network);
+  double ea = 0, eb = 0;
+  for (double x : live) {
+    ea += std::abs(x - da.Step(x, {}).prediction);
+    eb += std::abs(x - db.Step(x, {}).prediction);
+  }
+  EXPECT_LT(eb, 0.6 * ea) << ea << " " << eb;
+}
+
 TEST(ChannelDetectorTest, StuckRuleUsesTheLongestRepeatInTraining) {
   // Training: a value quantised so that it repeats for up to 12 steps.
   testing::Normal g(21);
@@ -216,6 +254,45 @@ TEST(ModelTest, VariabilitySettingsRoundTripAndOlderFilesLoadWithTheRuleOff) {
   EXPECT_EQ(older->Find("voltage")->var_max, 0.0);
 }
 
+TEST(ModelTest, ResidualNetworkRoundTripsAndOlderFilesLoadWithout) {
+  DetectorConfig c;
+  c.lags = 4;
+  c.mlp_hidden = 4;
+  c.mlp_lags = 3;
+  c.mlp_epochs = 2;
+  Model m;
+  m.config = c;
+  auto fitted = FitChannelModel("x", NonlinearProcess(2000, 9), {}, 0, c);
+  ASSERT_TRUE(fitted.ok());
+  m.channels.emplace("x", std::move(*fitted));
+  auto back = Model::Parse(m.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  const ChannelModel* a = m.Find("x");
+  const ChannelModel* b = back->Find("x");
+  EXPECT_EQ(back->config.mlp_hidden, 4);
+  EXPECT_EQ(back->config.mlp_lags, 3);
+  EXPECT_EQ(back->config.mlp_epochs, 2);
+  EXPECT_EQ(b->mlp_hidden, 4);
+  EXPECT_EQ(b->mlp_lags, 3);
+  EXPECT_EQ(a->mlp_mean, b->mlp_mean);
+  EXPECT_EQ(a->mlp_scale, b->mlp_scale);
+  ASSERT_EQ(a->mlp.size(), 4u * 3 + 2 * 4 + 1);
+  EXPECT_EQ(a->mlp, b->mlp);
+  // A file written before the network existed has no mlp line: it loads without one.
+  std::string old = TrainedModel().Serialize();
+  const std::size_t at = old.find("\nmlp ");
+  ASSERT_NE(at, std::string::npos);
+  old.erase(at, old.find('\n', at + 1) - at);
+  const std::size_t l2 = old.find('\n', old.find('\n') + 1);
+  const std::string body = old.substr(l2 + 1);
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
+  auto older =
+      Model::Parse(std::string("astraguard-model 1\nchecksum fnv1a64 ") + sum + "\n" + body);
+  ASSERT_TRUE(older.ok()) << older.status().message();
+  EXPECT_TRUE(older->Find("voltage")->mlp.empty());
+}
+
 TEST(ModelTest, DiscordModelRoundTripsAndDetectsNovelShape) {
   DetectorConfig c;
   c.method = 1;
@@ -346,6 +423,17 @@ std::vector<Crafted> CraftedModels() {
   c.push_back({"var_smoothing 0", ReplaceToken(good, "var_smoothing=", "var_smoothing=0"),
                "var_smoothing"});
   c.push_back({"var_factor -1", ReplaceToken(good, "var_factor=", "var_factor=-1"), "var_factor"});
+  c.push_back({"mlp units without weights", ReplaceLine(good, "mlp", "mlp 4 3 0 1 0"), "mlp"});
+  c.push_back({"mlp weight count", ReplaceLine(good, "mlp", "mlp 1 1 0 1 2 0.5 0.5"), "mlp"});
+  std::string mlp31 = "mlp 1 31 0 1 34";  // 1 unit on 31 inputs: 34 weights, lags is 30
+  for (int i = 0; i < 34; ++i) mlp31 += " 0";
+  c.push_back({"mlp on more inputs than lags", ReplaceLine(good, "mlp", mlp31), "mlp"});
+  c.push_back({"1e300 mlp weight", ReplaceLine(good, "mlp", "mlp 1 1 0 1 4 1e300 0 0 0"), "mlp"});
+  c.push_back({"NaN mlp weight", ReplaceLine(good, "mlp", "mlp 1 1 0 1 4 nan 0 0 0"), "mlp"});
+  c.push_back({"zero mlp scale", ReplaceLine(good, "mlp", "mlp 1 1 0 0 4 0 0 0 0"), "mlp"});
+  c.push_back(
+      {"mlp count the line cannot hold", ReplaceLine(good, "mlp", "mlp 1 1 0 1 99999"), "voltage"});
+  c.push_back({"mlp_hidden 65", ReplaceToken(good, "mlp_hidden=", "mlp_hidden=65"), "mlp_hidden"});
   c.push_back({"1e300 prime error (float narrowing)",
                ReplaceLine(good, "prime", "prime 2 0.1 1e300"), "voltage"});
   c.push_back({"negative prime error", ReplaceLine(good, "prime", "prime 2 0.1 -1"), "prime"});
