@@ -38,12 +38,36 @@ bool SolveSpd(std::vector<double> a, std::vector<double> b, int d, std::vector<d
   return true;
 }
 
+bool AllFinite(std::span<const double> v, double bound) {
+  return std::all_of(v.begin(), v.end(),
+                     [bound](double x) { return std::isfinite(x) && std::abs(x) <= bound; });
+}
+
+// The residual network's correction to the linear prediction (0 without one). Its layout in
+// ChannelModel::mlp: W1 (hidden x mlp_lags, row-major), b1 (hidden), w2 (hidden), b2.
+double MlpOut(const ChannelModel& m, const double* lags_newest_first) {
+  if (m.mlp.empty()) return 0.0;
+  const int h_n = m.mlp_hidden, k_n = m.mlp_lags;  // validated: k_n <= lags <= kMaxLags
+  const double* w1 = m.mlp.data();
+  const double* b1 = w1 + static_cast<std::size_t>(h_n) * k_n;
+  const double* w2 = b1 + h_n;
+  double x[kMaxLags];
+  for (int k = 0; k < k_n; ++k) x[k] = (lags_newest_first[k] - m.mlp_mean) * m.mlp_scale;
+  double out = w2[h_n];
+  for (int h = 0; h < h_n; ++h) {
+    double a = b1[h];
+    for (int k = 0; k < k_n; ++k) a += w1[h * k_n + k] * x[k];
+    out += w2[h] * std::tanh(a);
+  }
+  return out / m.mlp_scale;
+}
+
 double Predict(const ChannelModel& m, const double* lags_newest_first, const double* inputs) {
   const double* w = m.weights.data();
   double p = w[m.lags + m.num_inputs];
   for (int k = 0; k < m.lags; ++k) p += w[k] * lags_newest_first[k];
   for (int k = 0; k < m.num_inputs; ++k) p += w[m.lags + k] * inputs[k];
-  return p;
+  return p + MlpOut(m, lags_newest_first);
 }
 
 }  // namespace
@@ -55,6 +79,13 @@ namespace {
 float ErrorAsFloat(double e) {
   if (std::isnan(e)) e = DynamicThreshold::kMaxError;
   return static_cast<float>(std::clamp(e, 0.0, DynamicThreshold::kMaxError));
+}
+
+// The EWMA of |x_t - x_t-1| after a step that changed the value by `change` (|change| clamped
+// to DynamicThreshold::kMaxError, so the state stays finite).
+double NextVariability(double previous, double change, double weight) {
+  const double d = std::min(std::abs(change), DynamicThreshold::kMaxError);
+  return weight * d + (1 - weight) * previous;
 }
 
 struct Series {
@@ -117,6 +148,95 @@ bool FitWeights(ChannelModel& m, const Series& s, std::size_t begin, std::size_t
   return true;
 }
 
+// Fits the residual network of `m` (whose linear weights are already fitted, and which has no
+// network yet) on target steps [begin, end): one tanh hidden layer on the newest mlp_lags values,
+// standardised with the mean and sd of the values there, trained on the linear predictor's
+// residuals (same standardisation) by Adam (step 1e-3, mini-batches of 32, mlp_epochs passes),
+// from a fixed seed: the same history always gives the same network.
+void FitMlp(ChannelModel& m, const Series& s, std::size_t begin, std::size_t end,
+            const DetectorConfig& c) {
+  m.mlp.clear();
+  m.mlp_hidden = m.mlp_lags = 0;
+  m.mlp_mean = 0.0;
+  m.mlp_scale = 1.0;
+  if (c.mlp_hidden <= 0 || c.mlp_epochs <= 0 || end <= begin) return;
+  const int H = c.mlp_hidden, K = std::min(c.mlp_lags, m.lags);
+  std::vector<double> lag(m.lags);
+  std::vector<double> X, Y;
+  double mn = 0, sq = 0;
+  const std::size_t n = end - begin;
+  for (std::size_t t = begin; t < end; ++t) mn += s.values[t];
+  mn /= double(n);
+  for (std::size_t t = begin; t < end; ++t) sq += (s.values[t] - mn) * (s.values[t] - mn);
+  const double sd = std::sqrt(sq / double(n));
+  const double scale = sd > 1e-12 ? 1.0 / sd : 1.0;
+  for (std::size_t t = begin; t < end; ++t) {
+    for (int k = 0; k < m.lags; ++k) lag[k] = s.values[t - m.horizon - k];
+    const double* in = m.num_inputs > 0 ? &s.inputs[t * s.num_inputs_stride] : nullptr;
+    const double r = s.values[t] - Predict(m, lag.data(), in);  // no network yet: linear
+    for (int k = 0; k < K; ++k) X.push_back((lag[k] - mn) * scale);
+    Y.push_back(r * scale);
+  }
+  const std::size_t P = static_cast<std::size_t>(H) * K + 2 * H + 1;
+  std::vector<double> w(P, 0.0), g(P), m1(P, 0.0), v1(P, 0.0);
+  std::uint64_t st = 0x9E3779B97F4A7C15ULL;  // xorshift64*: uniform in [0, 1)
+  auto uni = [&] {
+    st ^= st >> 12;
+    st ^= st << 25;
+    st ^= st >> 27;
+    return double((st * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+  };
+  for (int i = 0; i < H * K; ++i) w[i] = (uni() * 2 - 1) / std::sqrt(double(K));
+  for (int h = 0; h < H; ++h) w[H * K + H + h] = (uni() * 2 - 1) * 0.1;
+  const double lr = 1e-3, b1 = 0.9, b2 = 0.999;
+  const std::size_t B = 32;
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::vector<double> a(H), z(H);
+  long step = 0;
+  for (int e = 0; e < c.mlp_epochs; ++e) {
+    for (std::size_t i = n; i > 1; --i) {
+      std::swap(order[i - 1], order[static_cast<std::size_t>(uni() * double(i)) % i]);
+    }
+    for (std::size_t b0 = 0; b0 < n; b0 += B) {
+      std::fill(g.begin(), g.end(), 0.0);
+      const std::size_t bn = std::min(B, n - b0);
+      for (std::size_t j = 0; j < bn; ++j) {
+        const std::size_t i = order[b0 + j];
+        const double* x = &X[i * K];
+        double out = w[P - 1];
+        for (int h = 0; h < H; ++h) {
+          double acc = w[H * K + h];
+          for (int k = 0; k < K; ++k) acc += w[h * K + k] * x[k];
+          z[h] = std::tanh(acc);
+          out += w[H * K + H + h] * z[h];
+        }
+        const double d = 2 * (out - Y[i]) / double(bn);
+        g[P - 1] += d;
+        for (int h = 0; h < H; ++h) {
+          g[H * K + H + h] += d * z[h];
+          const double dh = d * w[H * K + H + h] * (1 - z[h] * z[h]);
+          g[H * K + h] += dh;
+          for (int k = 0; k < K; ++k) g[h * K + k] += dh * x[k];
+        }
+      }
+      ++step;
+      const double c1 = 1 - std::pow(b1, double(step)), c2 = 1 - std::pow(b2, double(step));
+      for (std::size_t p = 0; p < P; ++p) {
+        m1[p] = b1 * m1[p] + (1 - b1) * g[p];
+        v1[p] = b2 * v1[p] + (1 - b2) * g[p] * g[p];
+        w[p] -= lr * (m1[p] / c1) / (std::sqrt(v1[p] / c2) + 1e-8);
+      }
+    }
+  }
+  if (!AllFinite(w, kMaxMlpWeight)) return;  // diverged: the linear predictor alone
+  m.mlp = std::move(w);
+  m.mlp_hidden = H;
+  m.mlp_lags = K;
+  m.mlp_mean = mn;
+  m.mlp_scale = scale;
+}
+
 // Smoothed absolute errors of `m` on target steps [begin, end); also the residual sd.
 std::vector<float> SmoothedErrors(const ChannelModel& m, const Series& s, std::size_t begin,
                                   std::size_t end, double alpha, double& residual_sd,
@@ -151,11 +271,6 @@ Status Invalid(std::string message) {
   return Status::Error(Code::kInvalidArgument, std::move(message));
 }
 
-bool AllFinite(std::span<const double> v, double bound) {
-  return std::all_of(v.begin(), v.end(),
-                     [bound](double x) { return std::isfinite(x) && std::abs(x) <= bound; });
-}
-
 }  // namespace
 
 Status ValidateDetectorConfig(const DetectorConfig& c) {
@@ -169,6 +284,8 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
                          {"prune", c.prune},
                          {"stuck_factor", c.stuck_factor},
                          {"range_margin", c.range_margin},
+                         {"var_factor", c.var_factor},
+                         {"var_smoothing", c.var_smoothing},
                          {"holdout", c.holdout},
                          {"z_min", t.z_min},
                          {"z_max", t.z_max},
@@ -186,6 +303,10 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
   if (c.stuck_factor < 0) return bad("stuck_factor", c.stuck_factor, "must be >= 0");
   if (c.range_margin < 0) return bad("range_margin", c.range_margin, "must be >= 0");
   if (c.range_steps < 0) return bad("range_steps", c.range_steps, "must be >= 0");
+  if (c.var_factor < 0) return bad("var_factor", c.var_factor, "must be >= 0");
+  if (c.var_smoothing <= 0 || c.var_smoothing > 1) {
+    return bad("var_smoothing", c.var_smoothing, "must be in (0, 1]");
+  }
   if (c.prune_mode != 0 && c.prune_mode != 1)
     return bad("prune_mode", c.prune_mode, "must be 0 or 1");
   if (c.method != 0 && c.method != 1) return bad("method", c.method, "must be 0 or 1");
@@ -194,6 +315,13 @@ Status ValidateDetectorConfig(const DetectorConfig& c) {
   if (c.min_run < 0) return bad("min_run", c.min_run, "must be >= 0");
   if (c.stuck_min < 0) return bad("stuck_min", c.stuck_min, "must be >= 0");
   if (c.prime < 0) return bad("prime", c.prime, "must be >= 0");
+  if (c.mlp_hidden < 0 || c.mlp_hidden > kMaxMlpHidden) {
+    return bad("mlp_hidden", c.mlp_hidden, "must be 0..64");
+  }
+  if (c.mlp_lags < 1 || c.mlp_lags > kMaxLags) return bad("mlp_lags", c.mlp_lags, "must be 1..256");
+  if (c.mlp_epochs < 0 || c.mlp_epochs > kMaxMlpEpochs) {
+    return bad("mlp_epochs", c.mlp_epochs, "must be 0..1000");
+  }
   if (c.discord_length < 2 || c.discord_length > kMaxDiscordLength) {
     return bad("discord_length", c.discord_length, "must be 2..1000");
   }
@@ -248,6 +376,27 @@ Status ValidateChannelModel(const ChannelModel& m, const DetectorConfig& config)
     return bad("last", "must be in [0, 2^100]");
   }
   if (m.max_run < 0 || m.max_run > kMaxRun) return bad("max_run", "must be 0..1e15");
+  if (!(m.var_max >= 0 && m.var_max <= DynamicThreshold::kMaxError)) {
+    return bad("var_max", "must be in [0, 2^100]");
+  }
+  if (m.mlp.empty()) {
+    if (m.mlp_hidden != 0) return bad("mlp", "has no weights for its hidden units");
+  } else {
+    const std::size_t h = static_cast<std::size_t>(m.mlp_hidden);
+    const std::size_t k = static_cast<std::size_t>(m.mlp_lags);
+    if (m.mlp_hidden < 1 || m.mlp_hidden > kMaxMlpHidden || m.mlp_lags < 1 || m.mlp_lags > m.lags) {
+      return bad("mlp", "needs 1..64 hidden units on 1..lags inputs");
+    }
+    if (m.mlp.size() != h * k + 2 * h + 1) {
+      return bad("mlp", fmt::format("has {} weights, {} x {} units need {}", m.mlp.size(), h, k,
+                                    h * k + 2 * h + 1));
+    }
+    if (!AllFinite(m.mlp, kMaxMlpWeight)) return bad("mlp", "weights must be finite, |w| <= 1e9");
+    if (!AllFinite(std::span<const double>(&m.mlp_mean, 1), kMaxChannelMagnitude) ||
+        !(m.mlp_scale >= kMinMlpScale && m.mlp_scale <= kMaxMlpScale)) {
+      return bad("mlp", "mean must be finite, |v| <= 1e15, scale in [1e-16, 1e13]");
+    }
+  }
   if (m.prime_errors.size() > static_cast<std::size_t>(DynamicThreshold::kMaxWindow)) {
     return bad("prime", "has more than 100000 values");
   }
@@ -309,6 +458,12 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
     run = values[t] == values[t - 1] ? run + 1 : 1;
     m.max_run = std::max(m.max_run, run);
   }
+  m.var_max = 0.0;
+  double variability = 0.0;
+  for (std::size_t t = 1; t < n; ++t) {
+    variability = NextVariability(variability, values[t] - values[t - 1], config.var_smoothing);
+    m.var_max = std::max(m.var_max, variability);
+  }
   const Series s{values, inputs, num_inputs};
 
   // Prime errors: from a held-out tail (model fitted on the head) when asked, so that the
@@ -321,11 +476,15 @@ Result<ChannelModel> FitChannelModel(std::string name, std::span<const double> v
     if (!FitWeights(m, s, span_back, cut, config.ridge)) {
       return Status::Error(Code::kInternal, m.name + ": singular normal equations");
     }
+    m.mlp.clear();
+    FitMlp(m, s, span_back, cut, config);
     prime = SmoothedErrors(m, s, cut, n, config.smoothing, sd, last);
   }
+  m.mlp.clear();
   if (!FitWeights(m, s, span_back, n, config.ridge)) {
     return Status::Error(Code::kInternal, m.name + ": singular normal equations");
   }
+  FitMlp(m, s, span_back, n, config);
   double in_sd = 0.0, in_last = 0.0;
   std::vector<float> in_sample =
       SmoothedErrors(m, s, span_back, n, config.smoothing, in_sd, in_last);
@@ -483,6 +642,7 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   if (in != nullptr) {
     for (int k = 0; k < model_.num_inputs; ++k) pred += model_.weights[lags + k] * in[k];
   }
+  pred += MlpOut(model_, lagbuf);
   // Finite weights times finite lags can still overflow: fall back to the newest lag value.
   if (!std::isfinite(pred)) pred = lagbuf[0];
   // A missing value neither alarms nor corrupts state; a value beyond the magnitude bound is
@@ -506,6 +666,7 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
   out.error = smoothed_;
   out.threshold = eff;
   above_run_ = smoothed_ > eff ? above_run_ + 1 : 0;
+  const double previous = last_value_;
   repeats_ = value == last_value_ ? repeats_ + 1 : 1;
   last_value_ = value;
   out.repeats = repeats_;
@@ -517,8 +678,22 @@ ChannelStep ChannelDetector::Step(double value, std::span<const double> inputs) 
                       (value > model_.value_max + margin || value < model_.value_min - margin);
   outside_run_ = beyond ? outside_run_ + 1 : 0;
   out.outside = config_.range_steps > 0 && outside_run_ == config_.range_steps;
-  out.flagged = out.out_of_range || (step_ >= config_.warmup &&
-                                     (above_run_ >= config_.min_run || out.stuck || out.outside));
+  if (!missing) {
+    variability_ = NextVariability(variability_, value - previous, config_.var_smoothing);
+  }
+  // Onset only: once above the limit, the rule re-arms when variability is back within the
+  // training maximum, so a long excursion (or one hovering at the limit) flags once.
+  if (config_.var_factor > 0 && model_.var_max > 0) {
+    if (!variable_ && variability_ > config_.var_factor * model_.var_max) {
+      out.variable = variable_ = true;
+    } else if (variable_ && variability_ <= model_.var_max) {
+      variable_ = false;
+    }
+  }
+  out.variability = variability_;
+  out.flagged = out.out_of_range ||
+                (step_ >= config_.warmup &&
+                 (above_run_ >= config_.min_run || out.stuck || out.outside || out.variable));
   threshold_.Push(smoothed_);
 
   if (open_start_ >= 0 && step_ > last_flag_ + config_.hold) {
@@ -585,6 +760,16 @@ Status SetDetectorParam(DetectorConfig& c, const std::string& assignment) {
     c.range_margin = v;
   else if (key == "range_steps")
     c.range_steps = i;
+  else if (key == "var_factor")
+    c.var_factor = v;
+  else if (key == "var_smoothing")
+    c.var_smoothing = v;
+  else if (key == "mlp_hidden")
+    c.mlp_hidden = i;
+  else if (key == "mlp_lags")
+    c.mlp_lags = i;
+  else if (key == "mlp_epochs")
+    c.mlp_epochs = i;
   else if (key == "prime")
     c.prime = i;
   else if (key == "holdout")

@@ -10,7 +10,11 @@
 // history, errors on the rest) so that detection can start at the first live step. A value
 // repeated exactly for longer than twice the longest repetition in training is flagged as a
 // stuck sensor; a value outside the training range (plus a margin) for a run of steps opens
-// an alarm. Defaults are the configuration cross-validation picked (EVALUATION.md).
+// an alarm; so does a moving mean of the step-to-step change |x_t - x_t-1| that rises past a
+// multiple of its largest value on the training values (onset only). Optionally
+// (mlp_hidden > 0) a small tanh network on the newest values, trained on the linear predictor's
+// residuals, corrects the prediction. Defaults are the configuration cross-validation picked
+// (EVALUATION.md).
 //
 // Hostile input: ValidateChannelModel states every invariant ChannelDetector relies on (sizes,
 // bounds, finiteness); Model::Parse and Engine check it, and a ChannelDetector built on a model
@@ -44,6 +48,11 @@ inline constexpr int kMaxInputs = 100'000;       // extra inputs per step (model
 inline constexpr int kMaxDiscordLength = 1'000;  // method 1 window (default 32)
 inline constexpr int kMaxReference = 100'000;    // method 1 history: 800 kB and O(n) per step
 inline constexpr std::int64_t kMaxRun = 1'000'000'000'000'000;  // 1e15 steps
+inline constexpr int kMaxMlpHidden = 64;       // residual network units (work per step)
+inline constexpr int kMaxMlpEpochs = 1'000;    // training passes (fit time)
+inline constexpr double kMaxMlpWeight = 1e9;   // |weight| of a loadable network
+inline constexpr double kMinMlpScale = 1e-16;  // standardising factor 1 / sd of the values
+inline constexpr double kMaxMlpScale = 1e13;
 
 // One global configuration for every channel (never tuned per channel with labels).
 struct DetectorConfig {
@@ -68,6 +77,17 @@ struct DetectorConfig {
   // varies). range_steps 0 disables it.
   double range_margin = 0.05;
   int range_steps = 20;
+  // Learned variability: an EWMA (weight var_smoothing) of the step-to-step change |x_t - x_t-1|
+  // above var_factor x its largest value on the train array opens an alarm (only the step it
+  // crosses is flagged; channels whose train array varies). var_factor 0 disables it.
+  double var_factor = 2.0;
+  double var_smoothing = 0.002;
+  // Residual network: a one-hidden-layer tanh network (mlp_hidden units, 0 disables it) on the
+  // newest mlp_lags values (at most `lags`), trained on the train array for mlp_epochs passes
+  // to predict what the linear predictor gets wrong; its output is added to the prediction.
+  int mlp_hidden = 0;
+  int mlp_lags = 16;
+  int mlp_epochs = 10;
   int prime = 2000;      // training errors kept to prime the threshold window
   double holdout = 0.2;  // fraction of history held out to prime with honest errors
   int method = 0;        // 0: linear predictor residual; 1: nearest-neighbour distance
@@ -91,6 +111,14 @@ struct ChannelModel {
   int method = 0;                   // as DetectorConfig::method
   std::vector<double> reference;    // method 1: the last history values
   std::int64_t max_run = 0;         // longest run of identical consecutive training values
+  // Residual network (DetectorConfig::mlp_hidden; empty: none): W1 (mlp_hidden x mlp_lags),
+  // b1, w2 (mlp_hidden each), b2, on lags standardised as (x - mlp_mean) x mlp_scale.
+  int mlp_hidden = 0;
+  int mlp_lags = 0;
+  double mlp_mean = 0.0;
+  double mlp_scale = 1.0;
+  std::vector<double> mlp;
+  double var_max = 0.0;  // largest EWMA of |x_t - x_t-1| on the training values (0: rule off)
 
   double Range() const { return value_max - value_min; }
 };
@@ -103,8 +131,9 @@ Status SetDetectorParam(DetectorConfig& config, const std::string& assignment);
 // kInvalidArgument naming the field when `config` is outside what detection supports: lags
 // 1..kMaxLags, horizon 1..kMaxHorizon, smoothing in [0, 1], holdout in [0, 1], prune_mode and
 // method 0 or 1, discord_length 2..kMaxDiscordLength, max_reference 0..kMaxReference, window
-// and recompute_every 1..DynamicThreshold::kMaxWindow, z_step >= kMinZStep, z_min <= z_max,
-// every count >= 0, every real finite.
+// and recompute_every 1..DynamicThreshold::kMaxWindow, var_smoothing in (0, 1], var_factor >= 0,
+// mlp_hidden 0..kMaxMlpHidden, mlp_lags 1..kMaxLags, mlp_epochs 0..kMaxMlpEpochs,
+// z_step >= kMinZStep, z_min <= z_max, every count >= 0, every real finite.
 Status ValidateDetectorConfig(const DetectorConfig& config);
 
 // kInvalidArgument "channel <name>: <field> ..." when `m` (used with `config`) breaks an
@@ -112,6 +141,9 @@ Status ValidateDetectorConfig(const DetectorConfig& config);
 // lags + inputs + 1 and tail of lags + horizon - 1 finite values; min <= max, tail and reference
 // within +/-kMaxChannelMagnitude; residual_sd finite >= 0; last and every prime error finite
 // in [0, DynamicThreshold::kMaxError] and at most kMaxWindow of them; 0 <= max_run <= kMaxRun;
+// var_max in [0, DynamicThreshold::kMaxError]; a residual network (if any) of 1..kMaxMlpHidden
+// units on 1..lags inputs with exactly its weights, each finite within kMaxMlpWeight, a finite
+// mean and a scale in [kMinMlpScale, kMaxMlpScale];
 // method 0 with no reference, or method 1 with 3 x max(2, discord_length) .. kMaxReference
 // reference values. Also checks `config` (ValidateDetectorConfig).
 Status ValidateChannelModel(const ChannelModel& m, const DetectorConfig& config);
@@ -132,6 +164,8 @@ struct ChannelStep {
   bool flagged = false;       // error above threshold, or stuck, at this step
   bool stuck = false;         // the value has repeated for longer than training ever showed
   bool outside = false;       // outside the learned range for range_steps steps
+  bool variable = false;      // step-to-step variability crossed var_factor x its training max
+  double variability = 0.0;   // EWMA of |x_t - x_t-1| after this step
   std::int64_t repeats = 0;   // identical consecutive values up to this step
   bool in_alarm = false;      // alarm interval open after this step
   bool opened = false;        // an interval opened at this step
@@ -178,6 +212,8 @@ class ChannelDetector final {
   double last_value_ = 0.0;
   std::int64_t repeats_ = 0;
   std::int64_t outside_run_ = 0;  // consecutive values outside the learned range
+  double variability_ = 0.0;      // EWMA of |x_t - x_t-1| (starts at 0, as in training)
+  bool variable_ = false;         // variability_ above its limit at the previous step
   // method 1 (discord): live window ring and squared distances to every reference window.
   std::vector<double> win_;
   std::size_t win_head_ = 0;

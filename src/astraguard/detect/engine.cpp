@@ -21,7 +21,7 @@ double RatioScore(double ratio) {
   return std::clamp(1.0 - std::exp2(-ratio), 0.0, 1.0);
 }
 
-enum class Source { kNone, kLearned, kRobust, kStuck, kRange, kUnusable };
+enum class Source { kNone, kLearned, kRobust, kStuck, kRange, kVariability, kUnusable };
 
 // The model if it passes its structural check, else null (degraded) with the reason in `status`.
 std::shared_ptr<const Model> Checked(std::shared_ptr<const Model> model, Status& status) {
@@ -74,7 +74,8 @@ struct Engine::Outcome {
   double threshold = 0.0;
   double sigma = 0.0;
   double center = 0.0;
-  double drift = 0.0;  // robust CUSUM relative to its decision level
+  double drift = 0.0;        // robust CUSUM relative to its decision level
+  double variability = 0.0;  // learned detector's moving mean of |x_t - x_t-1|
 };
 
 Engine::Engine(EngineConfig config, LimitsConfig limits, std::shared_ptr<const Model> model)
@@ -190,6 +191,12 @@ Engine::Outcome Engine::StepSlot(ChannelSlot& slot, double value) {
       const double excess = std::max(value - m->value_max, m->value_min - value);
       o.source = Source::kRange;
       o.ratio = 1.0 + excess / m->Range();  // Range() > 0: the rule needs a varying train array
+      o.score = RatioScore(o.ratio);
+      o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
+    } else if (st.variable && st.Ratio() <= 1.0) {  // step-to-step change beyond training
+      o.source = Source::kVariability;
+      o.ratio = st.variability / slot.model->var_max;  // var_max > 0: the rule needs it
+      o.variability = st.variability;
       o.score = RatioScore(o.ratio);
       o.reliability = 0.8 * std::min(1.0, double(slot.step + 1) / warm);
     }
@@ -330,6 +337,12 @@ Detection Engine::Evaluate(std::string_view satellite_id, std::span<const Channe
                 cv.value, m->value_min, m->value_max, slot.dconfig->range_steps);
             break;
           }
+          case Source::kVariability:
+            c.reason = fmt::format(
+                "{} step-to-step change (moving mean {:.3g}) is {:.1f}x the largest seen in "
+                "training ({:.3g})",
+                slot.name, o.variability, o.ratio, slot.model->var_max);
+            break;
           case Source::kUnusable:
             c.reason = fmt::format(
                 "{} {:.6g} is beyond the magnitude the detector can use (|value| <= {:g}); "

@@ -149,6 +149,30 @@ TEST(EngineRangeTest, SustainedExcursionPastTheTrainingRangeIsExplained) {
   EXPECT_GT(d.contributing[0].score, 0.5);
 }
 
+TEST(EngineVariabilityTest, RiseOfStepToStepChangeIsExplained) {
+  auto m = std::make_shared<Model>();
+  m->config.var_factor = 2;
+  m->config.var_smoothing = 0.005;
+  m->config.min_error = 1e9;  // only the variability rule can flag here
+  m->config.range_steps = 0;
+  auto fitted =
+      FitChannelModel("pressure", testing::Nominal(kTrain, 101, 10.0, 1.0, 0.1), {}, 0, m->config);
+  ASSERT_TRUE(fitted.ok());
+  m->channels.emplace("pressure", std::move(*fitted));
+  Engine engine(EngineConfig{}, LimitsConfig{}, m);
+  auto s = Live();
+  const auto rough = testing::Nominal(4000, 202, 10.0, 1.0, 0.5, 90.0, kTrain);
+  for (std::size_t t = 3000; t < s.size(); ++t) s[t] = rough[t];
+  StreamRun r = Stream(engine, "pressure", s);
+  ASSERT_GE(r.first_anomaly, 3000);
+  EXPECT_LE(r.first_anomaly, 3200);
+  const Detection& d = r.detections[static_cast<std::size_t>(r.first_anomaly)];
+  ASSERT_FALSE(d.contributing.empty());
+  EXPECT_NE(d.contributing[0].reason.find("step-to-step change"), std::string::npos)
+      << d.contributing[0].reason;
+  EXPECT_GT(d.contributing[0].score, 0.5);
+}
+
 // Channels without a model use robust statistics.
 class EngineRobustTest : public ::testing::Test {
  protected:

@@ -467,12 +467,12 @@ Result<GridAxis> ParseGridAxis(const std::string& spec) {
 }
 
 std::vector<GridAxis> DefaultCvGrid() {
-  return {{"smoothing", {0.02, 0.03, 0.05}},
-          {"window", {1500, 2000, 3000}},
+  return {{"window", {1500, 2000, 3000}},
           {"lags", {10, 30}},
-          {"min_error", {0.02, 0.03, 0.05}},
           {"range_margin", {0.02, 0.05}},
-          {"range_steps", {0, 10, 20}}};
+          {"range_steps", {0, 10, 20}},
+          {"var_smoothing", {0.002, 0.005, 0.02}},
+          {"var_factor", {0, 1.5, 2, 3}}};
 }
 
 Selection SelectCandidate(const std::vector<std::vector<Scores>>& scores,

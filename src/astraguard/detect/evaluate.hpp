@@ -71,9 +71,11 @@ struct GridAxis {
 // Parses "key=v1,v2,..." (at least one value; every value accepted by SetDetectorParam).
 Result<GridAxis> ParseGridAxis(const std::string& spec);
 
-// The grid `evaluate --cv` searches when none is given (324 candidates): the settings
-// EVALUATION.md found sensitive (smoothing, window, lags, min_error) around the first shipped
-// values, and the learned-range rule (off, or 10 / 20 steps past a 2 % / 5 % margin).
+// The grid `evaluate --cv` searches when none is given (432 candidates): window and lags (the
+// settings EVALUATION.md found sensitive that the selection still moves; smoothing and
+// min_error stay at their defaults), the learned-range rule (off, or 10 / 20 steps past a 2 % /
+// 5 % margin) and the learned-variability rule (off, or 1.5 / 2 / 3 x the training maximum of
+// an EWMA of |x_t - x_t-1| with weight 0.002 / 0.005 / 0.02).
 std::vector<GridAxis> DefaultCvGrid();
 
 // The guardrails of the data README that a candidate must meet on the channels it is chosen on.

@@ -70,12 +70,14 @@ std::string ConfigLine(const DetectorConfig& c) {
     << " prune_mode=" << c.prune_mode << " warmup=" << c.warmup << " hold=" << c.hold
     << " min_run=" << c.min_run << " stuck_factor=" << D(c.stuck_factor)
     << " stuck_min=" << c.stuck_min << " range_margin=" << D(c.range_margin)
-    << " range_steps=" << c.range_steps << " prime=" << c.prime << " holdout=" << D(c.holdout)
-    << " window=" << c.threshold.window << " recompute_every=" << c.threshold.recompute_every
-    << " z_min=" << D(c.threshold.z_min) << " z_max=" << D(c.threshold.z_max)
-    << " z_step=" << D(c.threshold.z_step) << " max_sequences=" << c.threshold.max_sequences
-    << " method=" << c.method << " discord_length=" << c.discord_length
-    << " max_reference=" << c.max_reference;
+    << " range_steps=" << c.range_steps << " var_factor=" << D(c.var_factor)
+    << " var_smoothing=" << D(c.var_smoothing) << " mlp_hidden=" << c.mlp_hidden
+    << " mlp_lags=" << c.mlp_lags << " mlp_epochs=" << c.mlp_epochs << " prime=" << c.prime
+    << " holdout=" << D(c.holdout) << " window=" << c.threshold.window
+    << " recompute_every=" << c.threshold.recompute_every << " z_min=" << D(c.threshold.z_min)
+    << " z_max=" << D(c.threshold.z_max) << " z_step=" << D(c.threshold.z_step)
+    << " max_sequences=" << c.threshold.max_sequences << " method=" << c.method
+    << " discord_length=" << c.discord_length << " max_reference=" << c.max_reference;
   return s.str();
 }
 
@@ -97,7 +99,7 @@ std::string Model::Serialize() const {
     body << "channel " << name << " lags " << m.lags << " horizon " << m.horizon << " inputs "
          << m.num_inputs << " min " << D(m.value_min) << " max " << D(m.value_max)
          << " residual_sd " << D(m.residual_sd) << " last " << D(m.last_smoothed) << " method "
-         << m.method << " max_run " << m.max_run << "\n";
+         << m.method << " max_run " << m.max_run << " var_max " << D(m.var_max) << "\n";
     body << "weights";
     for (double w : m.weights) body << " " << D(w);
     body << "\ntail";
@@ -106,6 +108,9 @@ std::string Model::Serialize() const {
     for (float e : m.prime_errors) body << " " << D(e);
     body << "\nreference " << m.reference.size();
     for (double v : m.reference) body << " " << D(v);
+    body << "\nmlp " << m.mlp_hidden << " " << m.mlp_lags << " " << D(m.mlp_mean) << " "
+         << D(m.mlp_scale) << " " << m.mlp.size();
+    for (double w : m.mlp) body << " " << D(w);
     body << "\n";
   }
   const std::string b = body.str();
@@ -173,6 +178,12 @@ Result<Model> Model::Parse(std::string_view text) {
         !h.Expect("method") || !h.Int(m.method) || !h.Expect("max_run") || !h.Number(max_run)) {
       return Corrupt("bad header of channel " + m.name);
     }
+    // Files written before the variability rule carry no var_max: the rule stays off for them.
+    if (std::string_view word; h.Next(word)) {
+      if (word != "var_max" || !h.Number(m.var_max) || h.Next(word)) {
+        return Corrupt("bad header of channel " + m.name);
+      }
+    }
     // Checked before the cast: NaN, 1e300 or a fraction never reach static_cast<int64_t>.
     if (!(max_run >= 0 && max_run <= static_cast<double>(kMaxRun)) ||
         max_run != std::floor(max_run)) {
@@ -215,6 +226,25 @@ Result<Model> Model::Parse(std::string_view text) {
         !read_vec("tail", static_cast<std::size_t>(m.lags + m.horizon - 1), m.tail) ||
         !read_vec("prime", 0, m.prime_errors) || !read_vec("reference", 0, m.reference)) {
       return Corrupt("bad vectors of channel " + m.name);
+    }
+    // Files written before the residual network have no mlp line: the channel has none.
+    if (text.substr(0, 4) == "mlp ") {
+      std::string_view l;
+      next_line(l);
+      Tokens t(l.substr(4));
+      int count = 0;
+      if (!t.Int(m.mlp_hidden) || !t.Int(m.mlp_lags) || !t.Number(m.mlp_mean) ||
+          !t.Number(m.mlp_scale) || !t.Int(count) || count < 0 ||
+          static_cast<std::size_t>(count) > l.size() / 2) {
+        return Corrupt("bad mlp line of channel " + m.name);
+      }
+      m.mlp.resize(static_cast<std::size_t>(count));
+      for (double& w : m.mlp) {
+        if (!t.Number(w)) return Corrupt("bad mlp line of channel " + m.name);
+      }
+      if (std::string_view extra; t.Next(extra)) {
+        return Corrupt("bad mlp line of channel " + m.name);
+      }
     }
     model.channels.emplace(m.name, std::move(m));
   }

@@ -7,11 +7,14 @@
 //   checksum fnv1a64 <16 hex digits over every byte after this line>
 //   config <key>=<value> ...
 //   channel <name> lags <L> horizon <H> inputs <K> min <v> max <v> residual_sd <v> last <v>
-//           method <0|1>
+//           method <0|1> max_run <n> var_max <v>   (var_max: absent in files written before
+//           the variability rule; the rule then stays off for that channel)
 //   weights <L + K + 1 numbers>
 //   tail <L + H - 1 numbers>
 //   prime <n> <n numbers>
 //   reference <n> <n numbers>        (history kept by method 1, else 0)
+//   mlp <hidden> <lags> <mean> <scale> <n> <n numbers>   (residual network, n = 0 without one;
+//                                      absent in older files: no network)
 //   (channel block repeated)
 // A config key the file does not carry takes the built-in DetectorConfig default (a file written
 // before range_margin/range_steps existed gets the learned-range rule; range_steps=0 turns it

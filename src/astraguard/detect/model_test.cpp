@@ -39,6 +39,44 @@ TEST(ChannelModelTest, LearnsAnAutoregressiveProcess) {
   EXPECT_NEAR(m->residual_sd, 0.1, 0.01);
 }
 
+// x_t = sin(3 x_t-1) + noise: no linear function of the past predicts it well.
+std::vector<double> NonlinearProcess(std::size_t n, std::uint64_t seed) {
+  testing::Normal g(seed);
+  std::vector<double> v(n, 0.1);
+  for (std::size_t t = 1; t < n; ++t) v[t] = std::sin(3.0 * v[t - 1]) + 0.05 * g();
+  return v;
+}
+
+TEST(ChannelModelTest, ResidualNetworkLearnsWhatTheLinearPredictorCannot) {
+  const auto v = NonlinearProcess(4000, 7);
+  DetectorConfig linear;
+  linear.lags = 4;
+  DetectorConfig network = linear;
+  network.mlp_hidden = 8;
+  network.mlp_epochs = 20;
+  auto a = FitChannelModel("x", v, {}, 0, linear);
+  auto b = FitChannelModel("x", v, {}, 0, network);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_TRUE(a->mlp.empty());
+  ASSERT_EQ(b->mlp.size(), 8u * 4 + 2 * 8 + 1);
+  // residual_sd comes from the held-out last 20 % (fitted on the first 80 %).
+  EXPECT_LT(b->residual_sd, 0.6 * a->residual_sd) << a->residual_sd << " " << b->residual_sd;
+  // Deterministic: the same history gives the same network.
+  auto again = FitChannelModel("x", v, {}, 0, network);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->mlp, b->mlp);
+  // Live, its one-step errors on unseen data from the same process are the smaller ones.
+  const auto live = NonlinearProcess(1000, 8);
+  ChannelDetector da(*a, linear), db(*b, network);
+  double ea = 0, eb = 0;
+  for (double x : live) {
+    ea += std::abs(x - da.Step(x, {}).prediction);
+    eb += std::abs(x - db.Step(x, {}).prediction);
+  }
+  EXPECT_LT(eb, 0.6 * ea) << ea << " " << eb;
+}
+
 TEST(ChannelDetectorTest, StuckRuleUsesTheLongestRepeatInTraining) {
   // Training: a value quantised so that it repeats for up to 12 steps.
   testing::Normal g(21);
@@ -98,6 +136,56 @@ TEST(ChannelDetectorTest, RangeRuleFlagsTheOnsetOfASustainedExcursion) {
   for (int t = 0; t < 60; ++t) EXPECT_FALSE(none.Step(above, {}).outside);
 }
 
+// Train: a sinusoid with noise sd 0.02; live: the same, with the noise 5x larger from step 600.
+TEST(ChannelDetectorTest, VariabilityRuleFlagsTheOnsetOfARiseInStepToStepChange) {
+  DetectorConfig c;
+  c.var_factor = 2;
+  c.var_smoothing = 0.005;
+  c.min_error = 1e9;  // isolate the variability rule from the residual threshold
+  c.range_steps = 0;  // and from the range rule
+  auto train = testing::Nominal(3000, 51, 0.5, 0.3, 0.02);
+  auto m = FitChannelModel("v", train, {}, 0, c);
+  ASSERT_TRUE(m.ok());
+  // Learned from the train array alone: the largest EWMA of |x_t - x_t-1| over it.
+  double ewma = 0.0, largest = 0.0;
+  for (std::size_t t = 1; t < train.size(); ++t) {
+    ewma = 0.005 * std::abs(train[t] - train[t - 1]) + 0.995 * ewma;
+    largest = std::max(largest, ewma);
+  }
+  EXPECT_DOUBLE_EQ(m->var_max, largest);
+  auto noisier = testing::Nominal(3000, 51, 0.5, 0.3, 0.1);
+  auto louder = FitChannelModel("v", noisier, {}, 0, c);
+  ASSERT_TRUE(louder.ok());
+  EXPECT_GT(louder->var_max, 3 * m->var_max);
+
+  auto nominal = testing::Nominal(1600, 52, 0.5, 0.3, 0.02, 90.0, 3000);
+  auto rough = testing::Nominal(1600, 52, 0.5, 0.3, 0.1, 90.0, 3000);
+  ChannelDetector det(*m, c);
+  std::vector<int> flagged;
+  for (int t = 0; t < 1600; ++t) {
+    const ChannelStep st = det.Step(t < 600 ? nominal[t] : rough[t], {});
+    EXPECT_EQ(st.flagged, st.variable) << t;
+    if (st.variable) flagged.push_back(t);
+  }
+  // Once, shortly after the rise (the moving mean needs ~1/0.005 steps to climb); the rise
+  // that persists does not flag again.
+  ASSERT_EQ(flagged.size(), 1u);
+  EXPECT_GE(flagged[0], 600);
+  EXPECT_LE(flagged[0], 800);
+  // Silent on nominal data it never saw (another noise draw, 5,000 steps).
+  ChannelDetector quiet(*m, c);
+  for (double v : testing::Nominal(5000, 53, 0.5, 0.3, 0.02, 90.0, 3000)) {
+    EXPECT_FALSE(quiet.Step(v, {}).variable);
+  }
+  // var_factor 0 disables it.
+  DetectorConfig off = c;
+  off.var_factor = 0;
+  ChannelDetector none(*m, off);
+  for (int t = 0; t < 1600; ++t) {
+    EXPECT_FALSE(none.Step(t < 600 ? nominal[t] : rough[t], {}).variable) << t;
+  }
+}
+
 TEST(ChannelDetectorTest, DecisionsNeverDependOnFutureSteps) {
   DetectorConfig c;
   auto m = FitChannelModel("v", testing::Nominal(3000, 31), {}, 0, c);
@@ -139,6 +227,70 @@ TEST(ModelTest, RoundTripsThroughText) {
   EXPECT_EQ(a->prime_errors, b->prime_errors);
   EXPECT_EQ(back->config.lags, m.config.lags);
   EXPECT_EQ(back->config.threshold.window, m.config.threshold.window);
+  EXPECT_GT(a->var_max, 0.0);
+  EXPECT_EQ(a->var_max, b->var_max);
+}
+
+TEST(ModelTest, VariabilitySettingsRoundTripAndOlderFilesLoadWithTheRuleOff) {
+  Model m = TrainedModel();
+  m.config.var_factor = 2.5;
+  m.config.var_smoothing = 0.004;
+  auto back = Model::Parse(m.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->config.var_factor, 2.5);
+  EXPECT_EQ(back->config.var_smoothing, 0.004);
+  // A file written before the rule existed has no var_max: it loads, with the rule silent.
+  std::string old = m.Serialize();
+  const std::size_t at = old.find(" var_max ");
+  ASSERT_NE(at, std::string::npos);
+  old.erase(at, old.find('\n', at) - at);
+  const std::size_t l2 = old.find('\n', old.find('\n') + 1);
+  const std::string body = old.substr(l2 + 1);
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
+  auto older =
+      Model::Parse(std::string("astraguard-model 1\nchecksum fnv1a64 ") + sum + "\n" + body);
+  ASSERT_TRUE(older.ok()) << older.status().message();
+  EXPECT_EQ(older->Find("voltage")->var_max, 0.0);
+}
+
+TEST(ModelTest, ResidualNetworkRoundTripsAndOlderFilesLoadWithout) {
+  DetectorConfig c;
+  c.lags = 4;
+  c.mlp_hidden = 4;
+  c.mlp_lags = 3;
+  c.mlp_epochs = 2;
+  Model m;
+  m.config = c;
+  auto fitted = FitChannelModel("x", NonlinearProcess(2000, 9), {}, 0, c);
+  ASSERT_TRUE(fitted.ok());
+  m.channels.emplace("x", std::move(*fitted));
+  auto back = Model::Parse(m.Serialize());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  const ChannelModel* a = m.Find("x");
+  const ChannelModel* b = back->Find("x");
+  EXPECT_EQ(back->config.mlp_hidden, 4);
+  EXPECT_EQ(back->config.mlp_lags, 3);
+  EXPECT_EQ(back->config.mlp_epochs, 2);
+  EXPECT_EQ(b->mlp_hidden, 4);
+  EXPECT_EQ(b->mlp_lags, 3);
+  EXPECT_EQ(a->mlp_mean, b->mlp_mean);
+  EXPECT_EQ(a->mlp_scale, b->mlp_scale);
+  ASSERT_EQ(a->mlp.size(), 4u * 3 + 2 * 4 + 1);
+  EXPECT_EQ(a->mlp, b->mlp);
+  // A file written before the network existed has no mlp line: it loads without one.
+  std::string old = TrainedModel().Serialize();
+  const std::size_t at = old.find("\nmlp ");
+  ASSERT_NE(at, std::string::npos);
+  old.erase(at, old.find('\n', at + 1) - at);
+  const std::size_t l2 = old.find('\n', old.find('\n') + 1);
+  const std::string body = old.substr(l2 + 1);
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
+  auto older =
+      Model::Parse(std::string("astraguard-model 1\nchecksum fnv1a64 ") + sum + "\n" + body);
+  ASSERT_TRUE(older.ok()) << older.status().message();
+  EXPECT_TRUE(older->Find("voltage")->mlp.empty());
 }
 
 TEST(ModelTest, DiscordModelRoundTripsAndDetectsNovelShape) {
@@ -265,6 +417,23 @@ std::vector<Crafted> CraftedModels() {
   c.push_back({"NaN max_run", ReplaceToken(good, "max_run ", "max_run nan"), "max_run"});
   c.push_back({"1e300 max_run", ReplaceToken(good, "max_run ", "max_run 1e300"), "max_run"});
   c.push_back({"fractional max_run", ReplaceToken(good, "max_run ", "max_run 1.5"), "max_run"});
+  c.push_back({"negative var_max", ReplaceToken(good, "var_max ", "var_max -1"), "var_max"});
+  c.push_back({"NaN var_max", ReplaceToken(good, "var_max ", "var_max nan"), "voltage"});
+  c.push_back({"token after var_max", ReplaceToken(good, "var_max ", "var_max 0.1 x"), "voltage"});
+  c.push_back({"var_smoothing 0", ReplaceToken(good, "var_smoothing=", "var_smoothing=0"),
+               "var_smoothing"});
+  c.push_back({"var_factor -1", ReplaceToken(good, "var_factor=", "var_factor=-1"), "var_factor"});
+  c.push_back({"mlp units without weights", ReplaceLine(good, "mlp", "mlp 4 3 0 1 0"), "mlp"});
+  c.push_back({"mlp weight count", ReplaceLine(good, "mlp", "mlp 1 1 0 1 2 0.5 0.5"), "mlp"});
+  std::string mlp31 = "mlp 1 31 0 1 34";  // 1 unit on 31 inputs: 34 weights, lags is 30
+  for (int i = 0; i < 34; ++i) mlp31 += " 0";
+  c.push_back({"mlp on more inputs than lags", ReplaceLine(good, "mlp", mlp31), "mlp"});
+  c.push_back({"1e300 mlp weight", ReplaceLine(good, "mlp", "mlp 1 1 0 1 4 1e300 0 0 0"), "mlp"});
+  c.push_back({"NaN mlp weight", ReplaceLine(good, "mlp", "mlp 1 1 0 1 4 nan 0 0 0"), "mlp"});
+  c.push_back({"zero mlp scale", ReplaceLine(good, "mlp", "mlp 1 1 0 0 4 0 0 0 0"), "mlp"});
+  c.push_back(
+      {"mlp count the line cannot hold", ReplaceLine(good, "mlp", "mlp 1 1 0 1 99999"), "voltage"});
+  c.push_back({"mlp_hidden 65", ReplaceToken(good, "mlp_hidden=", "mlp_hidden=65"), "mlp_hidden"});
   c.push_back({"1e300 prime error (float narrowing)",
                ReplaceLine(good, "prime", "prime 2 0.1 1e300"), "voltage"});
   c.push_back({"negative prime error", ReplaceLine(good, "prime", "prime 2 0.1 -1"), "prime"});
