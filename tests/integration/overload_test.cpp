@@ -22,6 +22,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using testing::ServiceProcess;
 
+// Sanitizer builds handle a batch several times slower (one TSan run: probes up to 1.2 s), so
+// the latency bounds scale; unbounded queueing of 48 clients' batches (~0.5 s each under
+// TSan) would still exceed them.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr double kSlowdown = 5;
+#else
+constexpr double kSlowdown = 1;
+#endif
+
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 double P99(std::vector<double> v) {
@@ -99,9 +108,9 @@ TEST(OverloadTest, ShedsPastCapacityAndKeepsAcceptedLatencyAndProbesBounded) {
   EXPECT_GT(accepted_ms.size(), 0u);
   EXPECT_EQ(other, 0u);
   EXPECT_EQ(failed, 0u);
-  EXPECT_LT(p99, 2000.0);
+  EXPECT_LT(p99, 2000.0 * kSlowdown);
   EXPECT_EQ(probe_failures, 0u);
-  EXPECT_LT(probe_max, 1000.0);
+  EXPECT_LT(probe_max, 1000.0 * kSlowdown);
   EXPECT_NE(metrics.find("astra_http_requests_shed_total "), std::string::npos);
   EXPECT_EQ(metrics.find("astra_http_requests_shed_total 0\n"), std::string::npos);
   EXPECT_NE(metrics.find("astra_http_requests_in_flight "), std::string::npos);
