@@ -14,6 +14,17 @@
 namespace astraguard::detect {
 namespace {
 
+// Recomputes the checksum after an edit: the FNV checksum only catches accidents, so a crafted
+// file carries a valid one, and the structural validation has to catch it.
+std::string Resealed(std::string text) {
+  const std::size_t l1 = text.find('\n');
+  const std::size_t l2 = text.find('\n', l1 + 1);
+  const std::string body = text.substr(l2 + 1);
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
+  return text.substr(0, l1 + 1) + "checksum fnv1a64 " + sum + "\n" + body;
+}
+
 Model TrainedModel() {
   DetectorConfig c;
   Model m;
@@ -244,12 +255,7 @@ TEST(ModelTest, VariabilitySettingsRoundTripAndOlderFilesLoadWithTheRuleOff) {
   const std::size_t at = old.find(" var_max ");
   ASSERT_NE(at, std::string::npos);
   old.erase(at, old.find('\n', at) - at);
-  const std::size_t l2 = old.find('\n', old.find('\n') + 1);
-  const std::string body = old.substr(l2 + 1);
-  char sum[17];
-  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
-  auto older =
-      Model::Parse(std::string("astraguard-model 1\nchecksum fnv1a64 ") + sum + "\n" + body);
+  auto older = Model::Parse(Resealed(old));
   ASSERT_TRUE(older.ok()) << older.status().message();
   EXPECT_EQ(older->Find("voltage")->var_max, 0.0);
 }
@@ -283,12 +289,7 @@ TEST(ModelTest, ResidualNetworkRoundTripsAndOlderFilesLoadWithout) {
   const std::size_t at = old.find("\nmlp ");
   ASSERT_NE(at, std::string::npos);
   old.erase(at, old.find('\n', at + 1) - at);
-  const std::size_t l2 = old.find('\n', old.find('\n') + 1);
-  const std::string body = old.substr(l2 + 1);
-  char sum[17];
-  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
-  auto older =
-      Model::Parse(std::string("astraguard-model 1\nchecksum fnv1a64 ") + sum + "\n" + body);
+  auto older = Model::Parse(Resealed(old));
   ASSERT_TRUE(older.ok()) << older.status().message();
   EXPECT_TRUE(older->Find("voltage")->mlp.empty());
 }
@@ -355,17 +356,6 @@ TEST(ModelTest, SaveLoadAndMissingFile) {
 
 namespace astraguard::detect {
 namespace {
-
-// Recomputes the checksum after an edit: the FNV checksum only catches accidents, so a crafted
-// file carries a valid one, and the structural validation has to catch it.
-std::string Resealed(std::string text) {
-  const std::size_t l1 = text.find('\n');
-  const std::size_t l2 = text.find('\n', l1 + 1);
-  const std::string body = text.substr(l2 + 1);
-  char sum[17];
-  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(Fnv1a64(body)));
-  return text.substr(0, l1 + 1) + "checksum fnv1a64 " + sum + "\n" + body;
-}
 
 // Replaces the first token starting with `prefix` (up to the next space or newline) by `to`.
 std::string ReplaceToken(std::string text, const std::string& prefix, const std::string& to) {
