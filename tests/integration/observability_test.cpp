@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "astraguard/common/testing/free_port.hpp"
 #include "astraguard/http/client/client.hpp"
 #include "astraguard/obs/otlp/testing/otlp_receiver.hpp"
 #include "service_process.hpp"
@@ -158,7 +159,7 @@ TEST(ObservabilityTest, TracesAndJsonLogsShareTheIncomingTraceId) {
 }
 
 TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
-  const int dead = obs::testing::DeadPort();
+  const int dead = FreePort();
   ServiceProcess svc({"serve"},
                      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
                       {"OTEL_BSP_SCHEDULE_DELAY", "20"},
@@ -212,7 +213,7 @@ TEST(ObservabilityTest, RequestsSucceedWhileTheTraceReceiverIsDown) {
 // A first run in development without a collector: one quiet info line saying how to point
 // tracing elsewhere or turn it off, no warning.
 TEST(ObservabilityTest, AnAbsentCollectorInDevelopmentIsOneInfoLine) {
-  const int dead = obs::testing::DeadPort();
+  const int dead = FreePort();
   ServiceProcess svc({"serve"},
                      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
                       {"OTEL_BSP_SCHEDULE_DELAY", "20"},
@@ -248,18 +249,6 @@ TEST(ObservabilityTest, AnAbsentCollectorInDevelopmentIsOneInfoLine) {
 }
 
 // ---- promtool + Prometheus ----
-
-int FreePort() { return obs::testing::DeadPort(); }
-
-int RunShell(const std::string& cmd, std::string* out) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 TEST(ObservabilityTest, PromtoolAcceptsTheScrapeAfterTraffic) {
   ServiceProcess svc({"serve"}, {{"OTEL_SDK_DISABLED", "true"}});

@@ -4,7 +4,6 @@
 // started again; /health listing components and breakers with state, last error and since.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -390,16 +389,6 @@ TEST(ExporterBreakerTest, OpensWhileTheReceiverIsStoppedAndClosesWhenItIsBack) {
             1);
   EXPECT_FALSE(rx->WaitForSpans(1, 10s).empty());
   EXPECT_EQ(svc.Json("GET", "/health")["status"], "healthy");
-}
-
-int RunShell(const std::string& cmd, std::string* out) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 TEST(ResilienceMetricsTest, EveryFamilyIsExportedFromTheStartAndPromtoolAcceptsIt) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <regex>
 #include <thread>
@@ -146,6 +147,16 @@ int ServiceProcess::Wait(std::chrono::milliseconds timeout, int sig) {
   waitpid(pid_, nullptr, 0);
   exited_ = true;
   return -1;
+}
+
+int RunShell(const std::string& cmd, std::string* out) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  const int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 std::pair<int, std::string> RunToCompletion(std::vector<std::string> args,

@@ -58,6 +58,10 @@ class ServiceProcess {
 std::pair<int, std::string> RunToCompletion(std::vector<std::string> args,
                                             std::map<std::string, std::string> env = {});
 
+// Runs `cmd` with /bin/sh, appending its stdout+stderr to *out; returns its exit code (-1 if it
+// could not run or did not exit).
+int RunShell(const std::string& cmd, std::string* out);
+
 // Raw-socket helpers (Connect, SendAll, ReadUntilClose, RawExchange, StatusOf).
 using http::testing::Connect;
 using http::testing::RawExchange;

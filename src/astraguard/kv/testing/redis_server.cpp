@@ -1,9 +1,6 @@
 #include "astraguard/kv/testing/redis_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "astraguard/common/testing/free_port.hpp"
 #include "astraguard/kv/redis_client.hpp"
 
 namespace astraguard::kv::testing {
@@ -24,27 +22,11 @@ RedisOptions RedisServer::client_options() const {
   return o;
 }
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 RedisServer::RedisServer(std::vector<std::string> extra_args)
     : extra_args_(std::move(extra_args)) {
   char tmpl[] = "/tmp/ag-redis-XXXXXX";
   if (char* d = ::mkdtemp(tmpl)) dir_ = d;
-  port_ = FreePort();
+  port_ = astraguard::testing::FreePort();
   Start();
 }
 

@@ -37,7 +37,4 @@ class RedisServer {
   pid_t pid_ = -1;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
-uint16_t FreePort();
-
 }  // namespace astraguard::kv::testing

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "astraguard/common/testing/free_port.hpp"
 #include "astraguard/config/config.hpp"
 #include "astraguard/obs/otlp/testing/otlp_receiver.hpp"
 #include "astraguard/obs/otlp/tracing_pipeline.hpp"
@@ -194,7 +195,7 @@ TEST(OtlpExportTest, DoesNotRetryNonRetryableStatus) {
 TEST(OtlpExportTest, DeadReceiverNeverBlocksOrFailsCallers) {
   SystemClock clock;
   prometheus::Registry registry;
-  const std::string dead = "http://127.0.0.1:" + std::to_string(testing::DeadPort()) + "/v1/traces";
+  const std::string dead = "http://127.0.0.1:" + std::to_string(astraguard::testing::FreePort()) + "/v1/traces";
   auto p = TracingPipeline::Create(ConfigFor(dead, {{"OTEL_BSP_MAX_QUEUE_SIZE", "256"},
                                                     {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"},
                                                     {"OTEL_BSP_SCHEDULE_DELAY", "5"}}),
@@ -374,7 +375,7 @@ void ExportOne(TracingPipeline& p) {
 TEST(OtlpExportBreakerTest, OpensOnADeadCollectorAndClosesWhenItAnswersAgain) {
   SystemClock clock;
   prometheus::Registry registry;
-  const int port = testing::DeadPort();
+  const int port = astraguard::testing::FreePort();
   const std::string endpoint = "http://127.0.0.1:" + std::to_string(port) + "/v1/traces";
   auto p = TracingPipeline::Create(
       ConfigFor(endpoint, {{"OTEL_BSP_SCHEDULE_DELAY", "600000"}}), clock,

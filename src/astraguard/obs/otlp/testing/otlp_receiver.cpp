@@ -1,11 +1,8 @@
 #include "astraguard/obs/otlp/testing/otlp_receiver.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,20 +101,6 @@ std::vector<boost::json::object> OtlpReceiver::WaitForSpans(
     if (spans.size() >= n || std::chrono::steady_clock::now() >= until) return spans;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-}
-
-int DeadPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
 }
 
 }  // namespace astraguard::obs::testing

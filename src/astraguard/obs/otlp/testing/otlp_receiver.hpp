@@ -42,7 +42,4 @@ class OtlpReceiver final {
 // Path of receiver.js in the source tree (compiled in).
 std::string ReceiverScriptPath();
 
-// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
-int DeadPort();
-
 }  // namespace astraguard::obs::testing
