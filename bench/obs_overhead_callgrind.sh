@@ -26,7 +26,7 @@ run() {  # label env...
   local vp=$! port=""
   PIDS+=($vp)
   for _ in $(seq 300); do
-    port=$(grep -oE 'api_port"?[:=][0-9]+' "$TMP/out" | grep -oE '[0-9]+$' || true)
+    port=$(grep -oE 'api_port"?[:=][0-9]+' "$TMP/out" 2>/dev/null | grep -oE '[0-9]+$' || true)
     [ -n "$port" ] && break
     sleep 0.1
   done
